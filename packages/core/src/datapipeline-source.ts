@@ -1,0 +1,203 @@
+import {
+  DataPipelineClient,
+  PollForTaskCommand,
+  ReportTaskProgressCommand,
+  ReportTaskRunnerHeartbeatCommand,
+  SetTaskStatusCommand,
+  type DataPipelineClientConfig,
+  type TaskObject as SdkTaskObject,
+} from '@aws-sdk/client-data-pipeline';
+import type { TaskOutcome } from './outcome.ts';
+import { LeaseLostError, type LeaseReply, type SourceTask, type TaskSource } from './source.ts';
+import { Task, type RawTask } from './task.ts';
+
+/** Options of {@link DataPipelineSource}. */
+export interface DataPipelineSourceOptions {
+  /** Service endpoint, e.g. the emulator's URL. Default: the regional AWS endpoint. */
+  endpoint?: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** Sent with every poll and heartbeat. */
+  hostname: string;
+  /** Sent with heartbeats. */
+  taskrunnerId: string;
+  /**
+   * Request timeout for every call in ms. Must exceed the service's 90 s long poll.
+   * @default 100_000
+   */
+  requestTimeoutMs?: number;
+  /** EC2 identity sent with polls, when running on EC2 and enabled. */
+  instanceIdentity?: { document: string; signature: string };
+  /** Passed through to the SDK client (credentials, requestHandler from the host, ...). */
+  clientConfig?: Partial<DataPipelineClientConfig>;
+  /** Use this client instead of building one. */
+  client?: DataPipelineClient;
+}
+
+const TRANSIENT_NAMES = new Set([
+  'InternalServiceError',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'TimeoutError',
+  'RequestTimeout',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+function errorStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** The Data Pipeline service as a {@link TaskSource}, on the official AWS SDK client. */
+export class DataPipelineSource implements TaskSource {
+  readonly kind = 'datapipeline';
+  readonly coordinated = true;
+  readonly client: DataPipelineClient;
+  readonly #options: DataPipelineSourceOptions;
+
+  constructor(options: DataPipelineSourceOptions) {
+    this.#options = options;
+    const timeout = options.requestTimeoutMs ?? 100_000;
+    this.client =
+      options.client ??
+      new DataPipelineClient({
+        region: options.region ?? 'us-east-1',
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        // The runner retries by itself: an SDK retry of a timed-out poll could lose a task (protocol §5).
+        maxAttempts: 1,
+        requestHandler: { requestTimeout: timeout, connectionTimeout: 10_000, throwOnRequestTimeout: true } as never,
+        ...options.clientConfig,
+      });
+  }
+
+  async poll(group: string): Promise<SourceTask | null> {
+    const response = await this.client.send(
+      new PollForTaskCommand({
+        workerGroup: group,
+        hostname: this.#options.hostname,
+        ...(this.#options.instanceIdentity ? { instanceIdentity: this.#options.instanceIdentity } : {}),
+      }),
+    );
+    const taskObject = response.taskObject;
+    if (!taskObject || !taskObject.taskId) return null;
+    return new DataPipelineTask(this.client, taskObject);
+  }
+
+  async heartbeat(group: string): Promise<{ terminate: boolean }> {
+    const response = await this.client.send(
+      new ReportTaskRunnerHeartbeatCommand({
+        taskrunnerId: this.#options.taskrunnerId,
+        workerGroup: group,
+        hostname: this.#options.hostname,
+      }),
+    );
+    return { terminate: response.terminate === true };
+  }
+
+  isTransient(error: unknown): boolean {
+    if (LeaseLostError.is(error)) return false;
+    const status = errorStatus(error);
+    if (status !== undefined && status >= 500) return true;
+    const name = (error as { name?: string })?.name ?? '';
+    const code = (error as { code?: string })?.code ?? '';
+    if (TRANSIENT_NAMES.has(name) || TRANSIENT_NAMES.has(code) || this.isThrottle(error)) return true;
+    // No HTTP status at all means the request never got an answer: network trouble.
+    return status === undefined && error instanceof Error;
+  }
+
+  isThrottle(error: unknown): boolean {
+    const name = (error as { name?: string })?.name ?? '';
+    return /thrott|limitexceeded|toomanyrequests/i.test(name) || errorStatus(error) === 429;
+  }
+
+  close(): Promise<void> {
+    if (!this.#options.client) this.client.destroy();
+    return Promise.resolve();
+  }
+}
+
+function isTaskNotFound(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'TaskNotFoundException' || name === 'PipelineNotFoundException' || name === 'PipelineDeletedException';
+}
+
+class DataPipelineTask implements SourceTask {
+  readonly id: string;
+  readonly #raw: RawTask;
+  #task: Task | undefined;
+
+  constructor(
+    private readonly client: DataPipelineClient,
+    taskObject: SdkTaskObject,
+  ) {
+    this.#raw = {
+      taskId: taskObject.taskId ?? '',
+      pipelineId: taskObject.pipelineId ?? '',
+      attemptId: taskObject.attemptId ?? '',
+      objects: (taskObject.objects ?? {}) as RawTask['objects'],
+    };
+    this.id = this.#raw.attemptId || this.#raw.taskId.slice(0, 32);
+  }
+
+  toTask(): Task {
+    this.#task ??= new Task(this.#raw);
+    return this.#task;
+  }
+
+  get leaseTimeoutMs(): number | undefined {
+    try {
+      return this.toTask().getDuration('reportProgressTimeout');
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #report(fields?: Record<string, string>): Promise<LeaseReply> {
+    try {
+      const response = await this.client.send(
+        new ReportTaskProgressCommand({
+          taskId: this.#raw.taskId,
+          ...(fields ? { fields: Object.entries(fields).map(([key, stringValue]) => ({ key, stringValue })) } : {}),
+        }),
+      );
+      return { canceled: response.canceled === true };
+    } catch (error) {
+      if (isTaskNotFound(error)) throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
+      throw error;
+    }
+  }
+
+  ack(): Promise<LeaseReply> {
+    return this.#report();
+  }
+
+  progress(fields?: Record<string, string>): Promise<LeaseReply> {
+    return this.#report(fields);
+  }
+
+  async complete(outcome: TaskOutcome): Promise<void> {
+    try {
+      await this.client.send(
+        new SetTaskStatusCommand({
+          taskId: this.#raw.taskId,
+          taskStatus: outcome.status,
+          ...(outcome.status === 'FAILED'
+            ? {
+                errorId: outcome.errorId,
+                errorMessage: outcome.errorMessage,
+                ...(outcome.errorStackTrace ? { errorStackTrace: outcome.errorStackTrace } : {}),
+              }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      if (isTaskNotFound(error)) throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import type { TaskOutcome } from './outcome.ts';
+import type { Task } from './task.ts';
+
+/** Lifecycle states of a runner. */
+export type RunnerState = 'created' | 'starting' | 'running' | 'draining' | 'stopped';
+
+/** Why a task ended the way it did, as hooks see it. */
+export type TaskEnd =
+  | { readonly kind: 'reported'; readonly outcome: TaskOutcome }
+  | { readonly kind: 'canceled' }
+  | { readonly kind: 'lease-lost' }
+  | { readonly kind: 'unreported'; readonly outcome: TaskOutcome; readonly error: unknown };
+
+export interface PollInfo {
+  readonly group: string;
+  readonly source: string;
+  readonly epoch: number;
+}
+
+export interface TaskInfo {
+  readonly group: string;
+  readonly source: string;
+  readonly task: Task;
+}
+
+/**
+ * Observers and interceptors around polling and handling: the extension point for logging, metrics and
+ * tracing. Every member is optional; errors thrown by observers are caught and logged, never fatal.
+ */
+export interface RunnerHooks {
+  onStateChange?(state: RunnerState): void;
+  onPollStart?(info: PollInfo): void;
+  onPollEnd?(info: PollInfo & { readonly durationMs: number; readonly gotTask: boolean; readonly error?: unknown; readonly leaseLost: boolean }): void;
+  /** The permit was released; `heldMs` is how long this instance held the group. */
+  onPermitReleased?(info: { readonly group: string; readonly heldMs: number }): void;
+  onTaskStart?(info: TaskInfo): void;
+  onTaskEnd?(info: TaskInfo & { readonly durationMs: number; readonly end: TaskEnd }): void;
+  /** A task could not even be turned into a Task (malformed). */
+  onTaskRejected?(info: { readonly group: string; readonly id: string; readonly error: unknown }): void;
+  onProgress?(info: { readonly group: string; readonly id: string; readonly ok: boolean; readonly lagMs: number }): void;
+  onStatusRetry?(info: { readonly group: string; readonly id: string; readonly attempt: number; readonly error: unknown }): void;
+  onSlotsChanged?(info: { readonly group: string; readonly busy: number; readonly slots: number }): void;
+  onHeartbeat?(info: { readonly group: string; readonly ok: boolean; readonly terminate: boolean }): void;
+  /** Wraps the handler call; call `next()` exactly once and return its result (e.g. inside a span). */
+  wrapHandle?(info: TaskInfo, next: () => Promise<TaskOutcome>): Promise<TaskOutcome>;
+  /** Wraps one poll; call `next()` exactly once. */
+  wrapPoll?<T>(info: PollInfo, next: () => Promise<T>): Promise<T>;
+}

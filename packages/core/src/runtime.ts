@@ -1,0 +1,53 @@
+/**
+ * What the portable core needs from the runtime it runs on. Hosts (Node, Bun, Deno apps) supply these;
+ * core itself never touches `node:*`, `Bun` or `Deno`.
+ */
+export interface RuntimePrimitives {
+  /** 'node', 'bun', 'deno' or anything a custom host reports. */
+  readonly name: string;
+  readonly version: string;
+  hostname(): string;
+  env(name: string): string | undefined;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Monotonic milliseconds, for measuring intervals. */
+  monotonicNow(): number;
+  /** Registers a listener for SIGTERM/SIGINT; returns a function that unregisters it. */
+  onShutdownSignal?(listener: (signal: string) => void): () => void;
+  /** Spawns a child process; needed by plugins such as the shell handlers. */
+  spawn?: ProcessSpawner;
+}
+
+/** Starts a child process in its own process group so it can be signalled as a whole. */
+export type ProcessSpawner = (command: string, args: readonly string[], options: SpawnOptions) => SpawnedProcess;
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface SpawnedProcess {
+  readonly pid: number;
+  /** Output as it is produced; never buffered whole. */
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** Resolves with the exit code, or with `null` and the signal name when killed by a signal. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Sends a signal to the whole process group. */
+  killGroup(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT'): void;
+}
+
+/** Portable defaults for hosts that supply nothing: enough for tests and embedding. */
+export function portableRuntime(overrides: Partial<RuntimePrimitives> = {}): RuntimePrimitives {
+  const start = Date.now();
+  const perf = (globalThis as { performance?: { now(): number } }).performance;
+  return {
+    name: 'portable',
+    version: '0',
+    hostname: () => 'localhost',
+    env: () => undefined,
+    now: () => Date.now(),
+    monotonicNow: () => (perf ? perf.now() : Date.now() - start),
+    ...overrides,
+  };
+}

@@ -1,0 +1,59 @@
+import type { TaskOutcome } from './outcome.ts';
+import type { Task } from './task.ts';
+
+/** The service's answer to a lease renewal. */
+export interface LeaseReply {
+  /** The task was canceled: stop work and report nothing more. */
+  readonly canceled: boolean;
+}
+
+/**
+ * A task received from a source, with the operations that keep and end its lease. Implementations
+ * throw {@link LeaseLostError} when the source no longer knows the task, and any other error for
+ * problems worth retrying (the runner classifies them with {@link TaskSource.isTransient}).
+ */
+export interface SourceTask {
+  /** Stable id for logs even when the task itself is malformed. */
+  readonly id: string;
+  /** Builds the task; throws MalformedTaskError when it cannot be understood. */
+  toTask(): Task;
+  /** Lease renewal period the task itself asks for (e.g. `reportProgressTimeout`), if any. */
+  readonly leaseTimeoutMs?: number | undefined;
+  /** Acknowledges receipt; called before any handler code. */
+  ack(): Promise<LeaseReply>;
+  /** Renews the lease, optionally publishing progress fields. */
+  progress(fields?: Record<string, string>): Promise<LeaseReply>;
+  /** Reports the terminal outcome. */
+  complete(outcome: TaskOutcome): Promise<void>;
+}
+
+/** Where tasks come from: Data Pipeline, BullMQ, or anything that can poll, lease and complete. */
+export interface TaskSource {
+  /** 'datapipeline', 'bullmq', ... */
+  readonly kind: string;
+  /** Whether polls of one group must be coordinated across the fleet (true for Data Pipeline). */
+  readonly coordinated: boolean;
+  /**
+   * Waits for one task of `group`, or null when the long poll ended empty. A source whose polls may
+   * be abandoned safely honours `signal`; Data Pipeline ignores it because an aborted poll can lose a task.
+   */
+  poll(group: string, signal: AbortSignal): Promise<SourceTask | null>;
+  /** Tells the service the runner is alive; `terminate` asks for a graceful stop. */
+  heartbeat?(group: string): Promise<{ terminate: boolean }>;
+  /** True when an error is worth retrying with backoff (throttling, 5xx, network). */
+  isTransient(error: unknown): boolean;
+  /** True when the error says the poll rate is too high, so the next poll should back off longer. */
+  isThrottle?(error: unknown): boolean;
+  close?(): Promise<void>;
+}
+
+const LEASE_LOST = Symbol.for('tasklane.LeaseLost');
+
+/** The source no longer holds the task for us (expired, reassigned, or unknown). */
+export class LeaseLostError extends Error {
+  readonly [LEASE_LOST] = true;
+  override name = 'LeaseLostError';
+  static is(value: unknown): value is LeaseLostError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LEASE_LOST] === true;
+  }
+}

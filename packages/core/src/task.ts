@@ -1,0 +1,261 @@
+import { parseDuration } from './duration.ts';
+import { ErrorCode, TasklaneError } from './errors.ts';
+
+/** A field as the Data Pipeline API sends it: exactly one of stringValue / refValue. */
+export interface WireField {
+  key: string;
+  stringValue?: string;
+  refValue?: string;
+}
+
+/** A pipeline object as the API sends it (`PollForTask.taskObject.objects[id]`). */
+export interface WireObject {
+  id: string;
+  name: string;
+  fields: WireField[];
+}
+
+/** What a task source hands the runner before it becomes a {@link Task}. */
+export interface RawTask {
+  taskId: string;
+  pipelineId: string;
+  attemptId: string;
+  objects: Record<string, WireObject>;
+}
+
+/** The task could not be understood; it ends FAILED with this message rather than crashing anything. */
+export class MalformedTaskError extends TasklaneError {
+  override name = 'MalformedTaskError';
+  constructor(message: string) {
+    super(ErrorCode.MalformedTask, message);
+  }
+}
+
+/** A required field is absent on the attempt and its parents. */
+export class MissingFieldError extends TasklaneError {
+  override name = 'MissingFieldError';
+  constructor(
+    readonly field: string,
+    activityType: string,
+  ) {
+    super(ErrorCode.MissingField, `${activityType}: required field "${field}" is missing`);
+  }
+}
+
+/** A field is present but its value cannot be read as the type asked for. */
+export class InvalidFieldError extends TasklaneError {
+  override name = 'InvalidFieldError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(ErrorCode.InvalidField, message);
+  }
+}
+
+const PARENT_KEYS = ['parent', '@componentParent'] as const;
+const MAX_PARENT_DEPTH = 16;
+
+/** Read-only view of one pipeline object, with ref resolution through the task's objects. */
+export class TaskObject {
+  readonly #values = new Map<string, string[]>();
+  readonly #refs = new Map<string, string[]>();
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    fields: readonly WireField[],
+  ) {
+    for (const field of fields) {
+      const target = field.refValue !== undefined ? this.#refs : this.#values;
+      const value = field.refValue ?? field.stringValue ?? '';
+      const list = target.get(field.key);
+      if (list) list.push(value);
+      else target.set(field.key, [value]);
+    }
+  }
+
+  /** String values of `key` on this object only. */
+  ownValues(key: string): readonly string[] | undefined {
+    return this.#values.get(key);
+  }
+
+  /** Ref targets of `key` on this object only. */
+  ownRefs(key: string): readonly string[] | undefined {
+    return this.#refs.get(key);
+  }
+
+  /** Every key present on this object. */
+  keys(): string[] {
+    return [...new Set([...this.#values.keys(), ...this.#refs.keys()])];
+  }
+}
+
+function parseObject(id: string, value: unknown): TaskObject {
+  if (typeof value !== 'object' || value === null) throw new MalformedTaskError(`object "${id}" is not an object`);
+  const { name, fields } = value as { name?: unknown; fields?: unknown };
+  if (!Array.isArray(fields)) throw new MalformedTaskError(`object "${id}" has no fields list`);
+  const parsed: WireField[] = [];
+  for (const [index, field] of fields.entries()) {
+    const f = field as Partial<WireField> | null;
+    if (!f || typeof f.key !== 'string' || f.key === '') {
+      throw new MalformedTaskError(`object "${id}" field #${index} has no key`);
+    }
+    const hasString = typeof f.stringValue === 'string';
+    const hasRef = typeof f.refValue === 'string';
+    if (hasString === hasRef) {
+      throw new MalformedTaskError(`object "${id}" field "${f.key}" must have exactly one of stringValue or refValue`);
+    }
+    parsed.push(hasRef ? { key: f.key, refValue: f.refValue } : { key: f.key, stringValue: f.stringValue });
+  }
+  return new TaskObject(id, typeof name === 'string' ? name : id, parsed);
+}
+
+/**
+ * One unit of work as a handler sees it. Field reads look at the attempt object first, then follow its
+ * `parent` / `@componentParent` refs within the task's objects, so the same handler works whether the
+ * service resolved inherited fields or not.
+ */
+export class Task {
+  readonly taskId: string;
+  readonly pipelineId: string;
+  readonly attemptId: string;
+  /** The attempt object's `type`, e.g. `ShellCommandActivity`. */
+  readonly activityType: string;
+  /** Every object the source sent, by id. */
+  readonly objects: ReadonlyMap<string, TaskObject>;
+  /** The object the task is about (the attempt). */
+  readonly attempt: TaskObject;
+  /** The task exactly as received, for handlers that need the wire form. */
+  readonly raw: RawTask;
+
+  constructor(raw: RawTask) {
+    if (typeof raw !== 'object' || raw === null) throw new MalformedTaskError('task is not an object');
+    for (const key of ['taskId', 'pipelineId', 'attemptId'] as const) {
+      if (typeof raw[key] !== 'string' || raw[key] === '') throw new MalformedTaskError(`task has no ${key}`);
+    }
+    if (typeof raw.objects !== 'object' || raw.objects === null) {
+      throw new MalformedTaskError(`task ${raw.attemptId} has no objects`);
+    }
+    const objects = new Map<string, TaskObject>();
+    for (const [id, value] of Object.entries(raw.objects)) objects.set(id, parseObject(id, value));
+    const attempt = objects.get(raw.attemptId);
+    if (!attempt) throw new MalformedTaskError(`task objects do not include the attempt "${raw.attemptId}"`);
+    this.taskId = raw.taskId;
+    this.pipelineId = raw.pipelineId;
+    this.attemptId = raw.attemptId;
+    this.objects = objects;
+    this.attempt = attempt;
+    this.raw = raw;
+    const type = this.#lookup('type', 'value')?.[0];
+    if (!type) throw new MalformedTaskError(`attempt "${raw.attemptId}" has no type field`);
+    this.activityType = type;
+  }
+
+  /**
+   * Builds a task from plain fields, for sources that are not Data Pipeline (and for tests).
+   * Arrays become repeated fields; `{ ref }` becomes a refValue.
+   */
+  static fromFields(input: {
+    taskId: string;
+    activityType: string;
+    fields?: Record<string, string | number | boolean | readonly string[] | { ref: string }>;
+    pipelineId?: string;
+    attemptId?: string;
+    objects?: Record<string, WireObject>;
+  }): Task {
+    const attemptId = input.attemptId ?? `@${input.activityType}_Attempt=1`;
+    const fields: WireField[] = [{ key: 'type', stringValue: input.activityType }];
+    for (const [key, value] of Object.entries(input.fields ?? {})) {
+      if (Array.isArray(value)) for (const v of value) fields.push({ key, stringValue: String(v) });
+      else if (typeof value === 'object' && value !== null && 'ref' in value) fields.push({ key, refValue: value.ref });
+      else fields.push({ key, stringValue: String(value) });
+    }
+    return new Task({
+      taskId: input.taskId,
+      pipelineId: input.pipelineId ?? 'local',
+      attemptId,
+      objects: { ...input.objects, [attemptId]: { id: attemptId, name: attemptId, fields } },
+    });
+  }
+
+  #lookup(key: string, kind: 'value' | 'ref'): readonly string[] | undefined {
+    const seen = new Set<string>();
+    let frontier: TaskObject[] = [this.attempt];
+    for (let depth = 0; depth < MAX_PARENT_DEPTH && frontier.length > 0; depth++) {
+      const next: TaskObject[] = [];
+      for (const object of frontier) {
+        if (seen.has(object.id)) continue;
+        seen.add(object.id);
+        const found = kind === 'value' ? object.ownValues(key) : object.ownRefs(key);
+        if (found) return found;
+        for (const parentKey of PARENT_KEYS) {
+          for (const ref of object.ownRefs(parentKey) ?? []) {
+            const parent = this.objects.get(ref);
+            if (parent) next.push(parent);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return undefined;
+  }
+
+  /** True when the field has a string value on the attempt or a parent. */
+  has(key: string): boolean {
+    return this.#lookup(key, 'value') !== undefined;
+  }
+
+  /** First string value of `key`, or undefined. */
+  get(key: string): string | undefined {
+    return this.#lookup(key, 'value')?.[0];
+  }
+
+  /** First string value of `key`; throws {@link MissingFieldError} when absent. */
+  require(key: string): string {
+    const value = this.get(key);
+    if (value === undefined) throw new MissingFieldError(key, this.activityType);
+    return value;
+  }
+
+  /** Every value of a repeated field such as `scriptArgument`, in order. */
+  getAll(key: string): string[] {
+    return [...(this.#lookup(key, 'value') ?? [])];
+  }
+
+  /** The field as a number; undefined when absent, {@link InvalidFieldError} when not numeric. */
+  getNumber(key: string): number | undefined {
+    const value = this.get(key);
+    if (value === undefined) return undefined;
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(n)) {
+      throw new InvalidFieldError(key, `${this.activityType}: field "${key}" must be a number, got ${JSON.stringify(value)}`);
+    }
+    return n;
+  }
+
+  /** A period field such as `"20 minutes"` in milliseconds; undefined when absent. */
+  getDuration(key: string): number | undefined {
+    const value = this.get(key);
+    if (value === undefined) return undefined;
+    try {
+      return parseDuration(value, key);
+    } catch {
+      throw new InvalidFieldError(key, `${this.activityType}: field "${key}" must be a period like "20 minutes", got ${JSON.stringify(value)}`);
+    }
+  }
+
+  /** Objects referenced by `key` that are present in this task (e.g. `input`, `output`, `stage`). */
+  getRefs(key: string): TaskObject[] {
+    const ids = this.#lookup(key, 'ref') ?? [];
+    return ids.flatMap((id) => {
+      const object = this.objects.get(id);
+      return object ? [object] : [];
+    });
+  }
+
+  /** The first object referenced by `key`, or undefined. */
+  getRef(key: string): TaskObject | undefined {
+    return this.getRefs(key)[0];
+  }
+}
