@@ -5,12 +5,11 @@
  */
 import { defineConfig } from 'vitest/config';
 
-export const sourceConditions = ['@tasklane/source', 'import', 'module', 'node', 'default'];
+export const sourceConditions = ['@tasklane/source', 'node', 'import', 'default'];
 
 export function tasklaneVitestConfig(overrides: { include?: string[]; testTimeout?: number } = {}) {
   return defineConfig({
     oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
-    resolve: { conditions: sourceConditions },
     ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@tasklane/source'] } },
     test: {
       include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],

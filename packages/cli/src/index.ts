@@ -1,1 +1,27 @@
-export {};
+/**
+ * @module @tasklane/cli
+ *
+ * The `tasklane` command line, runtime-neutral. A host app supplies runtime primitives and an HTTP
+ * server, then calls {@link main}:
+ *
+ * ```ts
+ * import { main } from '@tasklane/cli';
+ * process.exitCode = await main(process.argv.slice(2), nodeHost);
+ * ```
+ */
+export { main, usage, registerCommand } from './main.ts';
+export { ExitCode, UsageError } from './errors.ts';
+export { resolveRunConfig, runCommand } from './commands/run.ts';
+export { RUN_OPTIONS } from './commands/run-options.ts';
+export { resolveOptions, readConfigFile } from './config/resolve.ts';
+export { loadPlugins } from './plugins.ts';
+export { definitionToObjects, readDefinitionFile } from './definition.ts';
+export { createLogger, maskUrl } from './logging.ts';
+export { createHttpApp } from './ops/http-app.ts';
+export { RunnerMetrics } from './ops/metrics.ts';
+export { tracingHooks } from './ops/tracing.ts';
+
+export type { Host, FetchApp, ServedApp } from './host.ts';
+export type { RunConfig } from './commands/run.ts';
+export type { OptionSpec, OptionKind } from './config/options.ts';
+export type { FleetSnapshot } from './ops/http-app.ts';

@@ -1,0 +1,30 @@
+/**
+ * The Bun host of the tasklane CLI: runtime primitives from @tasklane/runtime/bun and HTTP through
+ * Bun.serve. Bun runs the workspace packages from their TypeScript sources (the "bun" export condition).
+ */
+import 'reflect-metadata';
+import { main, type Host } from '@tasklane/cli';
+import { createRuntime } from '@tasklane/runtime/bun';
+import { fileURLToPath } from 'node:url';
+
+declare const Bun: {
+  serve(options: { fetch: (request: Request) => Response | Promise<Response>; port: number; hostname: string }): { port: number; stop(force?: boolean): Promise<void> | void };
+};
+
+const bin = fileURLToPath(new URL('../bin/tasklane', import.meta.url));
+
+const host: Host = {
+  runtime: createRuntime(),
+  isTTY: process.stdout.isTTY === true,
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  selfCommand: () => [bin],
+  dataPipelineClientConfig: () => ({ requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true } }),
+  serve: (app, { port, hostname }) => {
+    const server = Bun.serve({ fetch: (request) => app.fetch(request), port, hostname });
+    return Promise.resolve({ port: server.port, close: async () => void (await server.stop(true)) });
+  },
+};
+
+const code = await main(process.argv.slice(2), host);
+process.exit(code);

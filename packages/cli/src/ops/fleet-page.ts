@@ -1,0 +1,38 @@
+/** A dependency-free page that polls /fleet.json every second and renders the fleet. */
+export const FLEET_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tasklane fleet</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330;background:#f6f7f9}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:15px;margin:24px 0 8px}
+table{border-collapse:collapse;background:#fff;min-width:480px}
+th,td{border:1px solid #d9dde3;padding:4px 10px;text-align:left} th{background:#eceff3}
+.muted{color:#6b7280}.bad{color:#b42318}.ok{color:#067647}
+</style></head><body>
+<h1>Tasklane fleet</h1><div class="muted" id="meta">loading…</div>
+<h2>Worker groups</h2><table id="groups"><thead><tr><th>group</th><th>lease holder</th><th>epoch</th><th>held for</th><th>waiters</th></tr></thead><tbody></tbody></table>
+<h2>Instances</h2><table id="instances"><thead><tr><th>instance</th><th>host</th><th>runtime</th><th>state</th><th>busy / slots</th></tr></thead><tbody></tbody></table>
+<h2>In-flight tasks</h2><table id="tasks"><thead><tr><th>attempt</th><th>group</th><th>activity</th><th>instance</th><th>elapsed</th></tr></thead><tbody></tbody></table>
+<h2>Recent failures</h2><table id="failures"><thead><tr><th>when</th><th>group</th><th>activity</th><th>errorId</th><th>message</th></tr></thead><tbody></tbody></table>
+<script>
+const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const secs = (ms) => (ms / 1000).toFixed(1) + ' s';
+function fill(id, rows, empty) {
+  const body = document.querySelector('#' + id + ' tbody');
+  body.innerHTML = rows.length ? rows.map((r) => '<tr>' + r.map((c) => '<td>' + c + '</td>').join('') + '</tr>').join('')
+    : '<tr><td class="muted" colspan="5">' + empty + '</td></tr>';
+}
+async function refresh() {
+  try {
+    const f = await (await fetch('fleet.json', { cache: 'no-store' })).json();
+    const now = f.generatedAt;
+    const ids = Object.fromEntries(f.instances.map((i) => [i.instanceId, i.hostname]));
+    document.getElementById('meta').textContent = 'coordinator: ' + f.coordinator + ' · ' + f.instances.length + ' instance(s) · updated ' + new Date(now).toLocaleTimeString();
+    fill('groups', f.groups.map((g) => [esc(g.group), g.holder ? '<span class="ok" data-holder="' + esc(g.holder.instanceId) + '">' + esc(ids[g.holder.instanceId] || g.holder.instanceId) + '</span>' : '<span class="muted">none</span>', g.holder ? g.holder.epoch : '', g.holder ? secs(now - g.holder.since) : '', g.waiters]), 'no groups');
+    fill('instances', f.instances.map((i) => { const gs = Object.values(i.groups); const busy = gs.reduce((a, g) => a + g.busy, 0); const slots = gs.reduce((a, g) => a + g.slots, 0); return [esc(i.instanceId), esc(i.hostname), esc(i.runtime), esc(i.state), busy + ' / ' + slots]; }), 'no instances');
+    fill('tasks', f.instances.flatMap((i) => i.inFlight.map((t) => [esc(t.attemptId), esc(t.group), esc(t.activityType), esc(i.hostname), secs(now - t.startedAt)])), 'idle');
+    fill('failures', f.failures.map((x) => [new Date(x.at).toLocaleTimeString(), esc(x.group), esc(x.activityType), '<span class="bad">' + esc(x.errorId) + '</span>', esc(x.errorMessage)]), 'none');
+  } catch (e) { document.getElementById('meta').textContent = 'fleet.json unavailable: ' + e; }
+}
+refresh(); setInterval(refresh, 1000);
+</script></body></html>`;

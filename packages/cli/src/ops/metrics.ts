@@ -1,0 +1,130 @@
+import type { RunnerHooks } from '@tasklane/core';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one runner process, fed by runner hooks. */
+export class RunnerMetrics {
+  readonly registry = new Registry();
+  readonly tasks = new Counter({
+    name: 'tasklane_tasks_total',
+    help: 'Tasks by worker group, activity type and result (started, finished, failed, false, canceled, lease_lost, unreported)',
+    labelNames: ['group', 'activity_type', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly taskDuration = new Histogram({
+    name: 'tasklane_task_duration_seconds',
+    help: 'Handler run time per task',
+    labelNames: ['group', 'activity_type'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly polls = new Counter({
+    name: 'tasklane_polls_total',
+    help: 'Polls by group and result (task, empty, error)',
+    labelNames: ['group', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly pollDuration = new Histogram({
+    name: 'tasklane_poll_duration_seconds',
+    help: 'Poll latency (long polls included)',
+    labelNames: ['group'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 90, 120],
+    registers: [this.registry],
+  });
+  readonly emptyPollRatio = new Gauge({
+    name: 'tasklane_empty_poll_ratio',
+    help: 'Share of the last 100 polls per group that came back empty: the autoscaling signal',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly slots = new Gauge({
+    name: 'tasklane_slots',
+    help: 'Task slots per group by state (busy, free)',
+    labelNames: ['group', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly handOffGap = new Histogram({
+    name: 'tasklane_lease_hold_seconds',
+    help: 'How long this instance held a group poll lease (poll + release)',
+    labelNames: ['group'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 1, 10, 90],
+    registers: [this.registry],
+  });
+  readonly leaseLost = new Counter({
+    name: 'tasklane_lease_lost_total',
+    help: 'Poll leases found lost while the poll was in flight',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly redisUp = new Gauge({ name: 'tasklane_coordinator_up', help: '1 when the coordinator can grant permits (Redis reachable)', registers: [this.registry] });
+  readonly heartbeatLag = new Gauge({
+    name: 'tasklane_progress_lag_seconds',
+    help: 'Delay of the last lease renewal past its schedule (event-loop pressure shows here)',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly eventLoopLag = new Gauge({ name: 'tasklane_event_loop_lag_seconds', help: 'Timer drift of a 500 ms probe', registers: [this.registry] });
+  readonly statusRetries = new Counter({
+    name: 'tasklane_set_task_status_retries_total',
+    help: 'SetTaskStatus retries after transient errors',
+    labelNames: ['group'] as const,
+    registers: [this.registry],
+  });
+  readonly runnerHeartbeats = new Counter({
+    name: 'tasklane_runner_heartbeats_total',
+    help: 'ReportTaskRunnerHeartbeat calls by result',
+    labelNames: ['group', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly #recentPolls = new Map<string, boolean[]>();
+  #lagTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** Starts the event-loop lag probe; it measures timer drift, which works the same on every runtime. */
+  startProbes(): void {
+    let expected = performance.now() + 500;
+    this.#lagTimer = setInterval(() => {
+      const now = performance.now();
+      this.eventLoopLag.set(Math.max(0, now - expected) / 1000);
+      expected = now + 500;
+    }, 500);
+    (this.#lagTimer as { unref?: () => void }).unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.#lagTimer);
+  }
+
+  #recordPoll(group: string, empty: boolean): void {
+    const recent = this.#recentPolls.get(group) ?? [];
+    recent.push(empty);
+    if (recent.length > 100) recent.shift();
+    this.#recentPolls.set(group, recent);
+    this.emptyPollRatio.set({ group }, recent.filter(Boolean).length / recent.length);
+  }
+
+  hooks(): RunnerHooks {
+    return {
+      onPollEnd: ({ group, durationMs, gotTask, error, leaseLost }) => {
+        this.pollDuration.observe({ group }, durationMs / 1000);
+        this.polls.inc({ group, result: error !== undefined ? 'error' : gotTask ? 'task' : 'empty' });
+        if (error === undefined) this.#recordPoll(group, !gotTask);
+        if (leaseLost) this.leaseLost.inc({ group });
+      },
+      onPermitReleased: ({ group, heldMs }) => this.handOffGap.observe({ group }, heldMs / 1000),
+      onTaskStart: ({ group, task }) => this.tasks.inc({ group, activity_type: task.activityType, result: 'started' }),
+      onTaskEnd: ({ group, task, durationMs, end }) => {
+        const result =
+          end.kind === 'reported' ? end.outcome.status.toLowerCase() : end.kind === 'lease-lost' ? 'lease_lost' : end.kind;
+        this.tasks.inc({ group, activity_type: task.activityType, result });
+        this.taskDuration.observe({ group, activity_type: task.activityType }, durationMs / 1000);
+      },
+      onTaskRejected: ({ group }) => this.tasks.inc({ group, activity_type: 'unknown', result: 'failed' }),
+      onProgress: ({ group, lagMs }) => this.heartbeatLag.set({ group }, lagMs / 1000),
+      onStatusRetry: ({ group }) => this.statusRetries.inc({ group }),
+      onSlotsChanged: ({ group, busy, slots }) => {
+        this.slots.set({ group, state: 'busy' }, busy);
+        this.slots.set({ group, state: 'free' }, Math.max(0, slots - busy));
+      },
+      onHeartbeat: ({ group, ok }) => this.runnerHeartbeats.inc({ group, result: ok ? 'ok' : 'error' }),
+    };
+  }
+}

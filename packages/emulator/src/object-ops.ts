@@ -1,0 +1,157 @@
+/** Object operations: DescribeObjects, QueryObjects, EvaluateExpression, SetStatus. */
+import { InvalidRequestError } from './errors.ts';
+import { evaluateExpression } from './expressions.ts';
+import { resolveFields } from './fields.ts';
+import type { ApiField, ApiObject, Instance, Pipeline } from './model.ts';
+import { page, parseMarker } from './paging.ts';
+import { getPipeline } from './pipelines.ts';
+import { componentIndex, renderAttempt, renderComponent, renderInstance, renderObject } from './render.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { ServiceState } from './service.ts';
+
+type Input = Record<string, unknown>;
+
+const DESCRIBE_PAGE = 25;
+const TIME_FIELDS = new Set(['@scheduledStartTime', '@scheduledEndTime', '@actualStartTime', '@actualEndTime']);
+
+/** Fields used for expressions: components see inherited values, runtime objects their own. */
+function expressionFields(p: Pipeline, id: string): readonly ApiField[] | undefined {
+  const index = componentIndex(p);
+  if (index.has(id)) return [...resolveFields(id, index), ...renderComponent(p, index.get(id)!).fields.filter((f) => f.key.startsWith('@'))];
+  return renderObject(p, id)?.fields;
+}
+
+export function describeObjects(s: ServiceState, input: Input): object {
+  const p = getPipeline(s, input.pipelineId as string);
+  const ids = input.objectIds as string[];
+  const r = page(ids, parseMarker(input.marker), DESCRIBE_PAGE);
+  const objects: ApiObject[] = [];
+  for (const id of r.items) {
+    const obj = renderObject(p, id);
+    if (!obj) continue;
+    if (input.evaluateExpressions === true) {
+      const own = expressionFields(p, id) ?? obj.fields;
+      obj.fields = obj.fields.map((f) =>
+        f.stringValue?.includes('#{') ? { ...f, stringValue: evaluateExpression(f.stringValue, own, (ref) => expressionFields(p, ref), false) } : f,
+      );
+    }
+    objects.push(obj);
+  }
+  return { pipelineObjects: objects, ...(r.marker === undefined ? {} : { marker: r.marker }), hasMoreResults: r.hasMoreResults };
+}
+
+interface Selector {
+  fieldName: string;
+  type: 'EQ' | 'REF_EQ' | 'LE' | 'GE' | 'BETWEEN';
+  values: string[];
+}
+
+function readSelectors(input: Input): Selector[] {
+  const raw = ((input.query as { selectors?: unknown[] } | undefined)?.selectors ?? []) as Array<{
+    fieldName?: string;
+    operator?: { type?: Selector['type']; values?: string[] };
+  }>;
+  return raw.map((sel, i) => {
+    const at = `query.selectors[${i}]`;
+    if (!sel.fieldName) throw new InvalidRequestError(`Value null at '${at}.fieldName' failed to satisfy constraint: Member must not be null`);
+    const type = sel.operator?.type;
+    if (!type) throw new InvalidRequestError(`Value null at '${at}.operator.type' failed to satisfy constraint: Member must not be null`);
+    const values = sel.operator?.values ?? [];
+    if (values.length === 0) throw new InvalidRequestError(`Value at '${at}.operator.values' failed to satisfy constraint: at least one value is required`);
+    if ((type === 'LE' || type === 'GE' || type === 'BETWEEN') && !TIME_FIELDS.has(sel.fieldName)) {
+      throw new InvalidRequestError(`Value '${sel.fieldName}' at '${at}.fieldName' failed to satisfy constraint: ${type} works only on ${[...TIME_FIELDS].join(', ')}`);
+    }
+    if (type === 'BETWEEN' && values.length !== 2) {
+      throw new InvalidRequestError(`Value at '${at}.operator.values' failed to satisfy constraint: BETWEEN takes exactly two values`);
+    }
+    return { fieldName: sel.fieldName, type, values };
+  });
+}
+
+function matches(obj: ApiObject, sel: Selector): boolean {
+  const candidates: string[] = [];
+  if (sel.fieldName === 'name') candidates.push(obj.name);
+  for (const f of obj.fields) {
+    if (f.key !== sel.fieldName) continue;
+    if (sel.type === 'REF_EQ') {
+      if (f.refValue !== undefined) candidates.push(f.refValue);
+    } else candidates.push((f.stringValue ?? f.refValue)!);
+  }
+  // A selector on a field the object lacks does not match it.
+  return candidates.some((v) => {
+    switch (sel.type) {
+      case 'EQ':
+      case 'REF_EQ':
+        return sel.values.includes(v);
+      case 'LE':
+        return v <= sel.values[0]!;
+      case 'GE':
+        return v >= sel.values[0]!;
+      case 'BETWEEN':
+        return v >= sel.values[0]! && v <= sel.values[1]!;
+    }
+  });
+}
+
+export function queryObjects(s: ServiceState, input: Input): object {
+  const p = getPipeline(s, input.pipelineId as string);
+  const sphere = (input.sphere as string).toUpperCase();
+  if (sphere !== 'COMPONENT' && sphere !== 'INSTANCE' && sphere !== 'ATTEMPT') {
+    throw new InvalidRequestError(`Value '${(input.sphere as string).slice(0, 64)}' at 'sphere' failed to satisfy constraint: Member must be one of COMPONENT, INSTANCE, ATTEMPT`);
+  }
+  const limit = (input.limit as number | undefined) ?? 100;
+  if (limit < 1) throw new InvalidRequestError(`Value '${limit}' at 'limit' failed to satisfy constraint: Member must be greater than or equal to 1`);
+  const selectors = readSelectors(input);
+  const objects: ApiObject[] =
+    sphere === 'COMPONENT'
+      ? [...componentIndex(p).values()].map((o) => renderComponent(p, o))
+      : sphere === 'INSTANCE'
+        ? [...p.instances.values()].map(renderInstance)
+        : [...p.attempts.values()].map((a) => renderAttempt(a));
+  const ids = objects.filter((o) => selectors.every((sel) => matches(o, sel))).map((o) => o.id);
+  const r = page(ids, parseMarker(input.marker), limit);
+  return { ids: r.items, ...(r.marker === undefined ? {} : { marker: r.marker }), hasMoreResults: r.hasMoreResults };
+}
+
+export function evaluateExpressionOp(s: ServiceState, input: Input): object {
+  const p = getPipeline(s, input.pipelineId as string);
+  const objectId = input.objectId as string;
+  const fields = expressionFields(p, objectId);
+  if (!fields) throw new InvalidRequestError(`Object '${objectId.slice(0, 256)}' does not exist in pipeline ${p.id}.`);
+  return { evaluatedExpression: evaluateExpression(input.expression as string, fields, (ref) => expressionFields(p, ref), true) };
+}
+
+const COMPONENT_STATUSES = new Set(['PAUSE', 'RESUME']);
+const INSTANCE_STATUSES = new Set(['TRY_CANCEL', 'RERUN', 'MARK_FINISHED']);
+
+export function setStatus(s: ServiceState, sched: Scheduler, input: Input): object {
+  const p = getPipeline(s, input.pipelineId as string);
+  if (p.state === 'FINISHED') throw new InvalidRequestError(`Pipeline ${p.id} is FINISHED; SetStatus is not allowed.`);
+  const status = (input.status as string).toUpperCase();
+  const components: string[] = [];
+  const instances: Instance[] = [];
+  const index = componentIndex(p);
+  for (const id of input.objectIds as string[]) {
+    if (index.has(id)) components.push(id);
+    else if (p.instances.has(id)) instances.push(p.instances.get(id)!);
+    else if (p.attempts.has(id)) instances.push(p.attempts.get(id)!.instance);
+    else throw new InvalidRequestError(`Object '${id.slice(0, 256)}' does not exist in pipeline ${p.id}.`);
+  }
+  if (components.length > 0 && instances.length > 0) {
+    throw new InvalidRequestError('objectIds mixes component and instance/attempt objects; send them in separate calls.');
+  }
+  if (components.length > 0) {
+    if (!COMPONENT_STATUSES.has(status)) throw new InvalidRequestError(`Status '${input.status as string}' does not apply to components; use PAUSE or RESUME.`);
+    for (const id of components) (status === 'PAUSE' ? sched.pause(p, id) : sched.resume(p, id));
+  } else if (instances.length > 0) {
+    if (!INSTANCE_STATUSES.has(status)) {
+      throw new InvalidRequestError(`Status '${input.status as string}' does not apply to instances; use TRY_CANCEL, RERUN or MARK_FINISHED.`);
+    }
+    for (const inst of instances) {
+      if (status === 'TRY_CANCEL') sched.cancelInstance(inst);
+      else if (status === 'RERUN') sched.rerun(inst);
+      else sched.markFinished(inst);
+    }
+  }
+  return {};
+}

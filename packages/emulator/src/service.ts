@@ -1,0 +1,40 @@
+/** Shared state and collaborators of one emulator instance. */
+import type { Clock } from './clock.ts';
+import type { FaultInjector } from './faults.ts';
+import type { Pipeline, Task } from './model.ts';
+import type { ObservationLog } from './observations.ts';
+import type { TaskQueues } from './task-queue.ts';
+
+export interface ServiceConfig {
+  longPollMs: number;
+  timeScale: number;
+  ackTimeoutMs: number;
+  defaultReportProgressTimeoutMs: number;
+  /** Undocumented by AWS; the emulator's choices are in the README. */
+  defaultRetryDelayMs: number;
+  defaultMaximumRetries: number;
+}
+
+export interface ServiceState {
+  readonly config: ServiceConfig;
+  readonly clock: Clock;
+  readonly obs: ObservationLog;
+  readonly faults: FaultInjector;
+  readonly queues: TaskQueues;
+  readonly pipelines: Map<string, Pipeline>;
+  /** `${name}\u0000${uniqueId}` → pipeline id, for CreatePipeline idempotency. */
+  readonly byNameAndUniqueId: Map<string, string>;
+  readonly hiddenByGroup: Map<string, Pipeline>;
+  readonly tasks: Map<string, Task>;
+  readonly terminate: { allSeq: number; seen: Map<string, number>; runners: Set<string> };
+  readonly log: (line: string) => void;
+  /** Set by close(): polls are answered at once instead of being held. */
+  closing: boolean;
+  /** Asks the state file (if any) to save soon. */
+  persist(): void;
+}
+
+/** Service time (ms) to real time (ms). */
+export function scaled(state: ServiceState, serviceMs: number): number {
+  return serviceMs / state.config.timeScale;
+}

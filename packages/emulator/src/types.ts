@@ -1,0 +1,138 @@
+/** Public option, control and observation types. */
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Longest a PollForTask is held before answering `{}`; default 90 000. */
+  longPollMs?: number;
+  /** Divides service time constants: 60 means one minute of service time passes in one second. */
+  timeScale?: number;
+  /** First ReportTaskProgress deadline after hand-out; default 2 min scaled (not scaled when given). */
+  ackTimeoutMs?: number;
+  /** Lease when an object has no `reportProgressTimeout`; default 15 min scaled (not scaled when given). */
+  defaultReportProgressTimeoutMs?: number;
+  /** Pipelines (definitions, tags, state) are saved here on change and reloaded on start. */
+  stateFile?: string;
+  log?: (line: string) => void;
+}
+
+export interface Emulator {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly control: EmulatorControl;
+  close(): Promise<void>;
+}
+
+export interface EmulatorControl {
+  enqueueTask(spec: EnqueueTaskSpec): TaskRef;
+  cancelTask(taskId: string): void;
+  requestTerminate(taskrunnerId?: string): void;
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  observations(): Observations;
+  task(taskId: string): TaskObservation | undefined;
+  waitFor(predicate: (o: Observations) => boolean, timeoutMs?: number): Promise<Observations>;
+  reset(): void;
+}
+
+export type EnqueueFieldValue = string | string[] | { ref: string };
+
+export interface EnqueueTaskSpec {
+  workerGroup: string;
+  /** Default 'ShellCommandActivity'. */
+  type?: string;
+  fields?: Record<string, EnqueueFieldValue>;
+  maximumRetries?: number;
+  /** Period string such as '10 minutes'. */
+  reportProgressTimeout?: string;
+  attemptTimeout?: string;
+  retryDelay?: string;
+  /** Attach to an existing pipeline instead of the hidden per-workerGroup one. */
+  pipelineId?: string;
+}
+
+export interface TaskRef {
+  taskId: string;
+  pipelineId: string;
+  attemptId: string;
+  objectId: string;
+}
+
+export type FaultKind = 'internal-error' | 'throttle' | 'latency' | 'drop';
+
+export interface FaultSpec {
+  /** Operation name such as 'PollForTask', or '*' (default). */
+  operation?: string;
+  kind: FaultKind;
+  /** Apply to the next N matching calls; default: every matching call. */
+  count?: number;
+  /** 0..1, default 1. */
+  probability?: number;
+  latencyMs?: number;
+  /**
+   * For 'drop': 'before' (default) closes the socket without running the operation; 'after' runs it and
+   * then closes the socket instead of answering (a lost response: a polled task is gone until its lease
+   * expires).
+   */
+  when?: 'before' | 'after';
+}
+
+export interface GroupObservation {
+  inFlightPolls: number;
+  maxInFlightPolls: number;
+  polls: number;
+  emptyPolls: number;
+  tasksHandedOut: number;
+}
+
+export type TerminalTaskStatus = 'FINISHED' | 'FAILED' | 'FALSE' | 'CANCELED' | 'TIMEDOUT';
+
+export interface TaskObservation {
+  taskId: string;
+  pipelineId: string;
+  attemptId: string;
+  objectId: string;
+  workerGroup: string;
+  type: string;
+  handouts: number;
+  acks: number;
+  progressReports: number;
+  lastProgressFields?: Record<string, string>;
+  firstAckAt?: number;
+  handedOutAt?: number;
+  terminalStatus?: TerminalTaskStatus;
+  errorId?: string;
+  errorMessage?: string;
+  errorStackTrace?: string;
+  hostname?: string;
+  canceled: boolean;
+}
+
+export interface AttemptObservation {
+  attemptId: string;
+  handouts: number;
+  status: string;
+}
+
+export interface HeartbeatObservation {
+  count: number;
+  lastAt: number;
+  workerGroup?: string;
+  hostname?: string;
+}
+
+export interface Violation {
+  at: number;
+  kind: string;
+  detail: string;
+}
+
+export interface Observations {
+  groups: Record<string, GroupObservation>;
+  tasks: Record<string, TaskObservation>;
+  attempts: Record<string, AttemptObservation>;
+  heartbeats: Record<string, HeartbeatObservation>;
+  violations: Violation[];
+  requests: Record<string, number>;
+}

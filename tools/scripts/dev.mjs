@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The README's two commands land here: `npm test` and `npm run demo` (pnpm works too). On a fresh
+// machine with only Node 20 it installs pnpm and the workspace, builds what is needed, then runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PNPM_VERSION = '12.4.2';
+const [command = 'test', ...rest] = process.argv.slice(2);
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' }, ...options });
+  return result.status ?? 1;
+}
+
+function has(cmd, args = ['--version']) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+function pnpm() {
+  if (has('pnpm')) return ['pnpm'];
+  console.log(`pnpm not found: installing pnpm@${PNPM_VERSION} globally with npm`);
+  if (run('npm', ['install', '-g', `pnpm@${PNPM_VERSION}`]) === 0 && has('pnpm')) return ['pnpm'];
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`];
+}
+
+function ensureInstalled(p) {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  const args = [...p.slice(1), 'install', ...(process.env.CI ? ['--frozen-lockfile'] : [])];
+  if (run(p[0], args) !== 0) {
+    console.error('pnpm install failed');
+    process.exit(1);
+  }
+}
+
+const p = pnpm();
+ensureInstalled(p);
+const nx = (...args) => run(p[0], [...p.slice(1), 'exec', 'nx', ...args]);
+
+if (command === 'test') {
+  if (!process.env.TASKLANE_TEST_REDIS_URL && !has('redis-server')) {
+    console.error(
+      'The integration tests start their own redis-server, and none is on PATH.\n' +
+        'Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) or set TASKLANE_TEST_REDIS_URL.',
+    );
+    process.exit(2);
+  }
+  const steps = [
+    ['format', () => run(p[0], [...p.slice(1), 'exec', 'prettier', '--check', '.', '--log-level', 'warn'])],
+    ['build', () => nx('run-many', '-t', 'build', '--outputStyle=static')],
+    ['lint + typecheck', () => nx('run-many', '-t', 'lint', 'typecheck', '--outputStyle=static')],
+    ['tests (Node)', () => nx('run-many', '-t', 'test', '--outputStyle=stream', '--parallel=2')],
+    ['tests (Bun)', () => nx('run-many', '-t', 'test:bun', '--outputStyle=stream', '--parallel=1')],
+    ['tests (Deno)', () => nx('run-many', '-t', 'test:deno', '--outputStyle=stream', '--parallel=1')],
+  ];
+  const results = [];
+  for (const [name, step] of steps) {
+    const started = Date.now();
+    console.log(`\n=== ${name} ===`);
+    const code = step();
+    results.push({ name, ok: code === 0, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  }
+  console.log('\n=== summary ===');
+  for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(18)} ${r.seconds}s`);
+  process.exit(results.every((r) => r.ok) ? 0 : 1);
+}
+
+if (command === 'demo' || command === 'bench' || command === 'chaos') {
+  if (nx('run-many', '-t', 'build', '--outputStyle=static') !== 0) process.exit(1);
+  const entry = {
+    demo: [process.execPath, [join(root, 'apps/runner-node/bin/tasklane.mjs'), 'demo', ...rest]],
+    bench: [process.execPath, [join(root, 'tools/bench/dist/main.js'), ...rest]],
+    chaos: [process.execPath, [join(root, 'tools/chaos/dist/main.js'), ...rest]],
+  }[command];
+  process.exit(run(entry[0], entry[1]));
+}
+
+console.error(`unknown command ${command}; use test, demo, bench or chaos`);
+process.exit(2);
