@@ -142,8 +142,10 @@ async function runHandler(
       renewing = false;
     });
   }, interval);
-  const attemptTimer =
-    attemptTimeoutMs !== undefined ? setTimeout(() => abort('attempt-timeout'), attemptTimeoutMs) : undefined;
+  // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
+  // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
+  const attemptBudgetMs = attemptTimeoutMs === undefined ? undefined : attemptTimeoutMs - Math.min(5000, attemptTimeoutMs * 0.1);
+  const attemptTimer = attemptBudgetMs !== undefined ? setTimeout(() => abort('attempt-timeout'), attemptBudgetMs) : undefined;
   const onForceAbort = () => abort('shutdown');
   if (deps.forceAbort.aborted) onForceAbort();
   else deps.forceAbort.addEventListener('abort', onForceAbort, { once: true });

@@ -23,7 +23,7 @@ export async function startHarness(
   handlers: TaskHandlerClass[],
   options: Partial<Omit<RunnerOptions, 'registry' | 'sources'>> & { emulator?: EmulatorOptions; hooks?: RunnerHooks[]; start?: boolean } = {},
 ): Promise<Harness> {
-  const emulator = await startEmulator({ longPollMs: 1000, ...options.emulator });
+  const emulator = await startEmulator({ longPollMs: 500, ...options.emulator });
   const group = `wg-${process.pid}-${++counter}`;
   const source = new DataPipelineSource({
     endpoint: emulator.endpoint,

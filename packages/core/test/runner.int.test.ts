@@ -91,11 +91,12 @@ describe('Runner against the emulator', () => {
   });
 
   it('tightens the renewal period to a third of the task reportProgressTimeout', async () => {
-    const Slow = TaskHandler('Slow')(class { handle() { return delay(1000); } });
+    const Slow = TaskHandler('Slow')(class { handle() { return delay(3500); } });
     harness = await startHarness([Slow], { progressInterval: '1h' });
-    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Slow', reportProgressTimeout: '600 milliseconds' });
+    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Slow', reportProgressTimeout: '3 seconds' });
     const task = await waitTerminal(harness, taskId);
     expect(task.terminalStatus).toBe('FINISHED');
+    // ack + a renewal every second (a third of 3 s), not every hour
     expect(task.progressReports).toBeGreaterThanOrEqual(4);
     expect(task.handouts).toBe(1);
   });
@@ -197,7 +198,7 @@ describe('Runner against the emulator', () => {
     harness.emulator.control.requestTerminate();
     await harness.runner.stopped;
     expect(harness.runner.state).toBe('stopped');
-    expect(states).toEqual(['running', 'draining', 'stopped']);
+    expect(states).toEqual(['starting', 'running', 'draining', 'stopped']);
   });
 
   it('lets a running task finish within the shutdown timeout (invariant 7)', async () => {
@@ -229,7 +230,7 @@ describe('Runner against the emulator', () => {
   });
 
   it('does not abort an in-flight poll on stop, and runs the task it brings', async () => {
-    harness = await startHarness([TaskHandler('Ok')(class { handle() { return delay(100); } })], { emulator: { longPollMs: 800 } });
+    harness = await startHarness([TaskHandler('Ok')(class { handle() { return delay(100); } })], { emulator: { longPollMs: 3000 } });
     const c = harness.emulator.control;
     await c.waitFor((o) => (o.groups[harness!.group]?.inFlightPolls ?? 0) === 1);
     const stopping = harness.runner.stop();
@@ -249,7 +250,7 @@ describe('Runner against the emulator', () => {
       },
     );
     harness = await startHarness([Stuck]);
-    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Stuck', attemptTimeout: '300 milliseconds', maximumRetries: 0 });
+    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Stuck', attemptTimeout: '1 seconds', maximumRetries: 0 });
     expect(await waitTerminal(harness, taskId)).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.AttemptTimeout });
   });
 });

@@ -27,11 +27,8 @@ export function evaluateExpression(
     let current: readonly ApiField[] | undefined = fields;
     const parts = path.split('.');
     for (let i = 0; i < parts.length && current; i++) {
-      const f = current.find((x) => x.key === parts[i]);
-      if (!f) {
-        current = undefined;
-        break;
-      }
+      const f: ApiField | undefined = current.find((x) => x.key === parts[i]);
+      if (!f) break;
       if (i === parts.length - 1) return f.stringValue ?? f.refValue ?? '';
       current = f.refValue !== undefined ? follow(f.refValue) : undefined;
     }

@@ -47,15 +47,18 @@ async function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerRes
   if (body === undefined) return;
   if (url.startsWith(CONTROL_PREFIX)) {
     const r = handleControlRequest(deps.control, req.method ?? 'GET', url.slice(CONTROL_PREFIX.length), body);
-    return sendJson(res, r.status, r.body);
+    sendJson(res, r.status, r.body);
+    return;
   }
   if (req.method !== 'POST' || (url !== '/' && !url.startsWith('/?'))) {
     return send(res, errorOutcome(new UnknownOperationError(`${req.method ?? ''} ${url.slice(0, 128)} is not an AWS Data Pipeline call; use POST / with X-Amz-Target.`)));
   }
   const target = req.headers['x-amz-target'];
-  const ctx = requestContext(req, res);
+  const { ctx, undelivered } = requestContext(req, res);
   const outcome = await deps.router.dispatch(Array.isArray(target) ? target[0] : target, body, ctx);
-  send(res, outcome);
+  // A client can vanish between the handler's decision and the write; a polled task must then go back.
+  if (outcome.kind === 'json' && !sendJson(res, outcome.status, outcome.body, outcome.errorType)) undelivered();
+  else if (outcome.kind === 'drop') send(res, outcome);
 }
 
 function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
@@ -82,7 +85,7 @@ function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | u
   });
 }
 
-function requestContext(req: IncomingMessage, res: ServerResponse): RequestContext {
+function requestContext(req: IncomingMessage, res: ServerResponse): { ctx: RequestContext; undelivered: () => void } {
   let done = false;
   let listening = false;
   const doneCbs: Array<() => void> = [];
@@ -93,16 +96,19 @@ function requestContext(req: IncomingMessage, res: ServerResponse): RequestConte
     for (const cb of doneCbs.splice(0)) cb();
   };
   // Listeners are attached only by handlers that care (PollForTask), keeping other calls cheap.
+  const undelivered = () => {
+    for (const cb of undeliveredCbs.splice(0)) cb();
+  };
   const listen = () => {
     if (listening) return;
     listening = true;
     res.once('finish', finish);
     res.once('close', () => {
-      if (res.headersSent && !res.writableFinished) for (const cb of undeliveredCbs.splice(0)) cb();
+      if (res.headersSent && !res.writableFinished) undelivered();
       finish();
     });
   };
-  return {
+  const ctx: RequestContext = {
     isOpen: () => !done && !res.destroyed && !req.socket.destroyed,
     onDone(cb) {
       if (done) return cb();
@@ -115,6 +121,7 @@ function requestContext(req: IncomingMessage, res: ServerResponse): RequestConte
     },
     userId: accessKeyOf(req.headers.authorization),
   };
+  return { ctx, undelivered };
 }
 
 function accessKeyOf(authorization: string | undefined): string {
@@ -131,8 +138,9 @@ function send(res: ServerResponse, outcome: Outcome): void {
   sendJson(res, outcome.status, outcome.body, outcome.errorType);
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, errorType?: string): void {
-  if (res.destroyed || res.writableEnded) return;
+/** False when the response could not be written at all. */
+function sendJson(res: ServerResponse, status: number, body: string, errorType?: string): boolean {
+  if (res.destroyed || res.writableEnded) return false;
   const headers: Record<string, string | number> = {
     'content-type': 'application/x-amz-json-1.1',
     'content-length': Buffer.byteLength(body),
@@ -141,4 +149,5 @@ function sendJson(res: ServerResponse, status: number, body: string, errorType?:
   if (errorType !== undefined) headers['x-amzn-ErrorType'] = errorType;
   res.writeHead(status, headers);
   res.end(body);
+  return true;
 }

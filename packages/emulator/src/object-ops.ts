@@ -142,7 +142,10 @@ export function setStatus(s: ServiceState, sched: Scheduler, input: Input): obje
   }
   if (components.length > 0) {
     if (!COMPONENT_STATUSES.has(status)) throw new InvalidRequestError(`Status '${input.status as string}' does not apply to components; use PAUSE or RESUME.`);
-    for (const id of components) (status === 'PAUSE' ? sched.pause(p, id) : sched.resume(p, id));
+    for (const id of components) {
+      if (status === 'PAUSE') sched.pause(p, id);
+      else sched.resume(p, id);
+    }
   } else if (instances.length > 0) {
     if (!INSTANCE_STATUSES.has(status)) {
       throw new InvalidRequestError(`Status '${input.status as string}' does not apply to instances; use TRY_CANCEL, RERUN or MARK_FINISHED.`);

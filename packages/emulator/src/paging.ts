@@ -3,11 +3,11 @@ import { InvalidRequestError } from './errors.ts';
 
 export function parseMarker(marker: unknown): number {
   if (marker === undefined || marker === '') return 0;
-  const n = Number(marker);
-  if (typeof marker !== 'string' || !/^\d+$/.test(marker) || !Number.isSafeInteger(n)) {
-    throw new InvalidRequestError(`Value '${String(marker).slice(0, 64)}' at 'marker' failed to satisfy constraint: not a marker returned by this service`);
+  if (typeof marker !== 'string' || !/^\d{1,15}$/.test(marker)) {
+    const shown = typeof marker === 'string' ? marker.slice(0, 64) : typeof marker;
+    throw new InvalidRequestError(`Value '${shown}' at 'marker' failed to satisfy constraint: not a marker returned by this service`);
   }
-  return n;
+  return Number(marker);
 }
 
 export function page<T>(items: readonly T[], offset: number, size: number): { items: T[]; marker?: string; hasMoreResults: boolean } {

@@ -5,7 +5,6 @@ import type { ApiField, Task } from './model.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { ServiceState } from './service.ts';
 import type { PollWaiter } from './task-queue.ts';
-import type { TerminalTaskStatus } from './types.ts';
 
 type Input = Record<string, unknown>;
 
@@ -58,6 +57,8 @@ export function pollForTask(s: ServiceState, sched: Scheduler, input: Input, ctx
       },
     };
     const node = s.queues.wait(workerGroup, waiter);
+    // A held poll is a state change of its own (inFlightPolls) that waitFor callers watch for.
+    s.obs.changed();
     const timer = s.clock.setTimeout(() => {
       s.queues.stopWaiting(workerGroup, node);
       waiter.release();
@@ -149,7 +150,7 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
   if (!task.acked) s.obs.violation('status-before-ack', `SetTaskStatus ${status} for ${a.id} without a ReportTaskProgress first`);
   sched.closeTask(task, 'status');
   const obs = task.obs;
-  obs.terminalStatus = status as TerminalTaskStatus;
+  obs.terminalStatus = status;
   const error = {
     ...(errorId === undefined ? {} : { errorId }),
     ...(input.errorMessage === undefined ? {} : { errorMessage: input.errorMessage as string }),

@@ -40,9 +40,9 @@ function show(value: unknown): string {
   if (value === undefined || value === null) return 'null';
   let text: string;
   try {
-    text = typeof value === 'string' ? value : JSON.stringify(value);
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? typeof value);
   } catch {
-    text = String(value);
+    text = typeof value;
   }
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }

@@ -1,0 +1,139 @@
+/** startEmulator: wires state, scheduler, router, control API, persistence and the HTTP server. */
+import type { AddressInfo } from 'node:net';
+import { systemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { createControl } from './control.ts';
+import { EmulatorError } from './errors.ts';
+import { FaultInjector } from './faults.ts';
+import { createHttpServer } from './http-server.ts';
+import { ObservationLog } from './observations.ts';
+import { newPipeline } from './pipelines.ts';
+import { createHandlers, Router } from './router.ts';
+import { Scheduler } from './scheduler.ts';
+import type { ServiceConfig, ServiceState } from './service.ts';
+import { StateFile, toSaved } from './state-file.ts';
+import type { SavedState } from './state-file.ts';
+import { TaskQueues } from './task-queue.ts';
+import type { Emulator, EmulatorOptions } from './types.ts';
+
+const MINUTE = 60_000;
+
+/** Test seams that are not part of the public options. */
+export interface EmulatorInternals {
+  clock?: Clock;
+  random?: () => number;
+}
+
+export function serviceConfig(options: EmulatorOptions): ServiceConfig {
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new EmulatorError('EMU_INVALID_SPEC', 'timeScale must be a positive number');
+  const longPollMs = options.longPollMs ?? 90_000;
+  if (!(longPollMs >= 0)) throw new EmulatorError('EMU_INVALID_SPEC', 'longPollMs must be >= 0');
+  return {
+    longPollMs,
+    timeScale,
+    ackTimeoutMs: options.ackTimeoutMs ?? (2 * MINUTE) / timeScale,
+    defaultReportProgressTimeoutMs: options.defaultReportProgressTimeoutMs ?? (15 * MINUTE) / timeScale,
+    defaultRetryDelayMs: (10 * MINUTE) / timeScale,
+    defaultMaximumRetries: 2,
+  };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}, internals: EmulatorInternals = {}): Promise<Emulator> {
+  const config = serviceConfig(options);
+  const clock = internals.clock ?? systemClock;
+  const log = options.log ?? (() => {});
+  const obs = new ObservationLog(clock, log);
+  const state: ServiceState = {
+    config,
+    clock,
+    obs,
+    faults: new FaultInjector(internals.random),
+    queues: new TaskQueues(obs),
+    pipelines: new Map(),
+    byNameAndUniqueId: new Map(),
+    hiddenByGroup: new Map(),
+    tasks: new Map(),
+    terminate: { allSeq: 0, seen: new Map(), runners: new Set() },
+    log,
+    closing: false,
+    persist: () => {},
+  };
+  const sched = new Scheduler(state);
+  const control = createControl(state, sched);
+
+  const stateFile = options.stateFile === undefined ? undefined : new StateFile(options.stateFile, log);
+  if (stateFile) {
+    const saved = stateFile.load();
+    if (saved) restore(state, sched, saved);
+    state.persist = () => stateFile.schedule(() => toSaved(state.pipelines.values()));
+  }
+
+  const server = createHttpServer({ router: new Router(state, createHandlers(state, sched)), control, log });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log(`emulator listening on ${endpoint}`);
+
+  let closed: Promise<void> | undefined;
+  return {
+    endpoint,
+    port,
+    control,
+    close() {
+      closed ??= (async () => {
+        state.closing = true;
+        sched.stopAllTimers();
+        state.queues.releaseAll();
+        obs.rejectAll(new EmulatorError('EMU_CLOSED', 'the emulator was closed'));
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // Released polls need a moment to be written; then whatever is still open is cut.
+        const cut = setTimeout(() => server.closeAllConnections(), 250);
+        await done;
+        clearTimeout(cut);
+        await stateFile?.flush();
+      })();
+      return closed;
+    },
+  };
+}
+
+function restore(state: ServiceState, sched: Scheduler, saved: SavedState): void {
+  for (const sp of saved.pipelines) {
+    const p = newPipeline(state, {
+      id: sp.id,
+      name: sp.name,
+      uniqueId: sp.uniqueId,
+      userId: sp.userId,
+      createdAt: sp.createdAt,
+      ...(sp.description === undefined ? {} : { description: sp.description }),
+    });
+    p.tags = new Map(sp.tags);
+    p.state = sp.state;
+    p.deleted = sp.deleted;
+    if (sp.latest) p.latest = sp.latest;
+    if (sp.active) p.active = sp.active;
+    if (sp.lastActivatedAt !== undefined) p.lastActivatedAt = sp.lastActivatedAt;
+    if (p.deleted) state.byNameAndUniqueId.delete(`${p.name}\u0000${p.uniqueId}`);
+    // Runs are not persisted: a pipeline that was running starts a fresh run of its active definition.
+    if (!p.deleted && p.state === 'SCHEDULED' && p.active) {
+      const latest = p.latest;
+      p.latest = p.active;
+      try {
+        sched.activate(p, undefined, p.active.parameterValues);
+      } catch (err) {
+        state.log(`could not re-activate ${p.id} from the state file: ${(err as Error).message}`);
+      } finally {
+        p.latest = latest;
+      }
+    }
+  }
+}
