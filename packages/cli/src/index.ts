@@ -20,8 +20,11 @@ export { createLogger, maskUrl } from './logging.ts';
 export { createHttpApp } from './ops/http-app.ts';
 export { RunnerMetrics } from './ops/metrics.ts';
 export { tracingHooks } from './ops/tracing.ts';
+export { renderManifests, toYaml } from './k8s/manifests.ts';
+export { resolveValues, terminationGracePeriodSeconds, DEFAULT_VALUES } from './k8s/values.ts';
 
 export type { Host, FetchApp, ServedApp } from './host.ts';
 export type { RunConfig } from './commands/run.ts';
 export type { OptionSpec, OptionKind } from './config/options.ts';
 export type { FleetSnapshot } from './ops/http-app.ts';
+export type { ManifestValues, DeploymentValues } from './k8s/values.ts';

@@ -1,6 +1,7 @@
 import { TasklaneError, VERSION } from '@tasklane/core';
 import { demoCommand, DEMO_HELP } from './commands/demo.ts';
 import { emulatorCommand, EMULATOR_HELP } from './commands/emulator.ts';
+import { manifestsCommand, MANIFESTS_HELP } from './commands/manifests.ts';
 import { pipelineCommand, PIPELINE_HELP } from './commands/pipeline.ts';
 import { runCommand, RUN_HELP } from './commands/run.ts';
 import { statusCommand, STATUS_HELP } from './commands/status.ts';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { run: demoCommand, help: DEMO_HELP, summary: 'emulator + sample pipeline + runner fleet, with a live view' },
   status: { run: statusCommand, help: STATUS_HELP, summary: 'print the fleet from Redis (lease holders, instances, tasks)' },
   pipeline: { run: pipelineCommand, help: PIPELINE_HELP, summary: 'create, put, activate and inspect pipelines' },
+  manifests: { run: manifestsCommand, help: MANIFESTS_HELP, summary: 'render Kubernetes manifests for a fleet' },
 };
 
 /** Extra commands contributed by optional packages (e.g. `enqueue` from the BullMQ source). */

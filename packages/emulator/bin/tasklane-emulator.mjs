@@ -64,16 +64,24 @@ function parseArgs(argv) {
 }
 
 const options = parseArgs(process.argv.slice(2));
-const emulator = await startEmulator(options);
-process.stdout.write(`emulator listening on ${emulator.endpoint}\n`);
-
+let emulator;
 let stopping = false;
 const stop = async (signal) => {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`received ${signal}, closing\n`);
-  await emulator.close();
+  await emulator?.close();
   process.exit(0);
 };
+// Installed before listening, so a signal during start-up still ends the process cleanly.
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
+
+try {
+  emulator = await startEmulator(options);
+} catch (err) {
+  process.stderr.write(`tasklane-emulator: ${err?.code ? `${err.code}: ` : ''}${err?.message ?? err}\n`);
+  process.exit(1);
+}
+if (stopping) await emulator.close();
+else process.stdout.write(`emulator listening on ${emulator.endpoint}\n`);

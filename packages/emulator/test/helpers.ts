@@ -43,7 +43,7 @@ type DefValue = string | string[] | { ref: string } | Array<{ ref: string }>;
 export function objects(...defs: Array<{ id: string; name?: string } & Record<string, DefValue>>): PipelineObject[] {
   return defs.map(({ id, name, ...rest }) => ({
     id,
-    name: (name as string | undefined) ?? id,
+    name: (name) ?? id,
     fields: Object.entries(rest).flatMap(([key, v]) => {
       const values = Array.isArray(v) ? v : [v];
       return values.map((x) => (typeof x === 'string' ? { key, stringValue: x } : { key, refValue: x.ref }));

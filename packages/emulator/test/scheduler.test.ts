@@ -110,7 +110,7 @@ describe('scheduler', () => {
   });
 
   it('cancels the activity when its precondition stays false past preconditionTimeout', async () => {
-    const { emu, client } = await emulator({ longPollMs: 1000, timeScale: 6000 });
+    const { emu, client } = await emulator({ longPollMs: 300, timeScale: 6000 });
     const id = await activate(
       client,
       objects(

@@ -63,7 +63,7 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
       for (let i = 0; i < runnerCount; i++) {
         const [cmd, ...args] = host.selfCommand();
         processes.push(
-          spawn(cmd!, [...args, 'run', '--worker-group', WORKER_GROUP, '--endpoint', emulator.endpoint, '--redis-url', redisUrl, '--redis-key-prefix', `tl-demo-${began}:`, '--progress-interval', '2s', '--hostname', `demo-runner-${i + 1}`, '--log-level', 'warn'], {
+          spawn(cmd ?? "tasklane", [...args, 'run', '--worker-group', WORKER_GROUP, '--endpoint', emulator.endpoint, '--redis-url', redisUrl, '--redis-key-prefix', `tl-demo-${began}:`, '--progress-interval', '2s', '--hostname', `demo-runner-${i + 1}`, '--log-level', 'warn'], {
             stdio: ['ignore', 'inherit', 'inherit'],
             env: { ...process.env, AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo' },
           }),

@@ -1,0 +1,131 @@
+import { stringify } from 'yaml';
+import { terminationGracePeriodSeconds, type DeploymentValues, type ManifestValues } from './values.ts';
+
+type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+
+function labels(values: ManifestValues, deployment?: DeploymentValues): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'tasklane',
+    'app.kubernetes.io/instance': values.name,
+    ...(deployment ? { 'app.kubernetes.io/component': deployment.name } : {}),
+  };
+}
+
+function metadata(values: ManifestValues, name: string, deployment?: DeploymentValues): Record<string, unknown> {
+  return { name, ...(values.namespace ? { namespace: values.namespace } : {}), labels: { ...labels(values, deployment), 'app.kubernetes.io/managed-by': 'tasklane' } };
+}
+
+function container(values: ManifestValues, d: DeploymentValues): Record<string, unknown> {
+  const env: Array<Record<string, unknown>> = [
+    { name: 'TASKLANE_WORKER_GROUP', value: d.workerGroups.join(',') },
+    { name: 'TASKLANE_CONCURRENCY', value: String(d.concurrency ?? 2) },
+    { name: 'TASKLANE_SHUTDOWN_TIMEOUT', value: `${values.shutdownTimeoutSeconds}s` },
+    { name: 'TASKLANE_HTTP_PORT', value: String(values.httpPort) },
+    { name: 'TASKLANE_LOG_FORMAT', value: values.logFormat },
+    { name: 'TASKLANE_HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'AWS_REGION', value: values.region },
+    { name: 'TASKLANE_WORK_DIR', value: '/work' },
+  ];
+  if (d.plugins?.length) env.push({ name: 'TASKLANE_PLUGIN', value: d.plugins.join(',') });
+  if (values.endpoint) env.push({ name: 'TASKLANE_ENDPOINT', value: values.endpoint });
+  if (values.redisSecret) env.push({ name: 'TASKLANE_REDIS_URL', valueFrom: { secretKeyRef: { name: values.redisSecret.name, key: values.redisSecret.key ?? 'url' } } });
+  return {
+    name: 'runner',
+    image: values.image,
+    imagePullPolicy: values.imagePullPolicy,
+    args: ['run'],
+    env,
+    ports: [{ name: 'http', containerPort: values.httpPort, protocol: 'TCP' }],
+    // Liveness never depends on Redis or AWS; readiness does (coordinator reachable, not draining).
+    livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+    readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+    startupProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+    lifecycle: {
+      // Start draining before SIGTERM arrives so readiness drops and no new poll starts.
+      preStop: { exec: { command: ['node', '-e', `fetch('http://127.0.0.1:${values.httpPort}/drain',{method:'POST'}).catch(()=>{})`] } },
+    },
+    resources: d.resources ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [{ name: 'work', mountPath: '/work' }, { name: 'tmp', mountPath: '/tmp' }],
+  };
+}
+
+/** Renders every manifest for the values (like `helm template`), in apply order. */
+export function renderManifests(values: ManifestValues): Manifest[] {
+  const out: Manifest[] = [];
+  for (const d of values.deployments) {
+    const name = `${values.name}-${d.name}`;
+    const selector = labels(values, d);
+    out.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(values, name, d),
+      spec: {
+        replicas: d.replicas ?? d.autoscaling?.minReplicas ?? 1,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels: selector },
+          spec: {
+            terminationGracePeriodSeconds: terminationGracePeriodSeconds(values),
+            securityContext: { runAsNonRoot: true, fsGroup: 1000 },
+            containers: [container(values, d)],
+            volumes: [{ name: 'work', emptyDir: {} }, { name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    out.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: metadata(values, name, d),
+      spec: { maxUnavailable: values.maxUnavailable, selector: { matchLabels: selector } },
+    });
+    if (d.autoscaling) {
+      const target = d.autoscaling.targetBusyRatio ?? 0.7;
+      out.push({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: metadata(values, name, d),
+        spec: {
+          scaleTargetRef: { name },
+          minReplicaCount: d.autoscaling.minReplicas,
+          maxReplicaCount: d.autoscaling.maxReplicas,
+          // Drains take up to terminationGracePeriodSeconds; scaling down faster only churns pods.
+          advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: terminationGracePeriodSeconds(values) * 2 } } } },
+          triggers: [
+            {
+              type: 'prometheus',
+              metadata: {
+                serverAddress: values.prometheusAddress,
+                // Busy ratio = 1 - empty-poll ratio: near 1 means every poll brings work, so add pods.
+                query: `1 - avg(tasklane_empty_poll_ratio{namespace="${values.namespace ?? 'default'}",pod=~"${name}-.*"})`,
+                threshold: String(target),
+              },
+            },
+          ],
+        },
+      });
+    }
+  }
+  out.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(values, `${values.name}-metrics`),
+    spec: { selector: labels(values), ports: [{ name: 'http', port: values.httpPort, targetPort: 'http' }], clusterIP: 'None' },
+  });
+  if (values.serviceMonitor) {
+    out.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: metadata(values, values.name),
+      spec: { selector: { matchLabels: labels(values) }, endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }] },
+    });
+  }
+  return out;
+}
+
+/** Multi-document YAML, the way kubectl and kustomize take it. */
+export function toYaml(manifests: readonly Manifest[]): string {
+  return manifests.map((m) => stringify(m, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+}

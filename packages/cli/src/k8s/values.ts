@@ -1,0 +1,82 @@
+import { UsageError } from '../errors.ts';
+
+/** One Deployment: a set of worker groups served by identical pods. */
+export interface DeploymentValues {
+  name: string;
+  workerGroups: string[];
+  replicas?: number;
+  concurrency?: number;
+  plugins?: string[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** KEDA autoscaling on the busy ratio (1 - empty-poll ratio). Absent: fixed replicas. */
+  autoscaling?: { minReplicas: number; maxReplicas: number; targetBusyRatio?: number };
+}
+
+/** Values of the Kubernetes manifests, like a Helm chart's values.yaml. */
+export interface ManifestValues {
+  name: string;
+  namespace?: string;
+  image: string;
+  imagePullPolicy: string;
+  /** Seconds running tasks get after SIGTERM (the runner's --shutdown-timeout). */
+  shutdownTimeoutSeconds: number;
+  httpPort: number;
+  region: string;
+  endpoint?: string;
+  /** Secret holding the Redis URL (key `url` by default). */
+  redisSecret?: { name: string; key?: string };
+  serviceMonitor: boolean;
+  /** Prometheus base URL for the KEDA trigger. */
+  prometheusAddress: string;
+  maxUnavailable: number;
+  logFormat: 'json' | 'pretty';
+  deployments: DeploymentValues[];
+}
+
+export const DEFAULT_VALUES: ManifestValues = {
+  name: 'tasklane',
+  image: 'ghcr.io/tasklane/runner-node:0.1.0',
+  imagePullPolicy: 'IfNotPresent',
+  shutdownTimeoutSeconds: 60,
+  httpPort: 9464,
+  region: 'us-east-1',
+  serviceMonitor: true,
+  prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
+  maxUnavailable: 1,
+  logFormat: 'json',
+  deployments: [{ name: 'default', workerGroups: ['wg-1'], replicas: 2, concurrency: 2, autoscaling: { minReplicas: 1, maxReplicas: 10, targetBusyRatio: 0.7 } }],
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Merges user values over the defaults and validates them; errors name the value at fault. */
+export function resolveValues(input: Partial<ManifestValues>): ManifestValues {
+  const values = { ...DEFAULT_VALUES, ...input } as ManifestValues;
+  const bad = (key: string, message: string): never => {
+    throw new UsageError('--values', `--values: ${key} ${message}`);
+  };
+  if (!DNS_LABEL.test(values.name) || values.name.length > 40) bad('name', `must be a DNS label of at most 40 characters, got ${JSON.stringify(values.name)}`);
+  if (!Number.isInteger(values.shutdownTimeoutSeconds) || values.shutdownTimeoutSeconds < 0) bad('shutdownTimeoutSeconds', 'must be an integer >= 0');
+  if (!Number.isInteger(values.httpPort) || values.httpPort < 1 || values.httpPort > 65535) bad('httpPort', 'must be a port 1-65535');
+  if (!Array.isArray(values.deployments) || values.deployments.length === 0) bad('deployments', 'must list at least one deployment');
+  const names = new Set<string>();
+  values.deployments.forEach((d, i) => {
+    const at = `deployments[${i}]`;
+    if (!DNS_LABEL.test(d.name ?? '')) bad(`${at}.name`, `must be a DNS label, got ${JSON.stringify(d.name)}`);
+    if (names.has(d.name)) bad(`${at}.name`, `"${d.name}" is used twice`);
+    names.add(d.name);
+    if (!Array.isArray(d.workerGroups) || d.workerGroups.length === 0) bad(`${at}.workerGroups`, 'must name at least one worker group');
+    if (d.autoscaling && !(d.autoscaling.minReplicas >= 0 && d.autoscaling.maxReplicas >= Math.max(1, d.autoscaling.minReplicas))) {
+      bad(`${at}.autoscaling`, 'needs 0 <= minReplicas <= maxReplicas and maxReplicas >= 1');
+    }
+  });
+  return values;
+}
+
+/**
+ * Pods must outlive a full drain: the shutdown timeout for running tasks, plus the longest poll that may
+ * be in flight (90 s), plus the abort grace (10 s) and a margin for SetTaskStatus.
+ */
+export function terminationGracePeriodSeconds(values: Pick<ManifestValues, 'shutdownTimeoutSeconds'>): number {
+  return values.shutdownTimeoutSeconds + 90 + 10 + 5;
+}

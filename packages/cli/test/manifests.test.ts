@@ -1,0 +1,78 @@
+/**
+ * No cluster runs here, so the rendered manifests are validated against the Kubernetes, KEDA and
+ * prometheus-operator schemas shipped by kubernetes-models (a kubeconform equivalent from npm).
+ */
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { main, renderManifests, resolveValues, terminationGracePeriodSeconds, toYaml } from '../src/index.ts';
+import { captureHost } from './host.ts';
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  Deployment,
+  PodDisruptionBudget,
+  Service,
+  ScaledObject,
+  ServiceMonitor,
+};
+
+function validateAll(yamlText: string): Array<Record<string, any>> {
+  const docs = parseAllDocuments(yamlText).map((d) => d.toJSON() as Record<string, any>);
+  for (const doc of docs) {
+    const Model = MODELS[doc.kind];
+    expect(Model, `no schema for ${doc.kind}`).toBeDefined();
+    new Model!(doc).validate();
+  }
+  return docs;
+}
+
+const exampleValues = fileURLToPath(new URL('../../../apps/runner-node/deploy/values.example.yaml', import.meta.url));
+const exampleRendered = fileURLToPath(new URL('../../../apps/runner-node/deploy/manifests.example.yaml', import.meta.url));
+
+describe('tasklane manifests', () => {
+  it('should render schema-valid manifests for the defaults', () => {
+    const docs = validateAll(toYaml(renderManifests(resolveValues({}))));
+    expect(docs.map((d) => d.kind)).toEqual(['Deployment', 'PodDisruptionBudget', 'ScaledObject', 'Service', 'ServiceMonitor']);
+  });
+
+  it('should wire probes, preStop drain, grace period and the Redis secret', () => {
+    const values = resolveValues({ shutdownTimeoutSeconds: 120, redisSecret: { name: 'tasklane-redis' }, deployments: [{ name: 'etl', workerGroups: ['a', 'b'], concurrency: 4 }] });
+    const [deployment] = validateAll(toYaml(renderManifests(values)));
+    const pod = deployment!.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(120 + 90 + 15);
+    expect(terminationGracePeriodSeconds(values)).toBe(225);
+    const c = pod.containers[0];
+    expect(c.livenessProbe.httpGet.path).toBe('/livez');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c.lifecycle.preStop.exec.command.join(' ')).toContain('/drain');
+    expect(c.env).toEqual(
+      expect.arrayContaining([
+        { name: 'TASKLANE_WORKER_GROUP', value: 'a,b' },
+        { name: 'TASKLANE_CONCURRENCY', value: '4' },
+        { name: 'TASKLANE_SHUTDOWN_TIMEOUT', value: '120s' },
+        { name: 'TASKLANE_REDIS_URL', valueFrom: { secretKeyRef: { name: 'tasklane-redis', key: 'url' } } },
+      ]),
+    );
+    expect(c.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  it('should render the committed example exactly (keep it in sync with `tasklane manifests`)', async () => {
+    const host = captureHost();
+    expect(await main(['manifests', '--values', exampleValues], host)).toBe(0);
+    validateAll(host.out);
+    expect(host.out).toBe(readFileSync(exampleRendered, 'utf8'));
+  });
+
+  it('should reject bad values naming them (exit 2)', async () => {
+    const host = captureHost();
+    expect(() => resolveValues({ deployments: [{ name: 'Bad_Name', workerGroups: ['x'] }] })).toThrow(/deployments\[0\]\.name must be a DNS label/);
+    expect(() => resolveValues({ deployments: [] })).toThrow(/deployments must list/);
+    expect(await main(['manifests', '--values', '/nonexistent.yaml'], host)).toBe(2);
+  });
+});
