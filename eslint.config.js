@@ -3,7 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'docs/**', '**/*.js', '**/*.mjs', '**/*.cjs', '**/vitest.config.ts', 'vitest.shared.ts'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.nx/**',
+      'docs/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      '**/vitest.config.ts',
+      'vitest.shared.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -31,8 +43,19 @@ export default tseslint.config(
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: '@tasklane/core is portable: runtime APIs come in through RuntimePrimitives.' }] }],
-      'no-restricted-globals': ['error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*'],
+              message: '@tasklane/core is portable: runtime APIs come in through RuntimePrimitives.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
         { name: 'Bun', message: '@tasklane/core is portable: no Bun globals.' },
         { name: 'Deno', message: '@tasklane/core is portable: no Deno globals.' },
         { name: 'process', message: '@tasklane/core is portable: use RuntimePrimitives.' },

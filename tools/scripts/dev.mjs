@@ -11,7 +11,12 @@ const PNPM_VERSION = '12.4.2';
 const [command = 'test', ...rest] = process.argv.slice(2);
 
 function run(cmd, args, options = {}) {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' }, ...options });
+  const result = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    ...options,
+  });
   return result.status ?? 1;
 }
 

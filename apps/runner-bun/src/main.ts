@@ -8,7 +8,11 @@ import { createRuntime } from '@tasklane/runtime/bun';
 import { fileURLToPath } from 'node:url';
 
 declare const Bun: {
-  serve(options: { fetch: (request: Request) => Response | Promise<Response>; port: number; hostname: string }): { port: number; stop(force?: boolean): Promise<void> | void };
+  serve(options: {
+    fetch: (request: Request) => Response | Promise<Response>;
+    port: number;
+    hostname: string;
+  }): { port: number; stop(force?: boolean): Promise<void> | void };
 };
 
 const bin = fileURLToPath(new URL('../bin/tasklane', import.meta.url));
@@ -19,7 +23,9 @@ const host: Host = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   selfCommand: () => [bin],
-  dataPipelineClientConfig: () => ({ requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true } }),
+  dataPipelineClientConfig: () => ({
+    requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true },
+  }),
   serve: (app, { port, hostname }) => {
     const server = Bun.serve({ fetch: (request) => app.fetch(request), port, hostname });
     return Promise.resolve({ port: server.port, close: async () => void (await server.stop(true)) });

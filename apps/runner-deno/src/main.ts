@@ -23,7 +23,9 @@ const host: Host = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   selfCommand: () => [bin],
-  dataPipelineClientConfig: () => ({ requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true } }),
+  dataPipelineClientConfig: () => ({
+    requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true },
+  }),
   serve: (app, { port, hostname }) => {
     const server = Deno.serve({ port, hostname, onListen: () => {} }, (request) => app.fetch(request));
     return Promise.resolve({ port: server.addr.port, close: () => server.shutdown() });

@@ -10,14 +10,22 @@ export function definitionToObjects(definition: unknown, where = 'definition'): 
   const objects = (definition as { objects?: unknown })?.objects;
   if (!Array.isArray(objects)) throw new UsageError('--definition', `${where}: expected {"objects": [...]}`);
   return objects.map((raw, index) => {
-    if (typeof raw !== 'object' || raw === null) throw new UsageError('--definition', `${where}: objects[${index}] is not an object`);
+    if (typeof raw !== 'object' || raw === null)
+      throw new UsageError('--definition', `${where}: objects[${index}] is not an object`);
     const { id, name, ...rest } = raw as Record<string, unknown>;
-    if (typeof id !== 'string' || id === '') throw new UsageError('--definition', `${where}: objects[${index}] has no "id"`);
+    if (typeof id !== 'string' || id === '')
+      throw new UsageError('--definition', `${where}: objects[${index}] has no "id"`);
     const fields: Array<{ key: string; stringValue?: string; refValue?: string }> = [];
     const add = (key: string, value: unknown) => {
-      if (typeof value === 'object' && value !== null && 'ref' in value) fields.push({ key, refValue: String((value as { ref: unknown }).ref) });
-      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields.push({ key, stringValue: String(value) });
-      else throw new UsageError('--definition', `${where}: object "${id}" field "${key}" must be a string, number, {"ref": id} or a list of them`);
+      if (typeof value === 'object' && value !== null && 'ref' in value)
+        fields.push({ key, refValue: String((value as { ref: unknown }).ref) });
+      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        fields.push({ key, stringValue: String(value) });
+      else
+        throw new UsageError(
+          '--definition',
+          `${where}: object "${id}" field "${key}" must be a string, number, {"ref": id} or a list of them`,
+        );
     };
     for (const [key, value] of Object.entries(rest)) {
       if (Array.isArray(value)) value.forEach((item) => add(key, item));
@@ -39,7 +47,10 @@ export function readDefinitionFile(path: string): PipelineObject[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UsageError('--definition', `--definition: ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(
+      '--definition',
+      `--definition: ${path} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   return definitionToObjects(data, path);
 }

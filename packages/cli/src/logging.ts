@@ -25,8 +25,16 @@ export type LogFormat = 'json' | 'pretty';
  * A pino logger. Pretty output runs in-process (not as a worker-thread transport) so it behaves the same
  * on Node, Bun and Deno. Credentials inside URLs are masked before logging by `maskUrl`.
  */
-export function createLogger(options: { level: string; format: LogFormat; destination?: DestinationStream; base?: Record<string, unknown> }): Logger & { level: string } {
-  const stream = options.format === 'pretty' ? pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true }) : options.destination;
+export function createLogger(options: {
+  level: string;
+  format: LogFormat;
+  destination?: DestinationStream;
+  base?: Record<string, unknown>;
+}): Logger & { level: string } {
+  const stream =
+    options.format === 'pretty'
+      ? pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
+      : options.destination;
   return pino(
     {
       level: options.level as Level,

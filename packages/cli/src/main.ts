@@ -13,10 +13,26 @@ type Command = { run(argv: readonly string[], host: Host): Promise<number>; help
 const COMMANDS: Record<string, Command> = {
   run: { run: runCommand, help: RUN_HELP, summary: 'poll worker groups and run tasks with plugin handlers' },
   emulator: { run: emulatorCommand, help: EMULATOR_HELP, summary: 'run a local Data Pipeline service' },
-  demo: { run: demoCommand, help: DEMO_HELP, summary: 'emulator + sample pipeline + runner fleet, with a live view' },
-  status: { run: statusCommand, help: STATUS_HELP, summary: 'print the fleet from Redis (lease holders, instances, tasks)' },
-  pipeline: { run: pipelineCommand, help: PIPELINE_HELP, summary: 'create, put, activate and inspect pipelines' },
-  manifests: { run: manifestsCommand, help: MANIFESTS_HELP, summary: 'render Kubernetes manifests for a fleet' },
+  demo: {
+    run: demoCommand,
+    help: DEMO_HELP,
+    summary: 'emulator + sample pipeline + runner fleet, with a live view',
+  },
+  status: {
+    run: statusCommand,
+    help: STATUS_HELP,
+    summary: 'print the fleet from Redis (lease holders, instances, tasks)',
+  },
+  pipeline: {
+    run: pipelineCommand,
+    help: PIPELINE_HELP,
+    summary: 'create, put, activate and inspect pipelines',
+  },
+  manifests: {
+    run: manifestsCommand,
+    help: MANIFESTS_HELP,
+    summary: 'render Kubernetes manifests for a fleet',
+  },
 };
 
 /** Extra commands contributed by optional packages (e.g. `enqueue` from the BullMQ source). */
@@ -64,7 +80,9 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
       host.stderr(`tasklane: ${error.message}\n`);
       return ExitCode.Usage;
     }
-    host.stderr(`tasklane: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    host.stderr(
+      `tasklane: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return ExitCode.Fatal;
   }
 }

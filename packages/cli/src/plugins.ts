@@ -11,12 +11,18 @@ const BUNDLED: Record<string, () => Promise<Record<string, unknown>>> = {
 };
 
 function looksLikePath(spec: string): boolean {
-  return spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:') || /\.(m?[jt]s)$/.test(spec);
+  return (
+    spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:') || /\.(m?[jt]s)$/.test(spec)
+  );
 }
 
 async function importPlugin(spec: string, cwd: string): Promise<Record<string, unknown>> {
   if (looksLikePath(spec)) {
-    const path = spec.startsWith('file:') ? new URL(spec).pathname : isAbsolute(spec) ? spec : resolve(cwd, spec);
+    const path = spec.startsWith('file:')
+      ? new URL(spec).pathname
+      : isAbsolute(spec)
+        ? spec
+        : resolve(cwd, spec);
     if (!existsSync(path)) throw new UsageError('--plugin', `--plugin: file not found: ${path}`);
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   }
@@ -27,15 +33,27 @@ async function importPlugin(spec: string, cwd: string): Promise<Record<string, u
   } catch (error) {
     const bundled = BUNDLED[spec];
     if (bundled) return bundled();
-    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND' || (error as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-      throw new UsageError('--plugin', `--plugin: cannot find package "${spec}" from ${cwd}; install it or pass a file path`);
+    if (
+      (error as { code?: string }).code === 'MODULE_NOT_FOUND' ||
+      (error as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED'
+    ) {
+      throw new UsageError(
+        '--plugin',
+        `--plugin: cannot find package "${spec}" from ${cwd}; install it or pass a file path`,
+      );
     }
-    throw new UsageError('--plugin', `--plugin: cannot load "${spec}": ${(error as Error).message}`, { cause: error });
+    throw new UsageError('--plugin', `--plugin: cannot load "${spec}": ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
 /** Loads every plugin into a new registry; a plugin that provides no handler is a usage error. */
-export async function loadPlugins(specs: readonly string[], cwd: string, registry = new HandlerRegistry()): Promise<{ registry: HandlerRegistry; loaded: Array<LoadedModule & { spec: string }> }> {
+export async function loadPlugins(
+  specs: readonly string[],
+  cwd: string,
+  registry = new HandlerRegistry(),
+): Promise<{ registry: HandlerRegistry; loaded: Array<LoadedModule & { spec: string }> }> {
   const loaded: Array<LoadedModule & { spec: string }> = [];
   for (const spec of specs) {
     let moduleExports: Record<string, unknown>;
@@ -43,7 +61,9 @@ export async function loadPlugins(specs: readonly string[], cwd: string, registr
       moduleExports = await importPlugin(spec, cwd);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      throw new UsageError('--plugin', `--plugin: "${spec}" failed to load: ${(error as Error).message}`, { cause: error });
+      throw new UsageError('--plugin', `--plugin: "${spec}" failed to load: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     let result: LoadedModule;
     try {
@@ -52,7 +72,10 @@ export async function loadPlugins(specs: readonly string[], cwd: string, registr
       throw new UsageError('--plugin', `--plugin: "${spec}": ${(error as Error).message}`, { cause: error });
     }
     if (result.handlers.length === 0) {
-      throw new UsageError('--plugin', `--plugin: "${spec}" exports no @TaskHandler classes (a plugin must provide at least one handler)`);
+      throw new UsageError(
+        '--plugin',
+        `--plugin: "${spec}" exports no @TaskHandler classes (a plugin must provide at least one handler)`,
+      );
     }
     loaded.push({ ...result, spec });
   }

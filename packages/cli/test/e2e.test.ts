@@ -3,13 +3,26 @@
  * a private redis-server for the fleet case). A missing runtime fails the suite; nothing is skipped.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import { freePort, spawnGroup, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
+import {
+  freePort,
+  spawnGroup,
+  startTestRedis,
+  type GroupProcess,
+  type TestRedis,
+} from '@tasklane/test-utils';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const RUNTIMES = ['node', 'bun', 'deno'] as const;
-const bin = (runtime: string) => fileURLToPath(new URL(`../../../apps/runner-${runtime}/bin/tasklane`, import.meta.url));
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'e2e', AWS_SECRET_ACCESS_KEY: 'e2e', AWS_REGION: 'us-east-1', NO_COLOR: '1' };
+const bin = (runtime: string) =>
+  fileURLToPath(new URL(`../../../apps/runner-${runtime}/bin/tasklane`, import.meta.url));
+const env = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'e2e',
+  AWS_SECRET_ACCESS_KEY: 'e2e',
+  AWS_REGION: 'us-east-1',
+  NO_COLOR: '1',
+};
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -53,12 +66,38 @@ describe.each(RUNTIMES)('tasklane on %s', (runtime) => {
   it('runs shell tasks, serves health and metrics, and drains on SIGTERM with exit 0', async () => {
     const group = `e2e-${runtime}`;
     const httpPort = await freePort();
-    const p = start(['run', '--worker-group', group, '--endpoint', emulator.endpoint, '--plugin', '@tasklane/handlers-shell', '--http-port', String(httpPort), '--http-host', '127.0.0.1', '--progress-interval', '500ms']);
+    const p = start([
+      'run',
+      '--worker-group',
+      group,
+      '--endpoint',
+      emulator.endpoint,
+      '--plugin',
+      '@tasklane/handlers-shell',
+      '--http-port',
+      String(httpPort),
+      '--http-host',
+      '127.0.0.1',
+      '--progress-interval',
+      '500ms',
+    ]);
     await p.waitForOutput(/tasklane runner started/, 30_000);
     const c = emulator.control;
-    const ok = c.enqueueTask({ workerGroup: group, type: 'ShellCommandActivity', fields: { command: 'echo "$1-$2"', scriptArgument: ['a b', "it's"] } }).taskId;
-    const bad = c.enqueueTask({ workerGroup: group, type: 'ShellCommandActivity', fields: { command: 'echo broken >&2; exit 3' }, maximumRetries: 0 }).taskId;
-    const done = await c.waitFor((o) => o.tasks[ok]?.terminalStatus !== undefined && o.tasks[bad]?.terminalStatus !== undefined, 30_000);
+    const ok = c.enqueueTask({
+      workerGroup: group,
+      type: 'ShellCommandActivity',
+      fields: { command: 'echo "$1-$2"', scriptArgument: ['a b', "it's"] },
+    }).taskId;
+    const bad = c.enqueueTask({
+      workerGroup: group,
+      type: 'ShellCommandActivity',
+      fields: { command: 'echo broken >&2; exit 3' },
+      maximumRetries: 0,
+    }).taskId;
+    const done = await c.waitFor(
+      (o) => o.tasks[ok]?.terminalStatus !== undefined && o.tasks[bad]?.terminalStatus !== undefined,
+      30_000,
+    );
     expect(done.tasks[ok]!.terminalStatus).toBe('FINISHED');
     expect(done.tasks[bad]).toMatchObject({ terminalStatus: 'FAILED' });
     expect(done.tasks[bad]!.errorMessage).toContain('broken');
@@ -67,8 +106,16 @@ describe.each(RUNTIMES)('tasklane on %s', (runtime) => {
     expect((await fetch(`${base}/livez`)).status).toBe(200);
     expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ ready: true, state: 'running' });
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`tasklane_tasks_total\\{group="${group}",activity_type="ShellCommandActivity",result="finished"\\} 1`));
-    expect(metrics).toMatch(new RegExp(`tasklane_tasks_total\\{group="${group}",activity_type="ShellCommandActivity",result="failed"\\} 1`));
+    expect(metrics).toMatch(
+      new RegExp(
+        `tasklane_tasks_total\\{group="${group}",activity_type="ShellCommandActivity",result="finished"\\} 1`,
+      ),
+    );
+    expect(metrics).toMatch(
+      new RegExp(
+        `tasklane_tasks_total\\{group="${group}",activity_type="ShellCommandActivity",result="failed"\\} 1`,
+      ),
+    );
 
     p.signal('SIGTERM');
     expect(await p.exited).toBe(0);
@@ -80,11 +127,36 @@ describe.each(RUNTIMES)('tasklane on %s', (runtime) => {
     const group = `fleet-${runtime}`;
     const prefix = `tl-e2e-${runtime}-${Date.now()}:`;
     const fleet = [1, 2].map((i) =>
-      start(['run', '--worker-group', group, '--endpoint', emulator.endpoint, '--redis-url', redis.url, '--redis-key-prefix', prefix, '--hostname', `${runtime}-${i}`, '--concurrency', '2']),
+      start([
+        'run',
+        '--worker-group',
+        group,
+        '--endpoint',
+        emulator.endpoint,
+        '--redis-url',
+        redis.url,
+        '--redis-key-prefix',
+        prefix,
+        '--hostname',
+        `${runtime}-${i}`,
+        '--concurrency',
+        '2',
+      ]),
     );
     await Promise.all(fleet.map((p) => p.waitForOutput(/tasklane runner started/, 30_000)));
-    const ids = Array.from({ length: 30 }, () => emulator.control.enqueueTask({ workerGroup: group, type: 'ShellCommandActivity', fields: { command: 'true' } }).taskId);
-    const obs = await emulator.control.waitFor((o) => ids.every((id) => o.tasks[id]?.terminalStatus === 'FINISHED'), 60_000);
+    const ids = Array.from(
+      { length: 30 },
+      () =>
+        emulator.control.enqueueTask({
+          workerGroup: group,
+          type: 'ShellCommandActivity',
+          fields: { command: 'true' },
+        }).taskId,
+    );
+    const obs = await emulator.control.waitFor(
+      (o) => ids.every((id) => o.tasks[id]?.terminalStatus === 'FINISHED'),
+      60_000,
+    );
     expect(obs.groups[group]!.maxInFlightPolls).toBe(1);
     const hosts = new Set(ids.map((id) => obs.tasks[id]!.hostname));
     expect(hosts.size).toBe(2);

@@ -32,17 +32,31 @@ function validateAll(yamlText: string): Array<Record<string, any>> {
   return docs;
 }
 
-const exampleValues = fileURLToPath(new URL('../../../apps/runner-node/deploy/values.example.yaml', import.meta.url));
-const exampleRendered = fileURLToPath(new URL('../../../apps/runner-node/deploy/manifests.example.yaml', import.meta.url));
+const exampleValues = fileURLToPath(
+  new URL('../../../apps/runner-node/deploy/values.example.yaml', import.meta.url),
+);
+const exampleRendered = fileURLToPath(
+  new URL('../../../apps/runner-node/deploy/manifests.example.yaml', import.meta.url),
+);
 
 describe('tasklane manifests', () => {
   it('should render schema-valid manifests for the defaults', () => {
     const docs = validateAll(toYaml(renderManifests(resolveValues({}))));
-    expect(docs.map((d) => d.kind)).toEqual(['Deployment', 'PodDisruptionBudget', 'ScaledObject', 'Service', 'ServiceMonitor']);
+    expect(docs.map((d) => d.kind)).toEqual([
+      'Deployment',
+      'PodDisruptionBudget',
+      'ScaledObject',
+      'Service',
+      'ServiceMonitor',
+    ]);
   });
 
   it('should wire probes, preStop drain, grace period and the Redis secret', () => {
-    const values = resolveValues({ shutdownTimeoutSeconds: 120, redisSecret: { name: 'tasklane-redis' }, deployments: [{ name: 'etl', workerGroups: ['a', 'b'], concurrency: 4 }] });
+    const values = resolveValues({
+      shutdownTimeoutSeconds: 120,
+      redisSecret: { name: 'tasklane-redis' },
+      deployments: [{ name: 'etl', workerGroups: ['a', 'b'], concurrency: 4 }],
+    });
     const [deployment] = validateAll(toYaml(renderManifests(values)));
     const pod = deployment!.spec.template.spec;
     expect(pod.terminationGracePeriodSeconds).toBe(120 + 90 + 15);
@@ -71,7 +85,9 @@ describe('tasklane manifests', () => {
 
   it('should reject bad values naming them (exit 2)', async () => {
     const host = captureHost();
-    expect(() => resolveValues({ deployments: [{ name: 'Bad_Name', workerGroups: ['x'] }] })).toThrow(/deployments\[0\]\.name must be a DNS label/);
+    expect(() => resolveValues({ deployments: [{ name: 'Bad_Name', workerGroups: ['x'] }] })).toThrow(
+      /deployments\[0\]\.name must be a DNS label/,
+    );
     expect(() => resolveValues({ deployments: [] })).toThrow(/deployments must list/);
     expect(await main(['manifests', '--values', '/nonexistent.yaml'], host)).toBe(2);
   });

@@ -70,7 +70,11 @@ export class DataPipelineSource implements TaskSource {
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         // The runner retries by itself: an SDK retry of a timed-out poll could lose a task (protocol §5).
         maxAttempts: 1,
-        requestHandler: { requestTimeout: timeout, connectionTimeout: 10_000, throwOnRequestTimeout: true } as never,
+        requestHandler: {
+          requestTimeout: timeout,
+          connectionTimeout: 10_000,
+          throwOnRequestTimeout: true,
+        } as never,
         ...options.clientConfig,
       });
   }
@@ -123,7 +127,11 @@ export class DataPipelineSource implements TaskSource {
 
 function isTaskNotFound(error: unknown): boolean {
   const name = (error as { name?: string })?.name;
-  return name === 'TaskNotFoundException' || name === 'PipelineNotFoundException' || name === 'PipelineDeletedException';
+  return (
+    name === 'TaskNotFoundException' ||
+    name === 'PipelineNotFoundException' ||
+    name === 'PipelineDeletedException'
+  );
 }
 
 class DataPipelineTask implements SourceTask {
@@ -162,12 +170,15 @@ class DataPipelineTask implements SourceTask {
       const response = await this.client.send(
         new ReportTaskProgressCommand({
           taskId: this.#raw.taskId,
-          ...(fields ? { fields: Object.entries(fields).map(([key, stringValue]) => ({ key, stringValue })) } : {}),
+          ...(fields
+            ? { fields: Object.entries(fields).map(([key, stringValue]) => ({ key, stringValue })) }
+            : {}),
         }),
       );
       return { canceled: response.canceled === true };
     } catch (error) {
-      if (isTaskNotFound(error)) throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
+      if (isTaskNotFound(error))
+        throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
       throw error;
     }
   }
@@ -196,7 +207,8 @@ class DataPipelineTask implements SourceTask {
         }),
       );
     } catch (error) {
-      if (isTaskNotFound(error)) throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
+      if (isTaskNotFound(error))
+        throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
       throw error;
     }
   }

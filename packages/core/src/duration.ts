@@ -27,7 +27,10 @@ const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/;
 export function parseDuration(input: string | number, what = 'duration'): number {
   if (typeof input === 'number') {
     if (Number.isFinite(input) && input >= 0) return input;
-    throw new TasklaneError(ErrorCode.InvalidDuration, `${what}: expected a non-negative number of milliseconds, got ${input}`);
+    throw new TasklaneError(
+      ErrorCode.InvalidDuration,
+      `${what}: expected a non-negative number of milliseconds, got ${input}`,
+    );
   }
   const match = PATTERN.exec(input);
   if (match) {

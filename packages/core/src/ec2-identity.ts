@@ -11,7 +11,9 @@ export interface InstanceIdentityOptions {
  * Reads the EC2 instance identity document and its signature through IMDSv2 (token first), for
  * `PollForTask.instanceIdentity`. Resolves undefined when not on EC2 or IMDS does not answer in time.
  */
-export async function fetchInstanceIdentity(options: InstanceIdentityOptions = {}): Promise<{ document: string; signature: string } | undefined> {
+export async function fetchInstanceIdentity(
+  options: InstanceIdentityOptions = {},
+): Promise<{ document: string; signature: string } | undefined> {
   const base = options.endpoint ?? 'http://169.254.169.254';
   const doFetch = options.fetch ?? fetch;
   const signal = AbortSignal.timeout(options.timeoutMs ?? 2000);
@@ -26,7 +28,10 @@ export async function fetchInstanceIdentity(options: InstanceIdentityOptions = {
     const headers = { 'X-aws-ec2-metadata-token': token };
     const [document, signature] = await Promise.all(
       ['document', 'signature'].map(async (part) => {
-        const response = await doFetch(`${base}/latest/dynamic/instance-identity/${part}`, { headers, signal });
+        const response = await doFetch(`${base}/latest/dynamic/instance-identity/${part}`, {
+          headers,
+          signal,
+        });
         if (!response.ok) throw new Error(`IMDS ${part}: HTTP ${response.status}`);
         return response.text();
       }),

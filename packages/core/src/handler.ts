@@ -37,17 +37,27 @@ export interface TaskHandlerMetadata {
  */
 export function TaskHandler(activityType: string, options: TaskHandlerOptions = {}) {
   if (typeof activityType !== 'string' || activityType.trim() === '') {
-    throw new TasklaneError(ErrorCode.InvalidHandler, '@TaskHandler needs a non-empty activity type, e.g. @TaskHandler("ShellCommandActivity")');
+    throw new TasklaneError(
+      ErrorCode.InvalidHandler,
+      '@TaskHandler needs a non-empty activity type, e.g. @TaskHandler("ShellCommandActivity")',
+    );
   }
   return <C extends TaskHandlerClass>(target: C): C => {
-    if (typeof target !== 'function' || typeof (target.prototype as Partial<TaskHandlerInstance>)?.handle !== 'function') {
+    if (
+      typeof target !== 'function' ||
+      typeof (target.prototype as Partial<TaskHandlerInstance>)?.handle !== 'function'
+    ) {
       throw new TasklaneError(
         ErrorCode.InvalidHandler,
         `@TaskHandler("${activityType}") must decorate a class with a handle(task, ctx) method`,
       );
     }
     const metadata: TaskHandlerMetadata = { activityType, scope: options.scope ?? 'task' };
-    Object.defineProperty(target, HANDLER_METADATA, { value: metadata, enumerable: false, configurable: true });
+    Object.defineProperty(target, HANDLER_METADATA, {
+      value: metadata,
+      enumerable: false,
+      configurable: true,
+    });
     // injectable() throws if applied twice; a class may be re-exported and decorated by tooling again.
     try {
       injectable()(target as never);
@@ -62,7 +72,7 @@ export function TaskHandler(activityType: string, options: TaskHandlerOptions = 
 export function getTaskHandlerMetadata(value: unknown): TaskHandlerMetadata | undefined {
   if (typeof value !== 'function') return undefined;
   return Object.prototype.hasOwnProperty.call(value, HANDLER_METADATA)
-    ? ((value as unknown as Record<symbol, TaskHandlerMetadata>)[HANDLER_METADATA])
+    ? (value as unknown as Record<symbol, TaskHandlerMetadata>)[HANDLER_METADATA]
     : undefined;
 }
 

@@ -30,15 +30,32 @@ export interface TaskInfo {
 export interface RunnerHooks {
   onStateChange?(state: RunnerState): void;
   onPollStart?(info: PollInfo): void;
-  onPollEnd?(info: PollInfo & { readonly durationMs: number; readonly gotTask: boolean; readonly error?: unknown; readonly leaseLost: boolean }): void;
+  onPollEnd?(
+    info: PollInfo & {
+      readonly durationMs: number;
+      readonly gotTask: boolean;
+      readonly error?: unknown;
+      readonly leaseLost: boolean;
+    },
+  ): void;
   /** The permit was released; `heldMs` is how long this instance held the group. */
   onPermitReleased?(info: { readonly group: string; readonly heldMs: number }): void;
   onTaskStart?(info: TaskInfo): void;
   onTaskEnd?(info: TaskInfo & { readonly durationMs: number; readonly end: TaskEnd }): void;
   /** A task could not even be turned into a Task (malformed). */
   onTaskRejected?(info: { readonly group: string; readonly id: string; readonly error: unknown }): void;
-  onProgress?(info: { readonly group: string; readonly id: string; readonly ok: boolean; readonly lagMs: number }): void;
-  onStatusRetry?(info: { readonly group: string; readonly id: string; readonly attempt: number; readonly error: unknown }): void;
+  onProgress?(info: {
+    readonly group: string;
+    readonly id: string;
+    readonly ok: boolean;
+    readonly lagMs: number;
+  }): void;
+  onStatusRetry?(info: {
+    readonly group: string;
+    readonly id: string;
+    readonly attempt: number;
+    readonly error: unknown;
+  }): void;
   onSlotsChanged?(info: { readonly group: string; readonly busy: number; readonly slots: number }): void;
   onHeartbeat?(info: { readonly group: string; readonly ok: boolean; readonly terminate: boolean }): void;
   /** Wraps the handler call; call `next()` exactly once and return its result (e.g. inside a span). */

@@ -26,7 +26,13 @@ export { Runner } from './runner.ts';
 export { TaskHandler, getTaskHandlerMetadata } from './handler.ts';
 export { HandlerRegistry, NoHandlerError, DuplicateHandlerError, Tokens } from './registry.ts';
 export { Task, TaskObject, MalformedTaskError, MissingFieldError, InvalidFieldError } from './task.ts';
-export { TaskFailure, preconditionFalse, isPreconditionFalse, failureOutcome, ERROR_LIMITS } from './outcome.ts';
+export {
+  TaskFailure,
+  preconditionFalse,
+  isPreconditionFalse,
+  failureOutcome,
+  ERROR_LIMITS,
+} from './outcome.ts';
 export { TasklaneError, InvalidOptionError, ErrorCode, describeValue } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { compileRunnerOptions } from './options.ts';
@@ -41,7 +47,12 @@ export { combineHooks } from './hooks-combine.ts';
 export { VERSION } from './version.ts';
 
 export type { TaskContext, AbortReason } from './context.ts';
-export type { TaskHandlerClass, TaskHandlerInstance, TaskHandlerOptions, TaskHandlerMetadata } from './handler.ts';
+export type {
+  TaskHandlerClass,
+  TaskHandlerInstance,
+  TaskHandlerOptions,
+  TaskHandlerMetadata,
+} from './handler.ts';
 export type { LoadedModule } from './registry.ts';
 export type { RawTask, WireField, WireObject } from './task.ts';
 export type { TaskOutcome, PreconditionFalse } from './outcome.ts';

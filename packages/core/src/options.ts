@@ -77,7 +77,10 @@ export interface CompiledRunnerOptions {
 function positiveInteger(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(option, `Expected \`${option}\` to be an integer >= 1, got ${describeValue(value)}`);
+    throw new InvalidOptionError(
+      option,
+      `Expected \`${option}\` to be an integer >= 1, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -88,15 +91,23 @@ function duration(option: string, value: DurationInput | undefined, fallback: nu
   try {
     ms = parseDuration(value, option);
   } catch {
-    throw new InvalidOptionError(option, `Expected \`${option}\` to be a duration such as 500ms, 2s or 1m, got ${describeValue(value)}`);
+    throw new InvalidOptionError(
+      option,
+      `Expected \`${option}\` to be a duration such as 500ms, 2s or 1m, got ${describeValue(value)}`,
+    );
   }
-  if (ms < min) throw new InvalidOptionError(option, `Expected \`${option}\` to be at least ${min} ms, got ${describeValue(value)}`);
+  if (ms < min)
+    throw new InvalidOptionError(
+      option,
+      `Expected \`${option}\` to be at least ${min} ms, got ${describeValue(value)}`,
+    );
   return ms;
 }
 
 /** Validates options once; throws {@link InvalidOptionError} naming the option on the first problem. */
 export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOptions {
-  if (!options || typeof options !== 'object') throw new InvalidOptionError('options', 'Runner options must be an object');
+  if (!options || typeof options !== 'object')
+    throw new InvalidOptionError('options', 'Runner options must be an object');
   if (!options.registry) throw new InvalidOptionError('registry', 'Expected `registry` (a HandlerRegistry)');
   if (!Array.isArray(options.sources) || options.sources.length === 0) {
     throw new InvalidOptionError('sources', 'Expected `sources` to list at least one source with its groups');
@@ -104,32 +115,64 @@ export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOpti
   const seen = new Set<string>();
   for (const [i, binding] of options.sources.entries()) {
     if (!binding?.source || typeof binding.source.poll !== 'function') {
-      throw new InvalidOptionError(`sources[${i}].source`, `Expected \`sources[${i}].source\` to be a TaskSource`);
+      throw new InvalidOptionError(
+        `sources[${i}].source`,
+        `Expected \`sources[${i}].source\` to be a TaskSource`,
+      );
     }
     if (!Array.isArray(binding.groups) || binding.groups.length === 0) {
-      throw new InvalidOptionError(`sources[${i}].groups`, `Expected \`sources[${i}].groups\` to name at least one group`);
+      throw new InvalidOptionError(
+        `sources[${i}].groups`,
+        `Expected \`sources[${i}].groups\` to name at least one group`,
+      );
     }
     for (const group of binding.groups) {
       if (typeof group !== 'string' || group.trim() === '' || group.length > 1024) {
-        throw new InvalidOptionError('groups', `Expected each group to be a non-empty string of at most 1024 characters, got ${describeValue(group)}`);
+        throw new InvalidOptionError(
+          'groups',
+          `Expected each group to be a non-empty string of at most 1024 characters, got ${describeValue(group)}`,
+        );
       }
       const key = `${binding.source.kind}:${group}`;
-      if (seen.has(key)) throw new InvalidOptionError('groups', `Group "${group}" is listed twice for source ${binding.source.kind}`);
+      if (seen.has(key))
+        throw new InvalidOptionError(
+          'groups',
+          `Group "${group}" is listed twice for source ${binding.source.kind}`,
+        );
       seen.add(key);
     }
   }
   const base = duration('pollBackoffBase', options.pollBackoffBase, 1000);
   const max = duration('pollBackoffMax', options.pollBackoffMax, 60_000);
-  if (max < base) throw new InvalidOptionError('pollBackoffMax', `Expected \`pollBackoffMax\` (${max} ms) to be >= \`pollBackoffBase\` (${base} ms)`);
-  if (options.taskrunnerId !== undefined && (typeof options.taskrunnerId !== 'string' || options.taskrunnerId === '')) {
-    throw new InvalidOptionError('taskrunnerId', `Expected \`taskrunnerId\` to be a non-empty string, got ${describeValue(options.taskrunnerId)}`);
+  if (max < base)
+    throw new InvalidOptionError(
+      'pollBackoffMax',
+      `Expected \`pollBackoffMax\` (${max} ms) to be >= \`pollBackoffBase\` (${base} ms)`,
+    );
+  if (
+    options.taskrunnerId !== undefined &&
+    (typeof options.taskrunnerId !== 'string' || options.taskrunnerId === '')
+  ) {
+    throw new InvalidOptionError(
+      'taskrunnerId',
+      `Expected \`taskrunnerId\` to be a non-empty string, got ${describeValue(options.taskrunnerId)}`,
+    );
   }
   return {
     concurrency: positiveInteger('concurrency', options.concurrency, 2),
-    maxConcurrentTasks: positiveInteger('maxConcurrentTasks', options.maxConcurrentTasks, Number.MAX_SAFE_INTEGER),
+    maxConcurrentTasks: positiveInteger(
+      'maxConcurrentTasks',
+      options.maxConcurrentTasks,
+      Number.MAX_SAFE_INTEGER,
+    ),
     taskrunnerId: options.taskrunnerId,
     progressIntervalMs: duration('progressInterval', options.progressInterval, 60_000, 10),
-    runnerHeartbeatIntervalMs: duration('runnerHeartbeatInterval', options.runnerHeartbeatInterval, 15 * 60_000, 10),
+    runnerHeartbeatIntervalMs: duration(
+      'runnerHeartbeatInterval',
+      options.runnerHeartbeatInterval,
+      15 * 60_000,
+      10,
+    ),
     shutdownTimeoutMs: duration('shutdownTimeout', options.shutdownTimeout, 60_000, 0),
     abortGraceMs: duration('abortGrace', options.abortGrace, 10_000, 0),
     pollBackoffBaseMs: base,

@@ -18,7 +18,11 @@ export class TaskFailure extends Error {
     this.retryable = options.retryable ?? true;
   }
   static is(value: unknown): value is TaskFailure {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FAILURE_BRAND] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[FAILURE_BRAND] === true
+    );
   }
 }
 
@@ -34,7 +38,11 @@ export function preconditionFalse(message?: string): PreconditionFalse {
 }
 
 export function isPreconditionFalse(value: unknown): value is PreconditionFalse {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PRECONDITION_BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[PRECONDITION_BRAND] === true
+  );
 }
 
 /** The terminal result the runner reports for a task. */

@@ -65,7 +65,9 @@ export class Runner {
     this.taskrunnerId = this.options.taskrunnerId ?? `tasklane-${this.runtime.hostname()}-${this.instanceId}`;
     this.#logger = (options.logger ?? silentLogger).child({ taskrunnerId: this.taskrunnerId });
     this.#hooks = combineHooks(options.hooks ?? [], this.#logger);
-    this.#loops = options.sources.flatMap((binding) => binding.groups.map((group) => ({ source: binding.source, group })));
+    this.#loops = options.sources.flatMap((binding) =>
+      binding.groups.map((group) => ({ source: binding.source, group })),
+    );
     this.#sources = [...new Set(options.sources.map((b) => b.source))];
     this.#slots = new SlotPool(this.options.concurrency, this.options.maxConcurrentTasks, (group, busy) => {
       this.#hooks.onSlotsChanged?.({ group, busy, slots: this.options.concurrency });
@@ -93,7 +95,8 @@ export class Runner {
 
   /** Starts polling every group; resolves once the runner is running. */
   async start(): Promise<void> {
-    if (this.#state !== 'created') throw new TasklaneError(ErrorCode.LifecycleError, `start() called in state ${this.#state}`);
+    if (this.#state !== 'created')
+      throw new TasklaneError(ErrorCode.LifecycleError, `start() called in state ${this.#state}`);
     this.#startedAt = this.runtime.now();
     this.#setState('starting');
     this.registry.bindDefault(Tokens.Logger, this.#logger);
@@ -139,7 +142,8 @@ export class Runner {
   /** Snapshot for status pages and the fleet registry. */
   instanceState(): InstanceState {
     const groups: Record<string, { slots: number; busy: number }> = {};
-    for (const { group } of this.#loops) groups[group] = { slots: this.options.concurrency, busy: this.#slots.busy(group) };
+    for (const { group } of this.#loops)
+      groups[group] = { slots: this.options.concurrency, busy: this.#slots.busy(group) };
     return {
       instanceId: this.instanceId,
       hostname: this.runtime.hostname(),
@@ -190,7 +194,13 @@ export class Runner {
       forceAbort: this.#forceAbort.signal,
       shutdownDeadline: () => this.#shutdownDeadline,
       onStarted: ({ task, group, startedAt }: { task: Task; group: string; startedAt: number }) => {
-        this.#inFlight.set(task.taskId, { taskId: task.taskId, attemptId: task.attemptId, group, activityType: task.activityType, startedAt });
+        this.#inFlight.set(task.taskId, {
+          taskId: task.taskId,
+          attemptId: task.attemptId,
+          group,
+          activityType: task.activityType,
+          startedAt,
+        });
         this.#publish();
       },
       onFinished: (task: Task) => {
@@ -213,7 +223,10 @@ export class Runner {
         this.#slots.release(group);
         if (stop.aborted) break;
         log.warn({ err: error }, 'coordinator acquire failed');
-        await sleep(backoffDelay(failures++, this.options.pollBackoffBaseMs, this.options.pollBackoffMaxMs), stop);
+        await sleep(
+          backoffDelay(failures++, this.options.pollBackoffBaseMs, this.options.pollBackoffMaxMs),
+          stop,
+        );
         continue;
       }
       const pollInfo = { group, source: source.kind, epoch: permit?.epoch ?? 0 };
@@ -244,7 +257,11 @@ export class Runner {
       if (pollError !== undefined) {
         this.#slots.release(group);
         const throttled = source.isThrottle?.(pollError) ?? false;
-        const delay = backoffDelay(failures++ + (throttled ? 2 : 0), this.options.pollBackoffBaseMs, this.options.pollBackoffMaxMs);
+        const delay = backoffDelay(
+          failures++ + (throttled ? 2 : 0),
+          this.options.pollBackoffBaseMs,
+          this.options.pollBackoffMaxMs,
+        );
         log.warn({ err: pollError, delayMs: delay, throttled }, 'poll failed; backing off');
         await sleep(delay, stop);
         continue;

@@ -19,7 +19,11 @@ export interface RuntimePrimitives {
 }
 
 /** Starts a child process in its own process group so it can be signalled as a whole. */
-export type ProcessSpawner = (command: string, args: readonly string[], options: SpawnOptions) => SpawnedProcess;
+export type ProcessSpawner = (
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+) => SpawnedProcess;
 
 export interface SpawnOptions {
   cwd?: string;

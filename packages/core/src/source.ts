@@ -54,6 +54,8 @@ export class LeaseLostError extends Error {
   readonly [LEASE_LOST] = true;
   override name = 'LeaseLostError';
   static is(value: unknown): value is LeaseLostError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LEASE_LOST] === true;
+    return (
+      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LEASE_LOST] === true
+    );
   }
 }

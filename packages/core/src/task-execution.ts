@@ -29,7 +29,9 @@ export interface ExecutionDeps {
 const DEFAULT_LEASE_MS = 15 * 60_000;
 const ACK_ATTEMPTS = 5;
 
-function stringFields(fields: Record<string, string | number> | undefined): Record<string, string> | undefined {
+function stringFields(
+  fields: Record<string, string | number> | undefined,
+): Record<string, string> | undefined {
   if (!fields) return undefined;
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
 }
@@ -38,7 +40,12 @@ function stringFields(fields: Record<string, string | number> | undefined): Reco
  * Runs one received task to its end: ack before handler code, lease ticker, handler with an abort
  * signal, and exactly one terminal status unless canceled or the lease was lost.
  */
-export async function executeTask(deps: ExecutionDeps, source: TaskSource, group: string, received: SourceTask): Promise<void> {
+export async function executeTask(
+  deps: ExecutionDeps,
+  source: TaskSource,
+  group: string,
+  received: SourceTask,
+): Promise<void> {
   const log = deps.logger.child({ workerGroup: group, attemptId: received.id });
   const ack = await acknowledge(deps, source, received, log);
   if (!ack) return;
@@ -58,7 +65,11 @@ export async function executeTask(deps: ExecutionDeps, source: TaskSource, group
     return;
   }
 
-  const taskLog = log.child({ taskId: task.taskId.slice(0, 64), pipelineId: task.pipelineId, activityType: task.activityType });
+  const taskLog = log.child({
+    taskId: task.taskId.slice(0, 64),
+    pipelineId: task.pipelineId,
+    activityType: task.activityType,
+  });
   const info: TaskInfo = { group, source: source.kind, task };
   const startedAt = deps.runtime.now();
   const started = deps.runtime.monotonicNow();
@@ -73,7 +84,12 @@ export async function executeTask(deps: ExecutionDeps, source: TaskSource, group
   deps.hooks.onTaskEnd?.({ ...info, durationMs: deps.runtime.monotonicNow() - started, end });
 }
 
-async function acknowledge(deps: ExecutionDeps, source: TaskSource, received: SourceTask, log: Logger): Promise<LeaseReply | undefined> {
+async function acknowledge(
+  deps: ExecutionDeps,
+  source: TaskSource,
+  received: SourceTask,
+  log: Logger,
+): Promise<LeaseReply | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await received.ack();
@@ -144,8 +160,10 @@ async function runHandler(
   }, interval);
   // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
   // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
-  const attemptBudgetMs = attemptTimeoutMs === undefined ? undefined : attemptTimeoutMs - Math.min(5000, attemptTimeoutMs * 0.1);
-  const attemptTimer = attemptBudgetMs !== undefined ? setTimeout(() => abort('attempt-timeout'), attemptBudgetMs) : undefined;
+  const attemptBudgetMs =
+    attemptTimeoutMs === undefined ? undefined : attemptTimeoutMs - Math.min(5000, attemptTimeoutMs * 0.1);
+  const attemptTimer =
+    attemptBudgetMs !== undefined ? setTimeout(() => abort('attempt-timeout'), attemptBudgetMs) : undefined;
   const onForceAbort = () => abort('shutdown');
   if (deps.forceAbort.aborted) onForceAbort();
   else deps.forceAbort.addEventListener('abort', onForceAbort, { once: true });
@@ -184,13 +202,17 @@ async function runHandler(
       return { kind: 'lease-lost' };
     case 'attempt-timeout':
       outcome = failureOutcome(
-        Object.assign(new Error(`attempt exceeded attemptTimeout of ${attemptTimeoutMs} ms`), { code: ErrorCode.AttemptTimeout }),
+        Object.assign(new Error(`attempt exceeded attemptTimeout of ${attemptTimeoutMs} ms`), {
+          code: ErrorCode.AttemptTimeout,
+        }),
         ErrorCode.AttemptTimeout,
       );
       break;
     case 'shutdown':
       outcome = failureOutcome(
-        Object.assign(new Error('runner shut down before the task finished (shutdown timeout reached)'), { code: ErrorCode.Shutdown }),
+        Object.assign(new Error('runner shut down before the task finished (shutdown timeout reached)'), {
+          code: ErrorCode.Shutdown,
+        }),
         ErrorCode.Shutdown,
       );
       break;
@@ -201,12 +223,20 @@ async function runHandler(
 }
 
 /** Calls the handler; after an abort, waits at most `abortGraceMs` for it to settle. */
-async function settleHandler(deps: ExecutionDeps, task: Task, ctx: TaskContext, signal: AbortSignal, info: TaskInfo): Promise<TaskOutcome> {
+async function settleHandler(
+  deps: ExecutionDeps,
+  task: Task,
+  ctx: TaskContext,
+  signal: AbortSignal,
+  info: TaskInfo,
+): Promise<TaskOutcome> {
   const call = async (): Promise<TaskOutcome> => {
     try {
       const handler = deps.registry.create(task.activityType);
       const result = await handler.handle(task, ctx);
-      return isPreconditionFalse(result) ? { status: 'FALSE', message: result.message } : { status: 'FINISHED' };
+      return isPreconditionFalse(result)
+        ? { status: 'FALSE', message: result.message }
+        : { status: 'FINISHED' };
     } catch (error) {
       return failureOutcome(error, ErrorCode.HandlerFailed);
     }
@@ -215,7 +245,10 @@ async function settleHandler(deps: ExecutionDeps, task: Task, ctx: TaskContext, 
   const abandoned = new Promise<TaskOutcome>((resolve) => {
     const onAbort = () => {
       const timer = setTimeout(() => {
-        ctx.logger.warn({ graceMs: deps.options.abortGraceMs }, 'handler ignored its abort signal; freeing its slot');
+        ctx.logger.warn(
+          { graceMs: deps.options.abortGraceMs },
+          'handler ignored its abort signal; freeing its slot',
+        );
         resolve(failureOutcome(new Error('handler did not stop after abort'), ErrorCode.HandlerFailed));
       }, deps.options.abortGraceMs);
       void handled.finally(() => clearTimeout(timer));
@@ -241,7 +274,9 @@ async function reportOutcome(
     try {
       await received.complete(outcome);
       log.info(
-        outcome.status === 'FAILED' ? { status: outcome.status, errorId: outcome.errorId, errorMessage: outcome.errorMessage } : { status: outcome.status },
+        outcome.status === 'FAILED'
+          ? { status: outcome.status, errorId: outcome.errorId, errorMessage: outcome.errorMessage }
+          : { status: outcome.status },
         'task ended',
       );
       return { kind: 'reported', outcome };

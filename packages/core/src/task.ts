@@ -92,7 +92,8 @@ export class TaskObject {
 }
 
 function parseObject(id: string, value: unknown): TaskObject {
-  if (typeof value !== 'object' || value === null) throw new MalformedTaskError(`object "${id}" is not an object`);
+  if (typeof value !== 'object' || value === null)
+    throw new MalformedTaskError(`object "${id}" is not an object`);
   const { name, fields } = value as { name?: unknown; fields?: unknown };
   if (!Array.isArray(fields)) throw new MalformedTaskError(`object "${id}" has no fields list`);
   const parsed: WireField[] = [];
@@ -104,7 +105,9 @@ function parseObject(id: string, value: unknown): TaskObject {
     const hasString = typeof f.stringValue === 'string';
     const hasRef = typeof f.refValue === 'string';
     if (hasString === hasRef) {
-      throw new MalformedTaskError(`object "${id}" field "${f.key}" must have exactly one of stringValue or refValue`);
+      throw new MalformedTaskError(
+        `object "${id}" field "${f.key}" must have exactly one of stringValue or refValue`,
+      );
     }
     parsed.push(hasRef ? { key: f.key, refValue: f.refValue } : { key: f.key, stringValue: f.stringValue });
   }
@@ -168,7 +171,8 @@ export class Task {
     const fields: WireField[] = [{ key: 'type', stringValue: input.activityType }];
     for (const [key, value] of Object.entries(input.fields ?? {})) {
       if (Array.isArray(value)) for (const v of value) fields.push({ key, stringValue: String(v) });
-      else if (typeof value === 'object' && value !== null && 'ref' in value) fields.push({ key, refValue: value.ref });
+      else if (typeof value === 'object' && value !== null && 'ref' in value)
+        fields.push({ key, refValue: value.ref });
       else fields.push({ key, stringValue: String(value) });
     }
     return new Task({
@@ -229,7 +233,10 @@ export class Task {
     if (value === undefined) return undefined;
     const n = Number(value.trim());
     if (value.trim() === '' || !Number.isFinite(n)) {
-      throw new InvalidFieldError(key, `${this.activityType}: field "${key}" must be a number, got ${JSON.stringify(value)}`);
+      throw new InvalidFieldError(
+        key,
+        `${this.activityType}: field "${key}" must be a number, got ${JSON.stringify(value)}`,
+      );
     }
     return n;
   }
@@ -241,7 +248,10 @@ export class Task {
     try {
       return parseDuration(value, key);
     } catch {
-      throw new InvalidFieldError(key, `${this.activityType}: field "${key}" must be a period like "20 minutes", got ${JSON.stringify(value)}`);
+      throw new InvalidFieldError(
+        key,
+        `${this.activityType}: field "${key}" must be a period like "20 minutes", got ${JSON.stringify(value)}`,
+      );
     }
   }
 

@@ -18,16 +18,19 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each(['', 'soon', '5 parsecs', '-1s', '1 month', 'ms'])('should reject %j with a coded error', (input) => {
-    try {
-      parseDuration(input, '--shutdown-timeout');
-      expect.unreachable();
-    } catch (error) {
-      expect(TasklaneError.is(error)).toBe(true);
-      expect((error as TasklaneError).code).toBe(ErrorCode.InvalidDuration);
-      expect(String(error)).toContain('--shutdown-timeout');
-    }
-  });
+  it.each(['', 'soon', '5 parsecs', '-1s', '1 month', 'ms'])(
+    'should reject %j with a coded error',
+    (input) => {
+      try {
+        parseDuration(input, '--shutdown-timeout');
+        expect.unreachable();
+      } catch (error) {
+        expect(TasklaneError.is(error)).toBe(true);
+        expect((error as TasklaneError).code).toBe(ErrorCode.InvalidDuration);
+        expect(String(error)).toContain('--shutdown-timeout');
+      }
+    },
+  );
 
   it('should format compactly', () => {
     expect(formatDuration(90_000)).toBe('90s');

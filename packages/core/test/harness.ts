@@ -21,7 +21,11 @@ let counter = 0;
 
 export async function startHarness(
   handlers: TaskHandlerClass[],
-  options: Partial<Omit<RunnerOptions, 'registry' | 'sources'>> & { emulator?: EmulatorOptions; hooks?: RunnerHooks[]; start?: boolean } = {},
+  options: Partial<Omit<RunnerOptions, 'registry' | 'sources'>> & {
+    emulator?: EmulatorOptions;
+    hooks?: RunnerHooks[];
+    start?: boolean;
+  } = {},
 ): Promise<Harness> {
   const emulator = await startEmulator({ longPollMs: 500, ...options.emulator });
   const group = `wg-${process.pid}-${++counter}`;

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { compileRunnerOptions, HandlerRegistry, InvalidOptionError, type RunnerOptions, type TaskSource } from '../src/index.ts';
+import {
+  compileRunnerOptions,
+  HandlerRegistry,
+  InvalidOptionError,
+  type RunnerOptions,
+  type TaskSource,
+} from '../src/index.ts';
 
-const source: TaskSource = { kind: 'fake', coordinated: false, poll: () => Promise.resolve(null), isTransient: () => false };
+const source: TaskSource = {
+  kind: 'fake',
+  coordinated: false,
+  poll: () => Promise.resolve(null),
+  isTransient: () => false,
+};
 const base: RunnerOptions = { registry: new HandlerRegistry(), sources: [{ source, groups: ['wg'] }] };
 
 describe('compileRunnerOptions', () => {

@@ -1,16 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_LIMITS, failureOutcome, isPreconditionFalse, preconditionFalse, TaskFailure } from '../src/index.ts';
+import {
+  ERROR_LIMITS,
+  failureOutcome,
+  isPreconditionFalse,
+  preconditionFalse,
+  TaskFailure,
+} from '../src/index.ts';
 
 describe('failureOutcome', () => {
   it('should keep a TaskFailure errorId, message and retryable flag', () => {
-    const outcome = failureOutcome(new TaskFailure('ExitCode1', 'command failed', { retryable: false }), 'fallback');
-    expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'ExitCode1', errorMessage: 'command failed', retryable: false });
+    const outcome = failureOutcome(
+      new TaskFailure('ExitCode1', 'command failed', { retryable: false }),
+      'fallback',
+    );
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      errorId: 'ExitCode1',
+      errorMessage: 'command failed',
+      retryable: false,
+    });
     expect(outcome.errorStackTrace).toContain('TaskFailure');
   });
 
   it('should use an error code when present, else the fallback', () => {
     expect(failureOutcome(Object.assign(new Error('x'), { code: 'ENOENT' }), 'F').errorId).toBe('ENOENT');
-    expect(failureOutcome(new TypeError('bad'), 'F')).toMatchObject({ errorId: 'F', errorMessage: 'TypeError: bad' });
+    expect(failureOutcome(new TypeError('bad'), 'F')).toMatchObject({
+      errorId: 'F',
+      errorMessage: 'TypeError: bad',
+    });
     expect(failureOutcome('a string', 'F').errorMessage).toMatch(/non-error value: a string/);
   });
 

@@ -19,11 +19,21 @@ import type {
 describe('public API types', () => {
   it('should type handlers, context and outcomes', () => {
     expectTypeOf(core.TaskHandler).parameter(0).toEqualTypeOf<string>();
-    const Decorated = core.TaskHandler('X')(class { handle(_t: Task, _c: TaskContext) { return 1; } });
+    const Decorated = core.TaskHandler('X')(
+      class {
+        handle(_t: Task, _c: TaskContext) {
+          return 1;
+        }
+      },
+    );
     expectTypeOf(Decorated).toMatchTypeOf<TaskHandlerClass>();
     expectTypeOf<TaskContext['signal']>().toEqualTypeOf<AbortSignal>();
-    expectTypeOf<TaskContext['reportProgress']>().parameter(0).toEqualTypeOf<Record<string, string | number> | undefined>();
-    expectTypeOf<TaskContext['abortReason']>().toEqualTypeOf<'canceled' | 'shutdown' | 'attempt-timeout' | 'lease-lost' | undefined>();
+    expectTypeOf<TaskContext['reportProgress']>()
+      .parameter(0)
+      .toEqualTypeOf<Record<string, string | number> | undefined>();
+    expectTypeOf<TaskContext['abortReason']>().toEqualTypeOf<
+      'canceled' | 'shutdown' | 'attempt-timeout' | 'lease-lost' | undefined
+    >();
     expectTypeOf<TaskOutcome['status']>().toEqualTypeOf<'FINISHED' | 'FALSE' | 'FAILED'>();
     expectTypeOf(core.preconditionFalse).returns.toEqualTypeOf<core.PreconditionFalse>();
     expectTypeOf<Task['getAll']>().returns.toEqualTypeOf<string[]>();
@@ -44,11 +54,40 @@ describe('public API types', () => {
   it('should export values by name, with no accidental extras', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
-        'DataPipelineSource', 'DuplicateHandlerError', 'ERROR_LIMITS', 'ErrorCode', 'HandlerRegistry', 'InProcessCoordinator',
-        'InvalidFieldError', 'InvalidOptionError', 'LeaseLostError', 'MalformedTaskError', 'MissingFieldError', 'NoHandlerError',
-        'Runner', 'Task', 'TaskFailure', 'TaskHandler', 'TaskObject', 'TasklaneError', 'Tokens', 'VERSION', 'backoffDelay',
-        'combineHooks', 'compileRunnerOptions', 'describeValue', 'failureOutcome', 'fetchInstanceIdentity', 'formatDuration',
-        'getTaskHandlerMetadata', 'isPreconditionFalse', 'parseDuration', 'portableRuntime', 'preconditionFalse', 'silentLogger', 'sleep',
+        'DataPipelineSource',
+        'DuplicateHandlerError',
+        'ERROR_LIMITS',
+        'ErrorCode',
+        'HandlerRegistry',
+        'InProcessCoordinator',
+        'InvalidFieldError',
+        'InvalidOptionError',
+        'LeaseLostError',
+        'MalformedTaskError',
+        'MissingFieldError',
+        'NoHandlerError',
+        'Runner',
+        'Task',
+        'TaskFailure',
+        'TaskHandler',
+        'TaskObject',
+        'TasklaneError',
+        'Tokens',
+        'VERSION',
+        'backoffDelay',
+        'combineHooks',
+        'compileRunnerOptions',
+        'describeValue',
+        'failureOutcome',
+        'fetchInstanceIdentity',
+        'formatDuration',
+        'getTaskHandlerMetadata',
+        'isPreconditionFalse',
+        'parseDuration',
+        'portableRuntime',
+        'preconditionFalse',
+        'silentLogger',
+        'sleep',
       ].sort(),
     );
   });

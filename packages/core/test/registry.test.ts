@@ -56,15 +56,27 @@ describe('TaskHandler', () => {
 
 describe('HandlerRegistry', () => {
   it('should build a new handler per task by default and share singletons', () => {
-    const PerTask = TaskHandler('PerTaskActivity')(class { handle() {} });
-    const Shared = TaskHandler('SharedActivity', { scope: 'singleton' })(class { handle() {} });
+    const PerTask = TaskHandler('PerTaskActivity')(
+      class {
+        handle() {}
+      },
+    );
+    const Shared = TaskHandler('SharedActivity', { scope: 'singleton' })(
+      class {
+        handle() {}
+      },
+    );
     const registry = new HandlerRegistry().register(PerTask, Shared);
     expect(registry.create('PerTaskActivity')).not.toBe(registry.create('PerTaskActivity'));
     expect(registry.create('SharedActivity')).toBe(registry.create('SharedActivity'));
   });
 
   it('should keep registrations per registry (no global leak)', () => {
-    const A = TaskHandler('IsolatedActivity')(class { handle() {} });
+    const A = TaskHandler('IsolatedActivity')(
+      class {
+        handle() {}
+      },
+    );
     const first = new HandlerRegistry().register(A);
     const second = new HandlerRegistry();
     expect(first.has('IsolatedActivity')).toBe(true);
@@ -72,8 +84,16 @@ describe('HandlerRegistry', () => {
   });
 
   it('should throw a coded, fix-it error for duplicates', () => {
-    const A = TaskHandler('DupActivity')(class A { handle() {} });
-    const B = TaskHandler('DupActivity')(class B { handle() {} });
+    const A = TaskHandler('DupActivity')(
+      class A {
+        handle() {}
+      },
+    );
+    const B = TaskHandler('DupActivity')(
+      class B {
+        handle() {}
+      },
+    );
     const registry = new HandlerRegistry().register(A);
     expect(() => registry.register(A)).not.toThrow();
     expect(() => registry.register(B)).toThrow(DuplicateHandlerError);
@@ -86,9 +106,17 @@ describe('HandlerRegistry', () => {
   });
 
   it('should throw NoHandlerError naming the type and what is registered', () => {
-    const registry = new HandlerRegistry().register(TaskHandler('KnownActivity')(class { handle() {} }));
+    const registry = new HandlerRegistry().register(
+      TaskHandler('KnownActivity')(
+        class {
+          handle() {}
+        },
+      ),
+    );
     expect(() => registry.create('UnknownActivity')).toThrow(NoHandlerError);
-    expect(() => registry.create('UnknownActivity')).toThrow(/"UnknownActivity".*registered: KnownActivity.*--plugin/);
+    expect(() => registry.create('UnknownActivity')).toThrow(
+      /"UnknownActivity".*registered: KnownActivity.*--plugin/,
+    );
   });
 
   it('should load handler classes and ContainerModules from a plugin module', async () => {
@@ -102,7 +130,13 @@ describe('HandlerRegistry', () => {
     inject(SERVICE)(Uses, undefined, 0);
     const module = {
       Uses,
-      handlers: [TaskHandler('ArrayActivity')(class { handle() {} })],
+      handlers: [
+        TaskHandler('ArrayActivity')(
+          class {
+            handle() {}
+          },
+        ),
+      ],
       bindings: new ContainerModule(({ bind }) => {
         bind(SERVICE).toConstantValue('from module');
       }),

@@ -17,7 +17,9 @@ afterEach(async () => {
 });
 
 const waitTerminal = (h: Harness, taskId: string, timeoutMs = 15_000) =>
-  h.emulator.control.waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, timeoutMs).then((o) => o.tasks[taskId]!);
+  h.emulator.control
+    .waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, timeoutMs)
+    .then((o) => o.tasks[taskId]!);
 
 describe('Runner against the emulator', () => {
   it('acknowledges before any handler code runs and reports FINISHED (invariants 3, 4)', async () => {
@@ -38,32 +40,79 @@ describe('Runner against the emulator', () => {
   });
 
   it('reports FALSE for a precondition result and FAILED with fields for a TaskFailure and a plain throw (invariant 8)', async () => {
-    const Check = TaskHandler('Check')(class { handle() { return preconditionFalse('file missing'); } });
-    const Typed = TaskHandler('Typed')(class { handle() { throw new TaskFailure('ExitCode3', 'exited with 3'); } });
-    const Plain = TaskHandler('Plain')(class { handle() { throw new RangeError('boom'); } });
+    const Check = TaskHandler('Check')(
+      class {
+        handle() {
+          return preconditionFalse('file missing');
+        }
+      },
+    );
+    const Typed = TaskHandler('Typed')(
+      class {
+        handle() {
+          throw new TaskFailure('ExitCode3', 'exited with 3');
+        }
+      },
+    );
+    const Plain = TaskHandler('Plain')(
+      class {
+        handle() {
+          throw new RangeError('boom');
+        }
+      },
+    );
     harness = await startHarness([Check, Typed, Plain], { concurrency: 3 });
     const c = harness.emulator.control;
-    const [a, b, d] = ['Check', 'Typed', 'Plain'].map((type) => c.enqueueTask({ workerGroup: harness!.group, type, maximumRetries: 0 }).taskId);
+    const [a, b, d] = ['Check', 'Typed', 'Plain'].map(
+      (type) => c.enqueueTask({ workerGroup: harness!.group, type, maximumRetries: 0 }).taskId,
+    );
     expect((await waitTerminal(harness, a!)).terminalStatus).toBe('FALSE');
-    expect(await waitTerminal(harness, b!)).toMatchObject({ terminalStatus: 'FAILED', errorId: 'ExitCode3', errorMessage: 'exited with 3' });
+    expect(await waitTerminal(harness, b!)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: 'ExitCode3',
+      errorMessage: 'exited with 3',
+    });
     const plain = await waitTerminal(harness, d!);
-    expect(plain).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.HandlerFailed, errorMessage: 'RangeError: boom' });
+    expect(plain).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: ErrorCode.HandlerFailed,
+      errorMessage: 'RangeError: boom',
+    });
     expect(plain.errorStackTrace).toContain('RangeError: boom');
   });
 
   it('ends an unknown activity type FAILED naming it (invariant 8)', async () => {
-    harness = await startHarness([TaskHandler('Known')(class { handle() {} })]);
-    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'MysteryActivity', maximumRetries: 0 });
+    harness = await startHarness([
+      TaskHandler('Known')(
+        class {
+          handle() {}
+        },
+      ),
+    ]);
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'MysteryActivity',
+      maximumRetries: 0,
+    });
     const task = await waitTerminal(harness, taskId);
     expect(task).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.NoHandler });
     expect(task.errorMessage).toContain('"MysteryActivity"');
   });
 
   it('ends a malformed task FAILED and keeps running (invariant 8)', async () => {
-    const Ok = TaskHandler('Ok')(class { handle() {} });
+    const Ok = TaskHandler('Ok')(
+      class {
+        handle() {}
+      },
+    );
     harness = await startHarness([Ok]);
     const c = harness.emulator.control;
-    const bad = c.enqueueTask({ workerGroup: harness.group, type: 'Ok', fields: { attemptTimeout: 'whenever' }, maximumRetries: 0 }).taskId;
+    const bad = c.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Ok',
+      fields: { attemptTimeout: 'whenever' },
+      maximumRetries: 0,
+    }).taskId;
     const good = c.enqueueTask({ workerGroup: harness.group, type: 'Ok' }).taskId;
     const badTask = await waitTerminal(harness, bad);
     expect(badTask.terminalStatus).toBe('FAILED');
@@ -91,9 +140,19 @@ describe('Runner against the emulator', () => {
   });
 
   it('tightens the renewal period to a third of the task reportProgressTimeout', async () => {
-    const Slow = TaskHandler('Slow')(class { handle() { return delay(3500); } });
+    const Slow = TaskHandler('Slow')(
+      class {
+        handle() {
+          return delay(3500);
+        }
+      },
+    );
     harness = await startHarness([Slow], { progressInterval: '1h' });
-    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Slow', reportProgressTimeout: '3 seconds' });
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Slow',
+      reportProgressTimeout: '3 seconds',
+    });
     const task = await waitTerminal(harness, taskId);
     expect(task.terminalStatus).toBe('FINISHED');
     // ack + a renewal every second (a third of 3 s), not every hour
@@ -113,7 +172,11 @@ describe('Runner against the emulator', () => {
       },
     );
     harness = await startHarness([Blocking], { progressInterval: 200 });
-    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Blocking', reportProgressTimeout: '3 seconds' });
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Blocking',
+      reportProgressTimeout: '3 seconds',
+    });
     const task = await waitTerminal(harness, taskId);
     expect(task.terminalStatus).toBe('FINISHED');
     expect(task.handouts).toBe(1);
@@ -144,9 +207,18 @@ describe('Runner against the emulator', () => {
 
   it('retries a transient SetTaskStatus failure while the lease holds', async () => {
     const retries: number[] = [];
-    harness = await startHarness([TaskHandler('Ok')(class { handle() {} })], {
-      hooks: [{ onStatusRetry: ({ attempt }) => retries.push(attempt) }],
-    });
+    harness = await startHarness(
+      [
+        TaskHandler('Ok')(
+          class {
+            handle() {}
+          },
+        ),
+      ],
+      {
+        hooks: [{ onStatusRetry: ({ attempt }) => retries.push(attempt) }],
+      },
+    );
     const c = harness.emulator.control;
     c.injectFault({ operation: 'SetTaskStatus', kind: 'internal-error', count: 2 });
     const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Ok' });
@@ -156,10 +228,19 @@ describe('Runner against the emulator', () => {
 
   it('backs off on throttled polls with growing delays, then recovers', async () => {
     const pollEnds: Array<{ at: number; error: boolean }> = [];
-    harness = await startHarness([TaskHandler('Ok')(class { handle() {} })], {
-      concurrency: 1,
-      hooks: [{ onPollEnd: ({ error }) => pollEnds.push({ at: Date.now(), error: error !== undefined }) }],
-    });
+    harness = await startHarness(
+      [
+        TaskHandler('Ok')(
+          class {
+            handle() {}
+          },
+        ),
+      ],
+      {
+        concurrency: 1,
+        hooks: [{ onPollEnd: ({ error }) => pollEnds.push({ at: Date.now(), error: error !== undefined }) }],
+      },
+    );
     const c = harness.emulator.control;
     c.injectFault({ operation: 'PollForTask', kind: 'throttle', count: 4 });
     const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Ok' });
@@ -174,7 +255,13 @@ describe('Runner against the emulator', () => {
   it('never polls a group without a free slot (invariant 2)', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const Gated = TaskHandler('Gated')(class { handle() { return gate; } });
+    const Gated = TaskHandler('Gated')(
+      class {
+        handle() {
+          return gate;
+        }
+      },
+    );
     harness = await startHarness([Gated], { concurrency: 1 });
     const c = harness.emulator.control;
     const first = c.enqueueTask({ workerGroup: harness.group, type: 'Gated' }).taskId;
@@ -191,10 +278,19 @@ describe('Runner against the emulator', () => {
 
   it('stops gracefully when the service answers terminate (invariant 7)', async () => {
     const states: RunnerState[] = [];
-    harness = await startHarness([TaskHandler('Ok')(class { handle() {} })], {
-      runnerHeartbeatInterval: 100,
-      hooks: [{ onStateChange: (s) => states.push(s) }],
-    });
+    harness = await startHarness(
+      [
+        TaskHandler('Ok')(
+          class {
+            handle() {}
+          },
+        ),
+      ],
+      {
+        runnerHeartbeatInterval: 100,
+        hooks: [{ onStateChange: (s) => states.push(s) }],
+      },
+    );
     harness.emulator.control.requestTerminate();
     await harness.runner.stopped;
     expect(harness.runner.state).toBe('stopped');
@@ -202,7 +298,13 @@ describe('Runner against the emulator', () => {
   });
 
   it('lets a running task finish within the shutdown timeout (invariant 7)', async () => {
-    const Slow = TaskHandler('Slow')(class { handle() { return delay(500); } });
+    const Slow = TaskHandler('Slow')(
+      class {
+        handle() {
+          return delay(500);
+        }
+      },
+    );
     harness = await startHarness([Slow], { shutdownTimeout: '5s' });
     const c = harness.emulator.control;
     const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Slow' });
@@ -215,7 +317,9 @@ describe('Runner against the emulator', () => {
     const Stuck = TaskHandler('Stuck')(
       class {
         handle(_t: Task, ctx: TaskContext) {
-          return new Promise<void>((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+          return new Promise<void>((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+          );
         }
       },
     );
@@ -230,7 +334,18 @@ describe('Runner against the emulator', () => {
   });
 
   it('does not abort an in-flight poll on stop, and runs the task it brings', async () => {
-    harness = await startHarness([TaskHandler('Ok')(class { handle() { return delay(100); } })], { emulator: { longPollMs: 3000 } });
+    harness = await startHarness(
+      [
+        TaskHandler('Ok')(
+          class {
+            handle() {
+              return delay(100);
+            }
+          },
+        ),
+      ],
+      { emulator: { longPollMs: 3000 } },
+    );
     const c = harness.emulator.control;
     await c.waitFor((o) => (o.groups[harness!.group]?.inFlightPolls ?? 0) === 1);
     const stopping = harness.runner.stop();
@@ -250,7 +365,15 @@ describe('Runner against the emulator', () => {
       },
     );
     harness = await startHarness([Stuck]);
-    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Stuck', attemptTimeout: '1 seconds', maximumRetries: 0 });
-    expect(await waitTerminal(harness, taskId)).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.AttemptTimeout });
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Stuck',
+      attemptTimeout: '1 seconds',
+      maximumRetries: 0,
+    });
+    expect(await waitTerminal(harness, taskId)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: ErrorCode.AttemptTimeout,
+    });
   });
 });

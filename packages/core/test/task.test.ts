@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedTaskError, MissingFieldError, InvalidFieldError, Task, type RawTask } from '../src/index.ts';
+import {
+  MalformedTaskError,
+  MissingFieldError,
+  InvalidFieldError,
+  Task,
+  type RawTask,
+} from '../src/index.ts';
 
 const attemptId = '@SayHello_2012-12-12T00:00:00_Attempt=1';
 
@@ -28,9 +34,20 @@ describe('Task', () => {
           { key: 'output', refValue: 'OutDir' },
         ],
         {
-          SayHello: { id: 'SayHello', name: 'SayHello', fields: [{ key: 'parent', refValue: 'Default' }, { key: 'stage', stringValue: 'true' }] },
+          SayHello: {
+            id: 'SayHello',
+            name: 'SayHello',
+            fields: [
+              { key: 'parent', refValue: 'Default' },
+              { key: 'stage', stringValue: 'true' },
+            ],
+          },
           Default: { id: 'Default', name: 'Default', fields: [{ key: 'workerGroup', stringValue: 'wg-1' }] },
-          OutDir: { id: 'OutDir', name: 'OutDir', fields: [{ key: 'directoryPath', stringValue: '/tmp/out' }] },
+          OutDir: {
+            id: 'OutDir',
+            name: 'OutDir',
+            fields: [{ key: 'directoryPath', stringValue: '/tmp/out' }],
+          },
         },
       ),
     );
@@ -74,10 +91,16 @@ describe('Task', () => {
   describe('having a cycle in parent refs', () => {
     it('should terminate and report the field missing', () => {
       const task = new Task(
-        rawTask([{ key: 'type', stringValue: 'X' }, { key: 'parent', refValue: 'A' }], {
-          A: { id: 'A', name: 'A', fields: [{ key: 'parent', refValue: 'B' }] },
-          B: { id: 'B', name: 'B', fields: [{ key: 'parent', refValue: 'A' }] },
-        }),
+        rawTask(
+          [
+            { key: 'type', stringValue: 'X' },
+            { key: 'parent', refValue: 'A' },
+          ],
+          {
+            A: { id: 'A', name: 'A', fields: [{ key: 'parent', refValue: 'B' }] },
+            B: { id: 'B', name: 'B', fields: [{ key: 'parent', refValue: 'A' }] },
+          },
+        ),
       );
       expect(task.get('command')).toBeUndefined();
     });
@@ -89,7 +112,11 @@ describe('Task', () => {
       ['no objects', { ...rawTask([]), objects: null }, /no objects/],
       ['attempt missing', { ...rawTask([]), attemptId: 'other' }, /do not include the attempt/],
       ['fields not a list', rawTask(null as never), /no fields list/],
-      ['field with both values', rawTask([{ key: 'type', stringValue: 'X', refValue: 'Y' }]), /exactly one of/],
+      [
+        'field with both values',
+        rawTask([{ key: 'type', stringValue: 'X', refValue: 'Y' }]),
+        /exactly one of/,
+      ],
       ['field without key', rawTask([{ stringValue: 'X' } as never]), /has no key/],
       ['no type', rawTask([{ key: 'command', stringValue: 'x' }]), /has no type/],
     ];
@@ -101,7 +128,11 @@ describe('Task', () => {
 
   describe('.fromFields', () => {
     it('should build repeated fields and refs', () => {
-      const task = Task.fromFields({ taskId: 'j1', activityType: 'Copy', fields: { args: ['1', '2'], target: { ref: 'T' }, n: 5 } });
+      const task = Task.fromFields({
+        taskId: 'j1',
+        activityType: 'Copy',
+        fields: { args: ['1', '2'], target: { ref: 'T' }, n: 5 },
+      });
       expect(task.activityType).toBe('Copy');
       expect(task.getAll('args')).toEqual(['1', '2']);
       expect(task.getNumber('n')).toBe(5);

@@ -8,9 +8,17 @@ export interface ControlResponse {
 }
 
 const ok = (value: unknown): ControlResponse => ({ status: 200, body: JSON.stringify(value ?? {}) });
-const fail = (status: number, code: string, message: string): ControlResponse => ({ status, body: JSON.stringify({ error: code, message }) });
+const fail = (status: number, code: string, message: string): ControlResponse => ({
+  status,
+  body: JSON.stringify({ error: code, message }),
+});
 
-export function handleControlRequest(control: EmulatorControl, method: string, path: string, body: string): ControlResponse {
+export function handleControlRequest(
+  control: EmulatorControl,
+  method: string,
+  path: string,
+  body: string,
+): ControlResponse {
   try {
     const route = `${method} ${path.split('?')[0]}`;
     const input = (): Record<string, unknown> => {
@@ -28,13 +36,15 @@ export function handleControlRequest(control: EmulatorControl, method: string, p
         return ok(control.enqueueTask(input() as unknown as EnqueueTaskSpec));
       case 'POST cancel': {
         const taskId = input().taskId;
-        if (typeof taskId !== 'string') throw new EmulatorError('EMU_INVALID_SPEC', 'taskId (string) is required');
+        if (typeof taskId !== 'string')
+          throw new EmulatorError('EMU_INVALID_SPEC', 'taskId (string) is required');
         control.cancelTask(taskId);
         return ok({});
       }
       case 'POST terminate': {
         const id = input().taskrunnerId;
-        if (id !== undefined && typeof id !== 'string') throw new EmulatorError('EMU_INVALID_SPEC', 'taskrunnerId must be a string');
+        if (id !== undefined && typeof id !== 'string')
+          throw new EmulatorError('EMU_INVALID_SPEC', 'taskrunnerId must be a string');
         control.requestTerminate(id);
         return ok({});
       }
@@ -57,7 +67,8 @@ export function handleControlRequest(control: EmulatorControl, method: string, p
     return fail(404, 'EMU_NOT_FOUND', `no control route ${route}`);
   } catch (err) {
     if (err instanceof EmulatorError) return fail(400, err.code, err.message);
-    if (err instanceof SyntaxError) return fail(400, 'EMU_INVALID_SPEC', `the request body is not valid JSON: ${err.message}`);
+    if (err instanceof SyntaxError)
+      return fail(400, 'EMU_INVALID_SPEC', `the request body is not valid JSON: ${err.message}`);
     return fail(500, 'EMU_INTERNAL', err instanceof Error ? err.message : String(err));
   }
 }

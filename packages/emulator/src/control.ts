@@ -6,14 +6,25 @@ import { parsePeriod } from './periods.ts';
 import { hiddenPipeline } from './pipelines.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { ServiceState } from './service.ts';
-import type { EmulatorControl, EnqueueTaskSpec, FaultSpec, Observations, TaskObservation, TaskRef } from './types.ts';
+import type {
+  EmulatorControl,
+  EnqueueTaskSpec,
+  FaultSpec,
+  Observations,
+  TaskObservation,
+  TaskRef,
+} from './types.ts';
 
 export function createControl(s: ServiceState, sched: Scheduler): EmulatorControl {
   const control: EmulatorControl = {
     enqueueTask(spec: EnqueueTaskSpec): TaskRef {
       const fields = specFields(spec);
-      const p = spec.pipelineId === undefined ? hiddenPipeline(s, spec.workerGroup) : s.pipelines.get(spec.pipelineId);
-      if (!p || p.deleted) throw new EmulatorError('EMU_UNKNOWN_PIPELINE', `pipeline ${spec.pipelineId} does not exist`);
+      const p =
+        spec.pipelineId === undefined
+          ? hiddenPipeline(s, spec.workerGroup)
+          : s.pipelines.get(spec.pipelineId);
+      if (!p || p.deleted)
+        throw new EmulatorError('EMU_UNKNOWN_PIPELINE', `pipeline ${spec.pipelineId} does not exist`);
       let componentId: string;
       do componentId = `EnqueuedTask_${++p.enqueueSeq}`;
       while (p.components.has(componentId));
@@ -67,18 +78,29 @@ export function createControl(s: ServiceState, sched: Scheduler): EmulatorContro
 }
 
 function specFields(spec: EnqueueTaskSpec): ApiField[] {
-  if (!spec || typeof spec !== 'object') throw new EmulatorError('EMU_INVALID_SPEC', 'spec must be an object');
+  if (!spec || typeof spec !== 'object')
+    throw new EmulatorError('EMU_INVALID_SPEC', 'spec must be an object');
   if (typeof spec.workerGroup !== 'string' || spec.workerGroup === '') {
     throw new EmulatorError('EMU_INVALID_SPEC', 'spec.workerGroup must be a non-empty string');
   }
-  const fields: ApiField[] = [stringField('type', spec.type ?? 'ShellCommandActivity'), stringField('workerGroup', spec.workerGroup)];
+  const fields: ApiField[] = [
+    stringField('type', spec.type ?? 'ShellCommandActivity'),
+    stringField('workerGroup', spec.workerGroup),
+  ];
   for (const [key, value] of Object.entries(spec.fields ?? {})) {
     if (key === 'type' || key === 'workerGroup') continue;
-    if (key.startsWith('@')) throw new EmulatorError('EMU_INVALID_SPEC', `field '${key}' is a read-only runtime field`);
+    if (key.startsWith('@'))
+      throw new EmulatorError('EMU_INVALID_SPEC', `field '${key}' is a read-only runtime field`);
     if (typeof value === 'string') fields.push(stringField(key, value));
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) for (const v of value) fields.push(stringField(key, v));
-    else if (value && typeof value === 'object' && typeof (value as { ref?: unknown }).ref === 'string') fields.push(refField(key, (value as { ref: string }).ref));
-    else throw new EmulatorError('EMU_INVALID_SPEC', `field '${key}' must be a string, a string array or { ref: string }`);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      for (const v of value) fields.push(stringField(key, v));
+    else if (value && typeof value === 'object' && typeof (value as { ref?: unknown }).ref === 'string')
+      fields.push(refField(key, (value as { ref: string }).ref));
+    else
+      throw new EmulatorError(
+        'EMU_INVALID_SPEC',
+        `field '${key}' must be a string, a string array or { ref: string }`,
+      );
   }
   if (spec.maximumRetries !== undefined) {
     if (!Number.isInteger(spec.maximumRetries) || spec.maximumRetries < 0) {
@@ -90,7 +112,10 @@ function specFields(spec: EnqueueTaskSpec): ApiField[] {
     const v = spec[key];
     if (v === undefined) continue;
     if (typeof v !== 'string' || parsePeriod(v) === undefined) {
-      throw new EmulatorError('EMU_INVALID_SPEC', `${key} must be a period such as '10 minutes', got ${JSON.stringify(v)}`);
+      throw new EmulatorError(
+        'EMU_INVALID_SPEC',
+        `${key} must be a period such as '10 minutes', got ${JSON.stringify(v)}`,
+      );
     }
     fields.push(stringField(key, v));
   }

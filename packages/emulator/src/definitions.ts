@@ -2,7 +2,14 @@
  * Definition validation (PutPipelineDefinition / ValidatePipelineDefinition / ActivatePipeline).
  * Messages follow the service's `CODE:  'field' text` form seen in AWS's examples.
  */
-import { fieldValue, fieldValues, indexObjects, isActivityType, isPreconditionType, resolveFields } from './fields.ts';
+import {
+  fieldValue,
+  fieldValues,
+  indexObjects,
+  isActivityType,
+  isPreconditionType,
+  resolveFields,
+} from './fields.ts';
 import type { ApiObject } from './model.ts';
 import { parseDateTime, parsePeriod } from './periods.ts';
 
@@ -16,17 +23,27 @@ export interface ValidationResult {
   validationWarnings: Array<{ id: string; warnings: string[] }>;
 }
 
-const PERIOD_FIELDS = ['retryDelay', 'attemptTimeout', 'reportProgressTimeout', 'preconditionTimeout', 'lateAfterTimeout'];
+const PERIOD_FIELDS = [
+  'retryDelay',
+  'attemptTimeout',
+  'reportProgressTimeout',
+  'preconditionTimeout',
+  'lateAfterTimeout',
+];
 const SCHEDULE_TYPES = new Set(['cron', 'timeseries', 'ondemand']);
 
 export function validateDefinition(objects: readonly ApiObject[], pipelineId: string): ValidationResult {
   const errors = new Map<string, string[]>();
   const warnings = new Map<string, string[]>();
   const error = (id: string, text: string) => void (errors.get(id) ?? errors.set(id, []).get(id)!).push(text);
-  const warn = (id: string, text: string) => void (warnings.get(id) ?? warnings.set(id, []).get(id)!).push(text);
+  const warn = (id: string, text: string) =>
+    void (warnings.get(id) ?? warnings.set(id, []).get(id)!).push(text);
 
   if (objects.length > MAX_OBJECTS) {
-    error(pipelineId, `TOO_MANY_OBJECTS:  a pipeline definition may hold at most ${MAX_OBJECTS} objects, got ${objects.length}.`);
+    error(
+      pipelineId,
+      `TOO_MANY_OBJECTS:  a pipeline definition may hold at most ${MAX_OBJECTS} objects, got ${objects.length}.`,
+    );
   }
   const index = indexObjects(objects);
   const seen = new Set<string>();
@@ -42,7 +59,10 @@ export function validateDefinition(objects: readonly ApiObject[], pipelineId: st
       seen.add(obj.id);
     }
     if (obj.fields.length > MAX_FIELDS_PER_OBJECT) {
-      error(oid, `TOO_MANY_FIELDS:  an object may have at most ${MAX_FIELDS_PER_OBJECT} fields, got ${obj.fields.length}.`);
+      error(
+        oid,
+        `TOO_MANY_FIELDS:  an object may have at most ${MAX_FIELDS_PER_OBJECT} fields, got ${obj.fields.length}.`,
+      );
     }
     for (const f of obj.fields) {
       const hasString = f.stringValue !== undefined && f.stringValue !== null;
@@ -90,29 +110,48 @@ export function validateDefinition(objects: readonly ApiObject[], pipelineId: st
       }
     }
     const retries = fieldValue(obj.fields, 'maximumRetries');
-    if (retries !== undefined && retries !== '' && !(/^\d+$/.test(retries) && Number(retries) <= MAX_RETRIES)) {
-      error(oid, `INVALID_FIELD_VALUE:  'maximumRetries' value must be an integer between 0 and ${MAX_RETRIES}.`);
+    if (
+      retries !== undefined &&
+      retries !== '' &&
+      !(/^\d+$/.test(retries) && Number(retries) <= MAX_RETRIES)
+    ) {
+      error(
+        oid,
+        `INVALID_FIELD_VALUE:  'maximumRetries' value must be an integer between 0 and ${MAX_RETRIES}.`,
+      );
     }
 
     if (type === 'Schedule') validateSchedule(oid, fields, error);
     if (type === 'ShellCommandActivity' || type === 'ShellCommandPrecondition') {
       const hasCommand = fieldValue(fields, 'command') !== undefined;
       const hasScript = fieldValue(fields, 'scriptUri') !== undefined;
-      if (!hasCommand && !hasScript) error(oid, `MISSING_REQUIRED_FIELD:  ${type} requires one of 'command' or 'scriptUri'.`);
-      if (hasCommand && hasScript) error(oid, `INVALID_FIELD_VALUE:  ${type} takes only one of 'command' or 'scriptUri'.`);
+      if (!hasCommand && !hasScript)
+        error(oid, `MISSING_REQUIRED_FIELD:  ${type} requires one of 'command' or 'scriptUri'.`);
+      if (hasCommand && hasScript)
+        error(oid, `INVALID_FIELD_VALUE:  ${type} takes only one of 'command' or 'scriptUri'.`);
     }
     if (isActivityType(type)) {
       activities++;
       const wg = fieldValue(fields, 'workerGroup');
       const runsOn = fieldValue(fields, 'runsOn');
       if (wg === undefined && runsOn === undefined) {
-        warn(oid, "MISSING_FIELD:  neither 'workerGroup' nor 'runsOn' is set; no task runner will pick this activity up.");
+        warn(
+          oid,
+          "MISSING_FIELD:  neither 'workerGroup' nor 'runsOn' is set; no task runner will pick this activity up.",
+        );
       } else if (wg !== undefined && runsOn !== undefined) {
         warn(oid, "INVALID_FIELD_COMBINATION:  'workerGroup' is ignored because 'runsOn' is set.");
       }
       const schedule = fieldValue(fields, 'schedule');
-      if (schedule !== undefined && index.has(schedule) && fieldValue(resolveFields(schedule, index), 'type') !== 'Schedule') {
-        error(oid, `INVALID_FIELD_VALUE:  'schedule' must refer to a Schedule object, '${schedule}' is not one.`);
+      if (
+        schedule !== undefined &&
+        index.has(schedule) &&
+        fieldValue(resolveFields(schedule, index), 'type') !== 'Schedule'
+      ) {
+        error(
+          oid,
+          `INVALID_FIELD_VALUE:  'schedule' must refer to a Schedule object, '${schedule}' is not one.`,
+        );
       }
       for (const dep of fieldValues(fields, 'dependsOn')) {
         if (index.has(dep) && !isActivityType(fieldValue(resolveFields(dep, index), 'type'))) {
@@ -121,23 +160,32 @@ export function validateDefinition(objects: readonly ApiObject[], pipelineId: st
       }
       for (const pre of fieldValues(fields, 'precondition')) {
         if (index.has(pre) && !isPreconditionType(fieldValue(resolveFields(pre, index), 'type'))) {
-          error(oid, `INVALID_FIELD_VALUE:  'precondition' must refer to a precondition, '${pre}' is not one.`);
+          error(
+            oid,
+            `INVALID_FIELD_VALUE:  'precondition' must refer to a precondition, '${pre}' is not one.`,
+          );
         }
       }
       if (dependsOnCycle(oid, index)) error(oid, "INVALID_FIELD_VALUE:  'dependsOn' chain is circular.");
     }
   }
-  if (activities === 0 && objects.length > 0) warn(pipelineId, 'NO_ACTIVITIES:  the pipeline has no activity; activation will do nothing.');
+  if (activities === 0 && objects.length > 0)
+    warn(pipelineId, 'NO_ACTIVITIES:  the pipeline has no activity; activation will do nothing.');
 
   const validationErrors = [...errors].map(([id, errs]) => ({ id, errors: errs }));
   const validationWarnings = [...warnings].map(([id, ws]) => ({ id, warnings: ws }));
   return { errored: validationErrors.length > 0, validationErrors, validationWarnings };
 }
 
-function validateSchedule(oid: string, fields: ReturnType<typeof resolveFields>, error: (id: string, t: string) => void): void {
+function validateSchedule(
+  oid: string,
+  fields: ReturnType<typeof resolveFields>,
+  error: (id: string, t: string) => void,
+): void {
   const period = fieldValue(fields, 'period');
   if (period === undefined) error(oid, "MISSING_REQUIRED_FIELD:  'period' is required on a Schedule.");
-  else if (parsePeriod(period) === undefined) error(oid, "INVALID_FIELD_VALUE:  'period' value must be a period such as '1 hour'.");
+  else if (parsePeriod(period) === undefined)
+    error(oid, "INVALID_FIELD_VALUE:  'period' value must be a period such as '1 hour'.");
   const start = fieldValue(fields, 'startDateTime');
   const startAt = fieldValue(fields, 'startAt');
   if (start !== undefined && parseDateTime(start) === undefined) {
@@ -146,8 +194,10 @@ function validateSchedule(oid: string, fields: ReturnType<typeof resolveFields>,
   if (startAt !== undefined && startAt !== 'FIRST_ACTIVATION_DATE_TIME') {
     error(oid, "INVALID_FIELD_VALUE:  'startAt' value must be FIRST_ACTIVATION_DATE_TIME.");
   }
-  if (start === undefined && startAt === undefined) error(oid, "MISSING_REQUIRED_FIELD:  one of 'startDateTime' or 'startAt' is required.");
-  if (start !== undefined && startAt !== undefined) error(oid, "INVALID_FIELD_COMBINATION:  'startDateTime' and 'startAt' are exclusive.");
+  if (start === undefined && startAt === undefined)
+    error(oid, "MISSING_REQUIRED_FIELD:  one of 'startDateTime' or 'startAt' is required.");
+  if (start !== undefined && startAt !== undefined)
+    error(oid, "INVALID_FIELD_COMBINATION:  'startDateTime' and 'startAt' are exclusive.");
   const end = fieldValue(fields, 'endDateTime');
   if (end !== undefined && parseDateTime(end) === undefined) {
     error(oid, "INVALID_FIELD_VALUE:  'endDateTime' value must be a literal datetime value.");

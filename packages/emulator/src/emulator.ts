@@ -26,7 +26,8 @@ export interface EmulatorInternals {
 
 export function serviceConfig(options: EmulatorOptions): ServiceConfig {
   const timeScale = options.timeScale ?? 1;
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new EmulatorError('EMU_INVALID_SPEC', 'timeScale must be a positive number');
+  if (!(timeScale > 0) || !Number.isFinite(timeScale))
+    throw new EmulatorError('EMU_INVALID_SPEC', 'timeScale must be a positive number');
   const longPollMs = options.longPollMs ?? 90_000;
   if (!(longPollMs >= 0)) throw new EmulatorError('EMU_INVALID_SPEC', 'longPollMs must be >= 0');
   return {
@@ -39,7 +40,10 @@ export function serviceConfig(options: EmulatorOptions): ServiceConfig {
   };
 }
 
-export async function startEmulator(options: EmulatorOptions = {}, internals: EmulatorInternals = {}): Promise<Emulator> {
+export async function startEmulator(
+  options: EmulatorOptions = {},
+  internals: EmulatorInternals = {},
+): Promise<Emulator> {
   const config = serviceConfig(options);
   const clock = internals.clock ?? systemClock;
   const log = options.log ?? (() => {});

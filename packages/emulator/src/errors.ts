@@ -14,7 +14,11 @@ export type ServiceErrorCode =
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode;
   readonly statusCode: number;
-  constructor(code: ServiceErrorCode, message: string, statusCode = code === 'InternalServiceError' ? 500 : 400) {
+  constructor(
+    code: ServiceErrorCode,
+    message: string,
+    statusCode = code === 'InternalServiceError' ? 500 : 400,
+  ) {
     super(message);
     this.name = code;
     this.code = code;

@@ -21,7 +21,10 @@ export function evaluateExpression(
 ): string {
   return text.replace(EXPR, (whole, path: string) => {
     if (!PATH.test(path)) {
-      if (strict) throw new InvalidRequestError(`Unsupported expression '${whole}': only #{field} and #{ref.field} paths are supported.`);
+      if (strict)
+        throw new InvalidRequestError(
+          `Unsupported expression '${whole}': only #{field} and #{ref.field} paths are supported.`,
+        );
       return whole;
     }
     let current: readonly ApiField[] | undefined = fields;
@@ -32,7 +35,8 @@ export function evaluateExpression(
       if (i === parts.length - 1) return f.stringValue ?? f.refValue ?? '';
       current = f.refValue !== undefined ? follow(f.refValue) : undefined;
     }
-    if (strict) throw new InvalidRequestError(`Unable to evaluate expression '${whole}': field '${path}' is not set.`);
+    if (strict)
+      throw new InvalidRequestError(`Unable to evaluate expression '${whole}': field '${path}' is not set.`);
     return whole;
   });
 }
@@ -51,12 +55,18 @@ export function parameterMap(
   return out;
 }
 
-export function substituteParameters(objects: readonly ApiObject[], params: ReadonlyMap<string, string>): ApiObject[] {
+export function substituteParameters(
+  objects: readonly ApiObject[],
+  params: ReadonlyMap<string, string>,
+): ApiObject[] {
   if (params.size === 0) return objects.slice();
   const sub = (s: string) => s.replace(EXPR, (whole, name: string) => params.get(name) ?? whole);
   return objects.map((o) => ({
     ...o,
-    fields: o.fields.map((f) => (f.stringValue !== undefined && f.stringValue.includes('#{') ? { ...f, stringValue: sub(f.stringValue) } : f)),
+    fields: o.fields.map((f) =>
+      f.stringValue !== undefined && f.stringValue.includes('#{')
+        ? { ...f, stringValue: sub(f.stringValue) }
+        : f,
+    ),
   }));
 }
-

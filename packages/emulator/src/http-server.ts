@@ -26,7 +26,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   const server = createServer((req, res) => {
     handle(deps, req, res).catch((err: unknown) => {
       deps.log(`http handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, JSON.stringify({ __type: 'InternalServiceError', message: 'Internal service error.' }), 'InternalServiceError');
+      if (!res.headersSent && !res.destroyed)
+        sendJson(
+          res,
+          500,
+          JSON.stringify({ __type: 'InternalServiceError', message: 'Internal service error.' }),
+          'InternalServiceError',
+        );
       else res.destroy();
     });
   });
@@ -51,13 +57,21 @@ async function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerRes
     return;
   }
   if (req.method !== 'POST' || (url !== '/' && !url.startsWith('/?'))) {
-    return send(res, errorOutcome(new UnknownOperationError(`${req.method ?? ''} ${url.slice(0, 128)} is not an AWS Data Pipeline call; use POST / with X-Amz-Target.`)));
+    return send(
+      res,
+      errorOutcome(
+        new UnknownOperationError(
+          `${req.method ?? ''} ${url.slice(0, 128)} is not an AWS Data Pipeline call; use POST / with X-Amz-Target.`,
+        ),
+      ),
+    );
   }
   const target = req.headers['x-amz-target'];
   const { ctx, undelivered } = requestContext(req, res);
   const outcome = await deps.router.dispatch(Array.isArray(target) ? target[0] : target, body, ctx);
   // A client can vanish between the handler's decision and the write; a polled task must then go back.
-  if (outcome.kind === 'json' && !sendJson(res, outcome.status, outcome.body, outcome.errorType)) undelivered();
+  if (outcome.kind === 'json' && !sendJson(res, outcome.status, outcome.body, outcome.errorType))
+    undelivered();
   else if (outcome.kind === 'drop') send(res, outcome);
 }
 
@@ -79,13 +93,17 @@ function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | u
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!refused) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      if (!refused)
+        resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', () => resolve(undefined));
   });
 }
 
-function requestContext(req: IncomingMessage, res: ServerResponse): { ctx: RequestContext; undelivered: () => void } {
+function requestContext(
+  req: IncomingMessage,
+  res: ServerResponse,
+): { ctx: RequestContext; undelivered: () => void } {
   let done = false;
   let listening = false;
   const doneCbs: Array<() => void> = [];

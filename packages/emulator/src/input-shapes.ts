@@ -20,7 +20,9 @@ const tag = struct({ key: req(str(1, 128)), value: req(str(0, 256)) });
 const tagList = list(tag, 10);
 const selector = struct({
   fieldName: opt(string),
-  operator: opt(struct({ type: opt(oneOf(['EQ', 'REF_EQ', 'LE', 'GE', 'BETWEEN'])), values: opt(list(string)) })),
+  operator: opt(
+    struct({ type: opt(oneOf(['EQ', 'REF_EQ', 'LE', 'GE', 'BETWEEN'])), values: opt(list(string)) }),
+  ),
 });
 
 const definitionInput = struct({
@@ -31,12 +33,21 @@ const definitionInput = struct({
 });
 
 export const INPUT_SHAPES: Record<string, StructShape> = {
-  ActivatePipeline: struct({ pipelineId: req(id), parameterValues: opt(list(parameterValue)), startTimestamp: opt(timestamp) }),
+  ActivatePipeline: struct({
+    pipelineId: req(id),
+    parameterValues: opt(list(parameterValue)),
+    startTimestamp: opt(timestamp),
+  }),
   AddTags: struct({ pipelineId: req(id), tags: req(tagList) }),
   CreatePipeline: struct({ name: req(id), uniqueId: req(id), description: opt(string), tags: opt(tagList) }),
   DeactivatePipeline: struct({ pipelineId: req(id), cancelActive: opt(bool) }),
   DeletePipeline: struct({ pipelineId: req(id) }),
-  DescribeObjects: struct({ pipelineId: req(id), objectIds: req(list(id, 100)), evaluateExpressions: opt(bool), marker: opt(string) }),
+  DescribeObjects: struct({
+    pipelineId: req(id),
+    objectIds: req(list(id, 100)),
+    evaluateExpressions: opt(bool),
+    marker: opt(string),
+  }),
   DescribePipelines: struct({ pipelineIds: req(list(id, 25)) }),
   EvaluateExpression: struct({ pipelineId: req(id), objectId: req(id), expression: req(str(0, 20_971_520)) }),
   GetPipelineDefinition: struct({ pipelineId: req(id), version: opt(string) }),

@@ -146,4 +146,11 @@ export interface Task {
   obs: TaskObservation;
 }
 
-export const TERMINAL_INSTANCE = new Set(['FINISHED', 'FAILED', 'CANCELED', 'CASCADE_FAILED', 'TIMEDOUT', 'SKIPPED']);
+export const TERMINAL_INSTANCE = new Set([
+  'FINISHED',
+  'FAILED',
+  'CANCELED',
+  'CASCADE_FAILED',
+  'TIMEDOUT',
+  'SKIPPED',
+]);

@@ -12,12 +12,21 @@ import type { ServiceState } from './service.ts';
 type Input = Record<string, unknown>;
 
 const DESCRIBE_PAGE = 25;
-const TIME_FIELDS = new Set(['@scheduledStartTime', '@scheduledEndTime', '@actualStartTime', '@actualEndTime']);
+const TIME_FIELDS = new Set([
+  '@scheduledStartTime',
+  '@scheduledEndTime',
+  '@actualStartTime',
+  '@actualEndTime',
+]);
 
 /** Fields used for expressions: components see inherited values, runtime objects their own. */
 function expressionFields(p: Pipeline, id: string): readonly ApiField[] | undefined {
   const index = componentIndex(p);
-  if (index.has(id)) return [...resolveFields(id, index), ...renderComponent(p, index.get(id)!).fields.filter((f) => f.key.startsWith('@'))];
+  if (index.has(id))
+    return [
+      ...resolveFields(id, index),
+      ...renderComponent(p, index.get(id)!).fields.filter((f) => f.key.startsWith('@')),
+    ];
   return renderObject(p, id)?.fields;
 }
 
@@ -32,12 +41,21 @@ export function describeObjects(s: ServiceState, input: Input): object {
     if (input.evaluateExpressions === true) {
       const own = expressionFields(p, id) ?? obj.fields;
       obj.fields = obj.fields.map((f) =>
-        f.stringValue?.includes('#{') ? { ...f, stringValue: evaluateExpression(f.stringValue, own, (ref) => expressionFields(p, ref), false) } : f,
+        f.stringValue?.includes('#{')
+          ? {
+              ...f,
+              stringValue: evaluateExpression(f.stringValue, own, (ref) => expressionFields(p, ref), false),
+            }
+          : f,
       );
     }
     objects.push(obj);
   }
-  return { pipelineObjects: objects, ...(r.marker === undefined ? {} : { marker: r.marker }), hasMoreResults: r.hasMoreResults };
+  return {
+    pipelineObjects: objects,
+    ...(r.marker === undefined ? {} : { marker: r.marker }),
+    hasMoreResults: r.hasMoreResults,
+  };
 }
 
 interface Selector {
@@ -53,16 +71,29 @@ function readSelectors(input: Input): Selector[] {
   }>;
   return raw.map((sel, i) => {
     const at = `query.selectors[${i}]`;
-    if (!sel.fieldName) throw new InvalidRequestError(`Value null at '${at}.fieldName' failed to satisfy constraint: Member must not be null`);
+    if (!sel.fieldName)
+      throw new InvalidRequestError(
+        `Value null at '${at}.fieldName' failed to satisfy constraint: Member must not be null`,
+      );
     const type = sel.operator?.type;
-    if (!type) throw new InvalidRequestError(`Value null at '${at}.operator.type' failed to satisfy constraint: Member must not be null`);
+    if (!type)
+      throw new InvalidRequestError(
+        `Value null at '${at}.operator.type' failed to satisfy constraint: Member must not be null`,
+      );
     const values = sel.operator?.values ?? [];
-    if (values.length === 0) throw new InvalidRequestError(`Value at '${at}.operator.values' failed to satisfy constraint: at least one value is required`);
+    if (values.length === 0)
+      throw new InvalidRequestError(
+        `Value at '${at}.operator.values' failed to satisfy constraint: at least one value is required`,
+      );
     if ((type === 'LE' || type === 'GE' || type === 'BETWEEN') && !TIME_FIELDS.has(sel.fieldName)) {
-      throw new InvalidRequestError(`Value '${sel.fieldName}' at '${at}.fieldName' failed to satisfy constraint: ${type} works only on ${[...TIME_FIELDS].join(', ')}`);
+      throw new InvalidRequestError(
+        `Value '${sel.fieldName}' at '${at}.fieldName' failed to satisfy constraint: ${type} works only on ${[...TIME_FIELDS].join(', ')}`,
+      );
     }
     if (type === 'BETWEEN' && values.length !== 2) {
-      throw new InvalidRequestError(`Value at '${at}.operator.values' failed to satisfy constraint: BETWEEN takes exactly two values`);
+      throw new InvalidRequestError(
+        `Value at '${at}.operator.values' failed to satisfy constraint: BETWEEN takes exactly two values`,
+      );
     }
     return { fieldName: sel.fieldName, type, values };
   });
@@ -97,10 +128,15 @@ export function queryObjects(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   const sphere = (input.sphere as string).toUpperCase();
   if (sphere !== 'COMPONENT' && sphere !== 'INSTANCE' && sphere !== 'ATTEMPT') {
-    throw new InvalidRequestError(`Value '${(input.sphere as string).slice(0, 64)}' at 'sphere' failed to satisfy constraint: Member must be one of COMPONENT, INSTANCE, ATTEMPT`);
+    throw new InvalidRequestError(
+      `Value '${(input.sphere as string).slice(0, 64)}' at 'sphere' failed to satisfy constraint: Member must be one of COMPONENT, INSTANCE, ATTEMPT`,
+    );
   }
   const limit = (input.limit as number | undefined) ?? 100;
-  if (limit < 1) throw new InvalidRequestError(`Value '${limit}' at 'limit' failed to satisfy constraint: Member must be greater than or equal to 1`);
+  if (limit < 1)
+    throw new InvalidRequestError(
+      `Value '${limit}' at 'limit' failed to satisfy constraint: Member must be greater than or equal to 1`,
+    );
   const selectors = readSelectors(input);
   const objects: ApiObject[] =
     sphere === 'COMPONENT'
@@ -110,15 +146,27 @@ export function queryObjects(s: ServiceState, input: Input): object {
         : [...p.attempts.values()].map((a) => renderAttempt(a));
   const ids = objects.filter((o) => selectors.every((sel) => matches(o, sel))).map((o) => o.id);
   const r = page(ids, parseMarker(input.marker), limit);
-  return { ids: r.items, ...(r.marker === undefined ? {} : { marker: r.marker }), hasMoreResults: r.hasMoreResults };
+  return {
+    ids: r.items,
+    ...(r.marker === undefined ? {} : { marker: r.marker }),
+    hasMoreResults: r.hasMoreResults,
+  };
 }
 
 export function evaluateExpressionOp(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   const objectId = input.objectId as string;
   const fields = expressionFields(p, objectId);
-  if (!fields) throw new InvalidRequestError(`Object '${objectId.slice(0, 256)}' does not exist in pipeline ${p.id}.`);
-  return { evaluatedExpression: evaluateExpression(input.expression as string, fields, (ref) => expressionFields(p, ref), true) };
+  if (!fields)
+    throw new InvalidRequestError(`Object '${objectId.slice(0, 256)}' does not exist in pipeline ${p.id}.`);
+  return {
+    evaluatedExpression: evaluateExpression(
+      input.expression as string,
+      fields,
+      (ref) => expressionFields(p, ref),
+      true,
+    ),
+  };
 }
 
 const COMPONENT_STATUSES = new Set(['PAUSE', 'RESUME']);
@@ -126,7 +174,8 @@ const INSTANCE_STATUSES = new Set(['TRY_CANCEL', 'RERUN', 'MARK_FINISHED']);
 
 export function setStatus(s: ServiceState, sched: Scheduler, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
-  if (p.state === 'FINISHED') throw new InvalidRequestError(`Pipeline ${p.id} is FINISHED; SetStatus is not allowed.`);
+  if (p.state === 'FINISHED')
+    throw new InvalidRequestError(`Pipeline ${p.id} is FINISHED; SetStatus is not allowed.`);
   const status = (input.status as string).toUpperCase();
   const components: string[] = [];
   const instances: Instance[] = [];
@@ -138,17 +187,24 @@ export function setStatus(s: ServiceState, sched: Scheduler, input: Input): obje
     else throw new InvalidRequestError(`Object '${id.slice(0, 256)}' does not exist in pipeline ${p.id}.`);
   }
   if (components.length > 0 && instances.length > 0) {
-    throw new InvalidRequestError('objectIds mixes component and instance/attempt objects; send them in separate calls.');
+    throw new InvalidRequestError(
+      'objectIds mixes component and instance/attempt objects; send them in separate calls.',
+    );
   }
   if (components.length > 0) {
-    if (!COMPONENT_STATUSES.has(status)) throw new InvalidRequestError(`Status '${input.status as string}' does not apply to components; use PAUSE or RESUME.`);
+    if (!COMPONENT_STATUSES.has(status))
+      throw new InvalidRequestError(
+        `Status '${input.status as string}' does not apply to components; use PAUSE or RESUME.`,
+      );
     for (const id of components) {
       if (status === 'PAUSE') sched.pause(p, id);
       else sched.resume(p, id);
     }
   } else if (instances.length > 0) {
     if (!INSTANCE_STATUSES.has(status)) {
-      throw new InvalidRequestError(`Status '${input.status as string}' does not apply to instances; use TRY_CANCEL, RERUN or MARK_FINISHED.`);
+      throw new InvalidRequestError(
+        `Status '${input.status as string}' does not apply to instances; use TRY_CANCEL, RERUN or MARK_FINISHED.`,
+      );
     }
     for (const inst of instances) {
       if (status === 'TRY_CANCEL') sched.cancelInstance(inst);

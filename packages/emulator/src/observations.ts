@@ -16,7 +16,14 @@ interface Waiter {
 const record = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 function fresh(): Observations {
-  return { groups: record(), tasks: record(), attempts: record(), heartbeats: record(), violations: [], requests: record() };
+  return {
+    groups: record(),
+    tasks: record(),
+    attempts: record(),
+    heartbeats: record(),
+    violations: [],
+    requests: record(),
+  };
 }
 
 export class ObservationLog {
@@ -100,7 +107,9 @@ export class ObservationLog {
         reject,
         timer: this.#clock.setTimeout(() => {
           this.#waiters.delete(waiter);
-          reject(new EmulatorError('EMU_WAIT_TIMEOUT', `waitFor: predicate still false after ${timeoutMs} ms`));
+          reject(
+            new EmulatorError('EMU_WAIT_TIMEOUT', `waitFor: predicate still false after ${timeoutMs} ms`),
+          );
         }, timeoutMs),
       };
       this.#waiters.add(waiter);

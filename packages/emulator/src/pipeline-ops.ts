@@ -26,10 +26,17 @@ export function createPipeline(s: ServiceState, input: Input, ctx: RequestContex
   if (existing && !existing.deleted) return { pipelineId: existing.id };
   let visible = 0;
   for (const p of s.pipelines.values()) if (!p.hidden && !p.deleted) visible++;
-  if (visible >= MAX_PIPELINES) throw new InvalidRequestError(`Limit exceeded: an account may have at most ${MAX_PIPELINES} pipelines.`);
+  if (visible >= MAX_PIPELINES)
+    throw new InvalidRequestError(`Limit exceeded: an account may have at most ${MAX_PIPELINES} pipelines.`);
   const description = input.description as string | undefined;
-  const p = newPipeline(s, { name, uniqueId, userId: ctx.userId, ...(description === undefined ? {} : { description }) });
-  for (const t of (input.tags as Array<{ key: string; value: string }> | undefined) ?? []) p.tags.set(t.key, t.value);
+  const p = newPipeline(s, {
+    name,
+    uniqueId,
+    userId: ctx.userId,
+    ...(description === undefined ? {} : { description }),
+  });
+  for (const t of (input.tags as Array<{ key: string; value: string }> | undefined) ?? [])
+    p.tags.set(t.key, t.value);
   s.persist();
   return { pipelineId: p.id };
 }
@@ -57,7 +64,8 @@ function describe(p: Pipeline): object {
   ];
   if (p.description !== undefined) fields.push({ key: 'description', stringValue: p.description });
   if (p.active) fields.push({ key: '@version', stringValue: String(p.active.version) });
-  if (p.lastActivatedAt !== undefined) fields.push({ key: '@lastActivationTime', stringValue: formatDateTime(p.lastActivatedAt) });
+  if (p.lastActivatedAt !== undefined)
+    fields.push({ key: '@lastActivationTime', stringValue: formatDateTime(p.lastActivatedAt) });
   return {
     pipelineId: p.id,
     name: p.name,
@@ -76,10 +84,18 @@ export function listPipelines(s: ServiceState, input: Input): object {
   const visible: Array<{ id: string; name: string }> = [];
   for (const p of s.pipelines.values()) if (!p.hidden && !p.deleted) visible.push({ id: p.id, name: p.name });
   const r = page(visible, parseMarker(input.marker), LIST_PAGE);
-  return { pipelineIdList: r.items, ...(r.marker === undefined ? {} : { marker: r.marker }), hasMoreResults: r.hasMoreResults };
+  return {
+    pipelineIdList: r.items,
+    ...(r.marker === undefined ? {} : { marker: r.marker }),
+    hasMoreResults: r.hasMoreResults,
+  };
 }
 
-function readDefinition(input: Input): { objects: ApiObject[]; parameterObjects: ParameterObject[]; parameterValues: ParameterValue[] } {
+function readDefinition(input: Input): {
+  objects: ApiObject[];
+  parameterObjects: ParameterObject[];
+  parameterValues: ParameterValue[];
+} {
   const objects = (input.pipelineObjects as Array<Partial<ApiObject>>).map((o) => ({
     id: o.id ?? '',
     name: o.name ?? '',
@@ -111,7 +127,10 @@ export function putPipelineDefinition(s: ServiceState, input: Input): object {
   const r = validateDefinition(def.objects, p.id);
   if (p.state === 'FINISHED') {
     r.errored = true;
-    r.validationErrors.push({ id: p.id, errors: ['PIPELINE_FINISHED:  the pipeline is FINISHED; its definition can no longer be changed.'] });
+    r.validationErrors.push({
+      id: p.id,
+      errors: ['PIPELINE_FINISHED:  the pipeline is FINISHED; its definition can no longer be changed.'],
+    });
   }
   if (!r.errored) {
     p.latest = { ...def, version: (p.latest?.version ?? 0) + 1 };
@@ -129,10 +148,13 @@ export function getPipelineDefinition(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   const version = (input.version as string | undefined) ?? 'latest';
   if (version !== 'latest' && version !== 'active') {
-    throw new InvalidRequestError(`Value '${version.slice(0, 64)}' at 'version' failed to satisfy constraint: Member must be one of latest, active`);
+    throw new InvalidRequestError(
+      `Value '${version.slice(0, 64)}' at 'version' failed to satisfy constraint: Member must be one of latest, active`,
+    );
   }
   const def = version === 'active' ? p.active : p.latest;
-  if (!def && version === 'active') throw new InvalidRequestError(`Pipeline ${p.id} has never been activated; it has no active definition.`);
+  if (!def && version === 'active')
+    throw new InvalidRequestError(`Pipeline ${p.id} has never been activated; it has no active definition.`);
   return {
     pipelineObjects: def?.objects ?? [],
     parameterObjects: def?.parameterObjects ?? [],
@@ -142,15 +164,25 @@ export function getPipelineDefinition(s: ServiceState, input: Input): object {
 
 export function activatePipeline(s: ServiceState, sched: Scheduler, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
-  if (p.hidden) throw new InvalidRequestError(`Pipeline ${p.id} is the emulator's enqueue pipeline and cannot be activated.`);
+  if (p.hidden)
+    throw new InvalidRequestError(
+      `Pipeline ${p.id} is the emulator's enqueue pipeline and cannot be activated.`,
+    );
   const ts = input.startTimestamp as number | undefined;
-  sched.activate(p, ts === undefined ? undefined : ts * 1000, input.parameterValues as ParameterValue[] | undefined);
+  sched.activate(
+    p,
+    ts === undefined ? undefined : ts * 1000,
+    input.parameterValues as ParameterValue[] | undefined,
+  );
   return {};
 }
 
 export function deactivatePipeline(s: ServiceState, sched: Scheduler, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
-  if (p.hidden) throw new InvalidRequestError(`Pipeline ${p.id} is the emulator's enqueue pipeline and cannot be deactivated.`);
+  if (p.hidden)
+    throw new InvalidRequestError(
+      `Pipeline ${p.id} is the emulator's enqueue pipeline and cannot be deactivated.`,
+    );
   sched.deactivate(p, (input.cancelActive as boolean | undefined) ?? true);
   return {};
 }
@@ -159,7 +191,10 @@ export function addTags(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   const next = new Map(p.tags);
   for (const t of input.tags as Array<{ key: string; value: string }>) next.set(t.key, t.value);
-  if (next.size > MAX_TAGS) throw new InvalidRequestError(`A pipeline can have at most ${MAX_TAGS} tags; this request would leave ${next.size}.`);
+  if (next.size > MAX_TAGS)
+    throw new InvalidRequestError(
+      `A pipeline can have at most ${MAX_TAGS} tags; this request would leave ${next.size}.`,
+    );
   p.tags = next;
   s.persist();
   return {};

@@ -6,7 +6,15 @@ import type { ServiceState } from './service.ts';
 
 export function newPipeline(
   state: ServiceState,
-  init: { name: string; uniqueId: string; description?: string; userId: string; hidden?: boolean; id?: string; createdAt?: number },
+  init: {
+    name: string;
+    uniqueId: string;
+    description?: string;
+    userId: string;
+    hidden?: boolean;
+    id?: string;
+    createdAt?: number;
+  },
 ): Pipeline {
   let id = init.id ?? newPipelineId();
   while (!init.id && state.pipelines.has(id)) id = newPipelineId();
@@ -54,7 +62,12 @@ export function getPipeline(state: ServiceState, id: string): Pipeline {
 export function hiddenPipeline(state: ServiceState, workerGroup: string): Pipeline {
   let p = state.hiddenByGroup.get(workerGroup);
   if (!p || p.deleted) {
-    p = newPipeline(state, { name: `tasklane-enqueued:${workerGroup}`, uniqueId: `tasklane-enqueued:${workerGroup}`, userId: 'emulator', hidden: true });
+    p = newPipeline(state, {
+      name: `tasklane-enqueued:${workerGroup}`,
+      uniqueId: `tasklane-enqueued:${workerGroup}`,
+      userId: 'emulator',
+      hidden: true,
+    });
     p.state = 'SCHEDULED';
     p.run = 1;
     state.hiddenByGroup.set(workerGroup, p);

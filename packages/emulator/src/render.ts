@@ -29,7 +29,8 @@ export function attemptFields(a: Attempt, status = a.status): ApiField[] {
   if (a.actualStart !== undefined) out.push(stringField('@actualStartTime', formatDateTime(a.actualStart)));
   if (a.actualEnd !== undefined) out.push(stringField('@actualEndTime', formatDateTime(a.actualEnd)));
   if (a.hostname !== undefined) out.push(stringField('hostname', a.hostname));
-  if (a.reportProgressTime !== undefined) out.push(stringField('reportProgressTime', formatDateTime(a.reportProgressTime)));
+  if (a.reportProgressTime !== undefined)
+    out.push(stringField('reportProgressTime', formatDateTime(a.reportProgressTime)));
   if (a.attemptStatus !== undefined) out.push(stringField('attemptStatus', a.attemptStatus));
   if (a.errorId !== undefined) out.push(stringField('errorId', a.errorId));
   if (a.errorMessage !== undefined) out.push(stringField('errorMessage', a.errorMessage));
@@ -56,8 +57,10 @@ export function renderInstance(inst: Instance): ApiObject {
   );
   const head = inst.attempts[inst.attempts.length - 1];
   if (head) fields.push(refField('@headAttempt', head.id));
-  if (inst.actualStart !== undefined) fields.push(stringField('@actualStartTime', formatDateTime(inst.actualStart)));
-  if (inst.actualEnd !== undefined) fields.push(stringField('@actualEndTime', formatDateTime(inst.actualEnd)));
+  if (inst.actualStart !== undefined)
+    fields.push(stringField('@actualStartTime', formatDateTime(inst.actualStart)));
+  if (inst.actualEnd !== undefined)
+    fields.push(stringField('@actualEndTime', formatDateTime(inst.actualEnd)));
   if (inst.cascadeFailedOn !== undefined) fields.push(refField('@cascadeFailedOn', inst.cascadeFailedOn));
   if (inst.waitingOn !== undefined) fields.push(refField('@waitingOn', inst.waitingOn));
   if (inst.errorMessage !== undefined) fields.push(stringField('errorMessage', inst.errorMessage));

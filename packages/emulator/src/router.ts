@@ -3,9 +3,27 @@
  * Whatever a handler throws becomes an AWS error answer; nothing escapes to crash the server.
  */
 import type { RequestContext } from './context.ts';
-import { InternalServiceFault, InvalidRequestError, ServiceError, ThrottlingError, UnknownOperationError } from './errors.ts';
+import {
+  InternalServiceFault,
+  InvalidRequestError,
+  ServiceError,
+  ThrottlingError,
+  UnknownOperationError,
+} from './errors.ts';
 import { INPUT_SHAPES } from './input-shapes.ts';
-import { addTags, activatePipeline, createPipeline, deactivatePipeline, deletePipeline, describePipelines, getPipelineDefinition, listPipelines, putPipelineDefinition, removeTags, validatePipelineDefinition } from './pipeline-ops.ts';
+import {
+  addTags,
+  activatePipeline,
+  createPipeline,
+  deactivatePipeline,
+  deletePipeline,
+  describePipelines,
+  getPipelineDefinition,
+  listPipelines,
+  putPipelineDefinition,
+  removeTags,
+  validatePipelineDefinition,
+} from './pipeline-ops.ts';
 import { describeObjects, evaluateExpressionOp, queryObjects, setStatus } from './object-ops.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { ServiceState } from './service.ts';
@@ -43,7 +61,12 @@ export function createHandlers(s: ServiceState, sched: Scheduler): Record<string
 }
 
 export function errorOutcome(err: ServiceError): Outcome {
-  return { kind: 'json', status: err.statusCode, body: JSON.stringify({ __type: err.code, message: err.message }), errorType: err.code };
+  return {
+    kind: 'json',
+    status: err.statusCode,
+    body: JSON.stringify({ __type: err.code, message: err.message }),
+    errorType: err.code,
+  };
 }
 
 export class Router {
@@ -62,8 +85,10 @@ export class Router {
       const handler = this.#handlers[op]!;
       const plan = this.#s.faults.active ? this.#s.faults.plan(op) : undefined;
       if (plan) {
-        if (plan.latencyMs > 0) await new Promise<void>((resolve) => this.#s.clock.setTimeout(resolve, plan.latencyMs));
-        if (plan.terminal === 'internal-error') throw new InternalServiceFault('Injected fault: internal service error.');
+        if (plan.latencyMs > 0)
+          await new Promise<void>((resolve) => this.#s.clock.setTimeout(resolve, plan.latencyMs));
+        if (plan.terminal === 'internal-error')
+          throw new InternalServiceFault('Injected fault: internal service error.');
         if (plan.terminal === 'throttle') throw new ThrottlingError();
         if (plan.terminal === 'drop-before') return { kind: 'drop' };
       }
@@ -82,10 +107,15 @@ export class Router {
   }
 
   #operation(target: string | undefined): string {
-    if (!target) throw new UnknownOperationError('Missing X-Amz-Target header; expected DataPipeline.<Operation>.');
-    if (!target.startsWith(TARGET_PREFIX)) throw new UnknownOperationError(`Unknown target '${target.slice(0, 128)}'; expected DataPipeline.<Operation>.`);
+    if (!target)
+      throw new UnknownOperationError('Missing X-Amz-Target header; expected DataPipeline.<Operation>.');
+    if (!target.startsWith(TARGET_PREFIX))
+      throw new UnknownOperationError(
+        `Unknown target '${target.slice(0, 128)}'; expected DataPipeline.<Operation>.`,
+      );
     const op = target.slice(TARGET_PREFIX.length);
-    if (!Object.hasOwn(this.#handlers, op)) throw new UnknownOperationError(`Unknown operation '${op.slice(0, 128)}'.`);
+    if (!Object.hasOwn(this.#handlers, op))
+      throw new UnknownOperationError(`Unknown operation '${op.slice(0, 128)}'.`);
     return op;
   }
 }
@@ -95,6 +125,8 @@ function parseBody(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch (err) {
-    throw new InvalidRequestError(`The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InvalidRequestError(
+      `The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -6,7 +6,15 @@
 import { validateDefinition, MAX_RETRIES } from './definitions.ts';
 import { InvalidRequestError } from './errors.ts';
 import { parameterMap, substituteParameters } from './expressions.ts';
-import { fieldValue, fieldValues, indexObjects, isActivityType, resolveFields, RUNNER_PRECONDITIONS, stringField } from './fields.ts';
+import {
+  fieldValue,
+  fieldValues,
+  indexObjects,
+  isActivityType,
+  resolveFields,
+  RUNNER_PRECONDITIONS,
+  stringField,
+} from './fields.ts';
 import { attemptId, instanceId, newTaskId } from './ids.ts';
 import { Leases } from './leases.ts';
 import type { ExpiryReason } from './leases.ts';
@@ -52,11 +60,16 @@ export class Scheduler {
   // ---- activation -------------------------------------------------------------------------------
 
   activate(p: Pipeline, startMs: number | undefined, parameterValues: ParameterValue[] | undefined): void {
-    if (!p.latest) throw new InvalidRequestError(`Pipeline ${p.id} has no pipeline definition; call PutPipelineDefinition first.`);
+    if (!p.latest)
+      throw new InvalidRequestError(
+        `Pipeline ${p.id} has no pipeline definition; call PutPipelineDefinition first.`,
+      );
     const result = validateDefinition(p.latest.objects, p.id);
     if (result.errored) {
       const first = result.validationErrors[0]!;
-      throw new InvalidRequestError(`Pipeline definition has errors and cannot be activated (object ${first.id}: ${first.errors[0]}).`);
+      throw new InvalidRequestError(
+        `Pipeline definition has errors and cannot be activated (object ${first.id}: ${first.errors[0]}).`,
+      );
     }
     this.#stopRun(p);
     const params = parameterMap(p.latest.parameterObjects, p.latest.parameterValues, parameterValues);
@@ -123,7 +136,13 @@ export class Scheduler {
     return p.lastRunStart;
   }
 
-  #startSchedule(p: Pipeline, scheduleId: string, ids: string[], timeseries: boolean, startMs: number | undefined): void {
+  #startSchedule(
+    p: Pipeline,
+    scheduleId: string,
+    ids: string[],
+    timeseries: boolean,
+    startMs: number | undefined,
+  ): void {
     const fields = resolveFields(scheduleId, p.components);
     const period = parsePeriod(fieldValue(fields, 'period') ?? '') ?? 86_400_000;
     const startAt = fieldValue(fields, 'startAt');
@@ -152,11 +171,14 @@ export class Scheduler {
         // Service time runs timeScale times faster than wall time from activation on.
         const serviceNow = serviceBase + (this.#s.clock.now() - serviceBase) * this.#s.config.timeScale;
         if (runAt > serviceNow) {
-          const timer = this.#s.clock.setTimeout(() => {
-            p.scheduleTimers.delete(timer);
-            next();
-            this.#s.obs.changed();
-          }, scaled(this.#s, runAt - serviceNow));
+          const timer = this.#s.clock.setTimeout(
+            () => {
+              p.scheduleTimers.delete(timer);
+              next();
+              this.#s.obs.changed();
+            },
+            scaled(this.#s, runAt - serviceNow),
+          );
           p.scheduleTimers.add(timer);
           return;
         }
@@ -229,10 +251,14 @@ export class Scheduler {
       preconditionIds: kind === 'activity' ? fieldValues(userFields, 'precondition') : [],
       preconditions: [],
       waiters: [],
-      maximumRetries: Number.isInteger(retries) && retries >= 0 ? Math.min(retries, MAX_RETRIES) : this.#s.config.defaultMaximumRetries,
+      maximumRetries:
+        Number.isInteger(retries) && retries >= 0
+          ? Math.min(retries, MAX_RETRIES)
+          : this.#s.config.defaultMaximumRetries,
       retryDelayMs: this.#period(resolved, 'retryDelay') ?? this.#s.config.defaultRetryDelayMs,
       attemptTimeoutMs: this.#period(resolved, 'attemptTimeout'),
-      reportProgressTimeoutMs: this.#period(resolved, 'reportProgressTimeout') ?? this.#s.config.defaultReportProgressTimeoutMs,
+      reportProgressTimeoutMs:
+        this.#period(resolved, 'reportProgressTimeout') ?? this.#s.config.defaultReportProgressTimeoutMs,
       preconditionTimeoutMs: this.#period(resolved, 'preconditionTimeout') ?? opts.preconditionTimeoutMs,
       run: p.run,
       tries: 0,
@@ -288,7 +314,8 @@ export class Scheduler {
         }
         if (inst.status !== 'WAITING_ON_DEPENDENCIES') return;
       }
-      if (inst.preconditions.some((pre) => TERMINAL_INSTANCE.has(pre.status) && pre.status !== 'FINISHED')) return;
+      if (inst.preconditions.some((pre) => TERMINAL_INSTANCE.has(pre.status) && pre.status !== 'FINISHED'))
+        return;
       const waiting = inst.preconditions.find((pre) => pre.status !== 'FINISHED');
       if (waiting) {
         inst.waitingOn = waiting.id;
@@ -307,10 +334,19 @@ export class Scheduler {
       if (FAILED_LIKE.has(existing.status)) this.rerun(existing);
       return { pre: existing, created: false };
     }
-    const pre = this.#createInstance(p, preId, 'precondition', activity.scheduledStart, activity.scheduledEnd, {
-      workerGroup: activity.workerGroup,
-      ...(activity.preconditionTimeoutMs === undefined ? {} : { preconditionTimeoutMs: activity.preconditionTimeoutMs }),
-    });
+    const pre = this.#createInstance(
+      p,
+      preId,
+      'precondition',
+      activity.scheduledStart,
+      activity.scheduledEnd,
+      {
+        workerGroup: activity.workerGroup,
+        ...(activity.preconditionTimeoutMs === undefined
+          ? {}
+          : { preconditionTimeoutMs: activity.preconditionTimeoutMs }),
+      },
+    );
     pre.waiters.push(activity);
     return { pre, created: true };
   }
@@ -332,7 +368,13 @@ export class Scheduler {
     const n = inst.attempts.length + 1;
     inst.tries++;
     const id = attemptId(inst.id, n);
-    const attempt: Attempt = { id, instance: inst, n, status: 'WAITING_FOR_RUNNER', obs: { attemptId: id, handouts: 0, status: 'WAITING_FOR_RUNNER' } };
+    const attempt: Attempt = {
+      id,
+      instance: inst,
+      n,
+      status: 'WAITING_FOR_RUNNER',
+      obs: { attemptId: id, handouts: 0, status: 'WAITING_FOR_RUNNER' },
+    };
     const taskId = newTaskId();
     const obs: TaskObservation = {
       taskId,
@@ -437,7 +479,9 @@ export class Scheduler {
           ? `no ReportTaskProgress within reportProgressTimeout (${inst.reportProgressTimeoutMs} ms)`
           : `attemptTimeout (${inst.attemptTimeoutMs} ms) exceeded`;
     this.#s.log(`lease expired for ${task.attempt.id}: ${why}`);
-    this.attemptEnded(task.attempt, canceled ? 'CANCELED' : 'TIMEDOUT', { errorMessage: `Attempt timed out: ${why}.` });
+    this.attemptEnded(task.attempt, canceled ? 'CANCELED' : 'TIMEDOUT', {
+      errorMessage: `Attempt timed out: ${why}.`,
+    });
     this.#s.obs.changed();
   }
 
@@ -451,7 +495,8 @@ export class Scheduler {
     if (error?.errorMessage !== undefined) a.errorMessage = error.errorMessage;
     if (error?.errorStackTrace !== undefined) a.errorStackTrace = error.errorStackTrace;
     // MARK_FINISHED, a newer run or a newer attempt already decided this instance's fate.
-    if (TERMINAL_INSTANCE.has(inst.status) || inst.attempts[inst.attempts.length - 1] !== a) return this.#checkDone(inst.pipeline);
+    if (TERMINAL_INSTANCE.has(inst.status) || inst.attempts[inst.attempts.length - 1] !== a)
+      return this.#checkDone(inst.pipeline);
     switch (outcome) {
       case 'FINISHED':
       case 'CANCELED':
@@ -474,7 +519,11 @@ export class Scheduler {
   }
 
   #preconditionTimedOut(inst: Instance): boolean {
-    return inst.preconditionTimeoutMs !== undefined && inst.firstCheckAt !== undefined && this.#s.clock.now() - inst.firstCheckAt >= inst.preconditionTimeoutMs;
+    return (
+      inst.preconditionTimeoutMs !== undefined &&
+      inst.firstCheckAt !== undefined &&
+      this.#s.clock.now() - inst.firstCheckAt >= inst.preconditionTimeoutMs
+    );
   }
 
   #failPreconditionTimeout(inst: Instance): void {
@@ -489,7 +538,8 @@ export class Scheduler {
     inst.retryTimer = this.#s.clock.setTimeout(() => {
       inst.retryTimer = undefined;
       if (TERMINAL_INSTANCE.has(inst.status) || inst.run !== run || inst.pipeline.deleted) return;
-      if (inst.kind === 'precondition' && this.#preconditionTimedOut(inst)) this.#failPreconditionTimeout(inst);
+      if (inst.kind === 'precondition' && this.#preconditionTimedOut(inst))
+        this.#failPreconditionTimeout(inst);
       else this.makeReady(inst);
       this.#s.obs.changed();
     }, inst.retryDelayMs);
@@ -589,7 +639,12 @@ export class Scheduler {
     inst.retryTimer?.cancel();
     inst.retryTimer = undefined;
     inst.tries = 0;
-    inst.cascadeFailedOn = inst.waitingOn = inst.actualEnd = inst.errorMessage = inst.firstCheckAt = undefined;
+    inst.cascadeFailedOn =
+      inst.waitingOn =
+      inst.actualEnd =
+      inst.errorMessage =
+      inst.firstCheckAt =
+        undefined;
     inst.preconditions = [];
     inst.pipeline.state = inst.pipeline.state === 'FINISHED' ? 'SCHEDULED' : inst.pipeline.state;
     this.#setStatus(inst, 'WAITING_ON_DEPENDENCIES');

@@ -72,13 +72,19 @@ export class StateFile {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new EmulatorError('EMU_STATE_FILE', `cannot read state file ${this.path}: ${(err as Error).message}`);
+      throw new EmulatorError(
+        'EMU_STATE_FILE',
+        `cannot read state file ${this.path}: ${(err as Error).message}`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new EmulatorError('EMU_STATE_FILE', `state file ${this.path} is not valid JSON: ${(err as Error).message}`);
+      throw new EmulatorError(
+        'EMU_STATE_FILE',
+        `state file ${this.path} is not valid JSON: ${(err as Error).message}`,
+      );
     }
     const state = parsed as Partial<SavedState>;
     if (state.version !== 1 || !Array.isArray(state.pipelines)) {

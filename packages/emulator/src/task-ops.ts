@@ -8,10 +8,17 @@ import type { PollWaiter } from './task-queue.ts';
 
 type Input = Record<string, unknown>;
 
-export function pollForTask(s: ServiceState, sched: Scheduler, input: Input, ctx: RequestContext): object | Promise<object> {
+export function pollForTask(
+  s: ServiceState,
+  sched: Scheduler,
+  input: Input,
+  ctx: RequestContext,
+): object | Promise<object> {
   const workerGroup = input.workerGroup as string;
   if (workerGroup === '') {
-    throw new InvalidRequestError("Value '' at 'workerGroup' failed to satisfy constraint: Member must not be empty");
+    throw new InvalidRequestError(
+      "Value '' at 'workerGroup' failed to satisfy constraint: Member must not be empty",
+    );
   }
   const hostname = input.hostname as string | undefined;
   const g = s.queues.group(workerGroup).obs;
@@ -92,7 +99,10 @@ export function reportTaskProgress(s: ServiceState, sched: Scheduler, input: Inp
   if (task.state === 'closed') {
     if (task.closeReason === 'canceled') return { canceled: true };
     if (task.closeReason === 'expired') {
-      s.obs.violation(task.acked ? 'report-after-expiry' : 'ack-after-deadline', `ReportTaskProgress for ${a.id} after its lease expired`);
+      s.obs.violation(
+        task.acked ? 'report-after-expiry' : 'ack-after-deadline',
+        `ReportTaskProgress for ${a.id} after its lease expired`,
+      );
     } else if (task.closeReason === 'status') {
       s.obs.violation('report-after-terminal', `ReportTaskProgress for ${a.id} after SetTaskStatus`);
     }
@@ -100,7 +110,10 @@ export function reportTaskProgress(s: ServiceState, sched: Scheduler, input: Inp
   }
   if (task.state === 'queued') throw new TaskNotFoundError(`Task for ${a.id} is not assigned to any runner.`);
   if (sched.leases.expireIfDue(task)) {
-    s.obs.violation(task.acked ? 'report-after-expiry' : 'ack-after-deadline', `ReportTaskProgress for ${a.id} after its lease expired`);
+    s.obs.violation(
+      task.acked ? 'report-after-expiry' : 'ack-after-deadline',
+      `ReportTaskProgress for ${a.id} after its lease expired`,
+    );
     throw new TaskNotFoundError(`Task for ${a.id} is no longer assigned (expired).`);
   }
   const now = s.clock.now();
@@ -112,7 +125,10 @@ export function reportTaskProgress(s: ServiceState, sched: Scheduler, input: Inp
   }
   obs.progressReports++;
   const fields = input.fields as ApiField[] | undefined;
-  if (fields && fields.length > 0) obs.lastProgressFields = Object.fromEntries(fields.map((f) => [f.key, f.stringValue ?? f.refValue ?? '']));
+  if (fields && fields.length > 0)
+    obs.lastProgressFields = Object.fromEntries(
+      fields.map((f) => [f.key, f.stringValue ?? f.refValue ?? '']),
+    );
   a.reportProgressTime = now;
   if (task.cancelRequested) {
     task.cancelDelivered = true;
@@ -131,15 +147,20 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
   const status = input.taskStatus as 'FINISHED' | 'FAILED' | 'FALSE';
   const errorId = input.errorId as string | undefined;
   if (errorId?.startsWith('Service_')) {
-    throw new InvalidRequestError("Value at 'errorId' failed to satisfy constraint: errorId must not start with 'Service_' (reserved for the service).");
+    throw new InvalidRequestError(
+      "Value at 'errorId' failed to satisfy constraint: errorId must not start with 'Service_' (reserved for the service).",
+    );
   }
   if (task.state === 'closed') {
     if (task.closeReason === 'canceled') {
-      if (status === 'FINISHED') s.obs.violation('finished-after-cancel', `SetTaskStatus FINISHED for ${a.id} after it was canceled`);
+      if (status === 'FINISHED')
+        s.obs.violation('finished-after-cancel', `SetTaskStatus FINISHED for ${a.id} after it was canceled`);
       return {};
     }
-    if (task.closeReason === 'status') s.obs.violation('duplicate-set-task-status', `second SetTaskStatus (${status}) for ${a.id}`);
-    if (task.closeReason === 'expired') s.obs.violation('status-after-expiry', `SetTaskStatus ${status} for ${a.id} after its lease expired`);
+    if (task.closeReason === 'status')
+      s.obs.violation('duplicate-set-task-status', `second SetTaskStatus (${status}) for ${a.id}`);
+    if (task.closeReason === 'expired')
+      s.obs.violation('status-after-expiry', `SetTaskStatus ${status} for ${a.id} after its lease expired`);
     throw new TaskNotFoundError(`Task for ${a.id} is no longer assigned (${task.closeReason}).`);
   }
   if (task.state === 'queued') throw new TaskNotFoundError(`Task for ${a.id} is not assigned to any runner.`);
@@ -147,7 +168,11 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
     s.obs.violation('status-after-expiry', `SetTaskStatus ${status} for ${a.id} after its lease expired`);
     throw new TaskNotFoundError(`Task for ${a.id} is no longer assigned (expired).`);
   }
-  if (!task.acked) s.obs.violation('status-before-ack', `SetTaskStatus ${status} for ${a.id} without a ReportTaskProgress first`);
+  if (!task.acked)
+    s.obs.violation(
+      'status-before-ack',
+      `SetTaskStatus ${status} for ${a.id} without a ReportTaskProgress first`,
+    );
   sched.closeTask(task, 'status');
   const obs = task.obs;
   obs.terminalStatus = status;
@@ -159,7 +184,10 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
   Object.assign(obs, error);
   let outcome: 'FINISHED' | 'FAILED' | 'FALSE' = status;
   if (status === 'FALSE' && a.instance.kind !== 'precondition') {
-    s.obs.violation('false-on-activity', `SetTaskStatus FALSE for activity ${a.id}; FALSE is for preconditions (treated as FAILED)`);
+    s.obs.violation(
+      'false-on-activity',
+      `SetTaskStatus FALSE for activity ${a.id}; FALSE is for preconditions (treated as FAILED)`,
+    );
     outcome = 'FAILED';
   }
   sched.attemptEnded(a, outcome, error);

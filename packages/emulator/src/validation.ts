@@ -20,11 +20,18 @@ export interface Member {
 export type StructShape = Extract<Shape, { t: 'struct' }>;
 
 export const str = (min: number, max: number, pattern = true): Shape => ({ t: 'string', min, max, pattern });
-export const oneOf = (values: readonly string[]): Shape => ({ t: 'string', min: 0, max: 1024, pattern: true, enum: values });
+export const oneOf = (values: readonly string[]): Shape => ({
+  t: 'string',
+  min: 0,
+  max: 1024,
+  pattern: true,
+  enum: values,
+});
 export const bool: Shape = { t: 'boolean' };
 export const int: Shape = { t: 'integer' };
 export const timestamp: Shape = { t: 'timestamp' };
-export const list = (member: Shape, max?: number): Shape => (max === undefined ? { t: 'list', member } : { t: 'list', member, max });
+export const list = (member: Shape, max?: number): Shape =>
+  max === undefined ? { t: 'list', member } : { t: 'list', member, max };
 export const struct = (members: Record<string, Member>): StructShape => ({ t: 'struct', members });
 export const req = (shape: Shape): Member => ({ shape, required: true });
 export const opt = (shape: Shape): Member => ({ shape, required: false });
@@ -54,16 +61,22 @@ function check(shape: Shape, value: unknown, path: string, errors: string[]): vo
   switch (shape.t) {
     case 'string': {
       if (typeof value !== 'string') return void fail('Member must be a string');
-      if (value.length < shape.min) return void fail(`Member must have length greater than or equal to ${shape.min}`);
+      if (value.length < shape.min)
+        return void fail(`Member must have length greater than or equal to ${shape.min}`);
       if (value.length > shape.max) {
         // Oversize values are reported by size, never echoed.
-        errors.push(`Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+        errors.push(
+          `Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`,
+        );
         return;
       }
       if (shape.pattern && !PLAIN_ASCII.test(value) && !PATTERN_P.test(value)) {
-        return void fail('Member must satisfy regular expression pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*');
+        return void fail(
+          'Member must satisfy regular expression pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*',
+        );
       }
-      if (shape.enum && !shape.enum.includes(value)) return void fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+      if (shape.enum && !shape.enum.includes(value))
+        return void fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       return;
     }
     case 'boolean':
@@ -73,26 +86,35 @@ function check(shape: Shape, value: unknown, path: string, errors: string[]): vo
       if (typeof value !== 'number' || !Number.isInteger(value)) fail('Member must be an integer');
       return;
     case 'timestamp':
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail('Member must be a timestamp in epoch seconds');
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        fail('Member must be a timestamp in epoch seconds');
       return;
     case 'list': {
       if (!Array.isArray(value)) return void fail('Member must be a list');
       if (shape.max !== undefined && value.length > shape.max) {
-        errors.push(`Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+        errors.push(
+          `Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`,
+        );
         return;
       }
       for (let i = 0; i < value.length; i++) check(shape.member, value[i], `${path}[${i}]`, errors);
       return;
     }
     case 'struct': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return void fail('Member must be a structure');
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void fail('Member must be a structure');
       checkMembers(shape, value as Record<string, unknown>, `${path}.`, errors);
       return;
     }
   }
 }
 
-function checkMembers(shape: StructShape, value: Record<string, unknown>, prefix: string, errors: string[]): void {
+function checkMembers(
+  shape: StructShape,
+  value: Record<string, unknown>,
+  prefix: string,
+  errors: string[],
+): void {
   for (const name in shape.members) {
     const member = shape.members[name]!;
     const v = value[name];
@@ -115,7 +137,9 @@ export function validateInput(shape: StructShape, body: unknown): Record<string,
   checkMembers(shape, body as Record<string, unknown>, '', errors);
   if (errors.length > 0) {
     const n = errors.length >= MAX_REPORTED ? `${MAX_REPORTED} or more` : String(errors.length);
-    throw new InvalidRequestError(`${n} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.join('; ')}`);
+    throw new InvalidRequestError(
+      `${n} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.join('; ')}`,
+    );
   }
   return body as Record<string, unknown>;
 }

@@ -6,7 +6,9 @@ import type { Emulator, EmulatorOptions } from '../src/index.ts';
 
 const open = new Set<Emulator>();
 
-export async function emulator(options: EmulatorOptions = {}): Promise<{ emu: Emulator; client: DataPipelineClient }> {
+export async function emulator(
+  options: EmulatorOptions = {},
+): Promise<{ emu: Emulator; client: DataPipelineClient }> {
   const emu = await startEmulator({ longPollMs: 300, ...options });
   open.add(emu);
   return { emu, client: clientFor(emu) };
@@ -28,7 +30,9 @@ export async function closeAll(): Promise<void> {
 }
 
 /** Runs `fn` and returns the SDK error it threw (fails the test when it did not throw). */
-export async function serviceError(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+export async function serviceError(
+  fn: () => Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await fn();
   } catch (err) {
@@ -40,10 +44,12 @@ export async function serviceError(fn: () => Promise<unknown>): Promise<{ name: 
 type DefValue = string | string[] | { ref: string } | Array<{ ref: string }>;
 
 /** Definition-file style objects ({ id, key: value }) to API PipelineObjects, like the aws-cli translator. */
-export function objects(...defs: Array<{ id: string; name?: string } & Record<string, DefValue>>): PipelineObject[] {
+export function objects(
+  ...defs: Array<{ id: string; name?: string } & Record<string, DefValue>>
+): PipelineObject[] {
   return defs.map(({ id, name, ...rest }) => ({
     id,
-    name: (name) ?? id,
+    name: name ?? id,
     fields: Object.entries(rest).flatMap(([key, v]) => {
       const values = Array.isArray(v) ? v : [v];
       return values.map((x) => (typeof x === 'string' ? { key, stringValue: x } : { key, refValue: x.ref }));
@@ -51,14 +57,21 @@ export function objects(...defs: Array<{ id: string; name?: string } & Record<st
   }));
 }
 
-export function field(obj: { fields?: Array<{ key?: string; stringValue?: string; refValue?: string }> } | undefined, key: string): string | undefined {
+export function field(
+  obj: { fields?: Array<{ key?: string; stringValue?: string; refValue?: string }> } | undefined,
+  key: string,
+): string | undefined {
   const f = obj?.fields?.find((x) => x.key === key);
   return f?.stringValue ?? f?.refValue;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function rawCall(endpoint: string, target: string | undefined, body: string): Promise<{ status: number; json: any; headers: Headers }> {
+export async function rawCall(
+  endpoint: string,
+  target: string | undefined,
+  body: string,
+): Promise<{ status: number; json: any; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.1' };
   if (target !== undefined) headers['x-amz-target'] = target;
   const res = await fetch(endpoint, { method: 'POST', headers, body });

@@ -1,4 +1,8 @@
-import { ListPipelinesCommand, PollForTaskCommand, ReportTaskProgressCommand } from '@aws-sdk/client-data-pipeline';
+import {
+  ListPipelinesCommand,
+  PollForTaskCommand,
+  ReportTaskProgressCommand,
+} from '@aws-sdk/client-data-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, emulator, rawCall, serviceError } from './helpers.ts';
 
@@ -21,16 +25,55 @@ describe('wire protocol', () => {
       ['DataPipeline.PollForTask', '[1,2]', /JSON object/],
       ['DataPipeline.PollForTask', '{}', /'workerGroup'.*must not be null/],
       ['DataPipeline.PollForTask', '{"workerGroup": 42}', /'workerGroup'.*must be a string/],
-      ['DataPipeline.PollForTask', JSON.stringify({ workerGroup: 'x'.repeat(1025) }), /'workerGroup'.*less than or equal to 1024/],
-      ['DataPipeline.PollForTask', JSON.stringify({ workerGroup: 'a\u0001b' }), /'workerGroup'.*regular expression/],
-      ['DataPipeline.ReportTaskProgress', JSON.stringify({ taskId: 't', fields: [{ key: 'k', stringValue: 5 }] }), /'fields\[0\]\.stringValue'/],
+      [
+        'DataPipeline.PollForTask',
+        JSON.stringify({ workerGroup: 'x'.repeat(1025) }),
+        /'workerGroup'.*less than or equal to 1024/,
+      ],
+      [
+        'DataPipeline.PollForTask',
+        JSON.stringify({ workerGroup: 'a\u0001b' }),
+        /'workerGroup'.*regular expression/,
+      ],
+      [
+        'DataPipeline.ReportTaskProgress',
+        JSON.stringify({ taskId: 't', fields: [{ key: 'k', stringValue: 5 }] }),
+        /'fields\[0\]\.stringValue'/,
+      ],
       ['DataPipeline.ReportTaskProgress', JSON.stringify({ taskId: 'x'.repeat(2049) }), /'taskId'.*2048/],
-      ['DataPipeline.SetTaskStatus', JSON.stringify({ taskId: 't', taskStatus: 'DONE' }), /'taskStatus'.*enum/],
-      ['DataPipeline.SetTaskStatus', JSON.stringify({ taskId: 't', taskStatus: 'FAILED', errorStackTrace: 'x'.repeat(4096) }), /'errorStackTrace'/],
-      ['DataPipeline.AddTags', JSON.stringify({ pipelineId: 'p', tags: Array.from({ length: 11 }, (_, i) => ({ key: `k${i}`, value: '' })) }), /'tags'/],
-      ['DataPipeline.QueryObjects', JSON.stringify({ pipelineId: 'p', sphere: 'INSTANCE', limit: 'ten' }), /'limit'.*integer/],
-      ['DataPipeline.DescribeObjects', JSON.stringify({ pipelineId: 'p', objectIds: 'A' }), /'objectIds'.*list/],
-      ['DataPipeline.DeactivatePipeline', JSON.stringify({ pipelineId: 'p', cancelActive: 'yes' }), /'cancelActive'.*boolean/],
+      [
+        'DataPipeline.SetTaskStatus',
+        JSON.stringify({ taskId: 't', taskStatus: 'DONE' }),
+        /'taskStatus'.*enum/,
+      ],
+      [
+        'DataPipeline.SetTaskStatus',
+        JSON.stringify({ taskId: 't', taskStatus: 'FAILED', errorStackTrace: 'x'.repeat(4096) }),
+        /'errorStackTrace'/,
+      ],
+      [
+        'DataPipeline.AddTags',
+        JSON.stringify({
+          pipelineId: 'p',
+          tags: Array.from({ length: 11 }, (_, i) => ({ key: `k${i}`, value: '' })),
+        }),
+        /'tags'/,
+      ],
+      [
+        'DataPipeline.QueryObjects',
+        JSON.stringify({ pipelineId: 'p', sphere: 'INSTANCE', limit: 'ten' }),
+        /'limit'.*integer/,
+      ],
+      [
+        'DataPipeline.DescribeObjects',
+        JSON.stringify({ pipelineId: 'p', objectIds: 'A' }),
+        /'objectIds'.*list/,
+      ],
+      [
+        'DataPipeline.DeactivatePipeline',
+        JSON.stringify({ pipelineId: 'p', cancelActive: 'yes' }),
+        /'cancelActive'.*boolean/,
+      ],
     ];
     for (const [target, body, message] of cases) {
       const r = await rawCall(emu.endpoint, target, body);
@@ -124,9 +167,12 @@ describe('faults', () => {
     try {
       emu.control.injectFault({ kind: 'internal-error', probability: 0.5 });
       const codes: number[] = [];
-      for (let n = 0; n < 4; n++) codes.push((await rawCall(emu.endpoint, 'DataPipeline.ListPipelines', '{}')).status);
+      for (let n = 0; n < 4; n++)
+        codes.push((await rawCall(emu.endpoint, 'DataPipeline.ListPipelines', '{}')).status);
       expect(codes).toEqual([500, 200, 500, 200]);
-      expect(() => emu.control.injectFault({ kind: 'explode' as never })).toThrow(expect.objectContaining({ code: 'EMU_INVALID_SPEC' }));
+      expect(() => emu.control.injectFault({ kind: 'explode' as never })).toThrow(
+        expect.objectContaining({ code: 'EMU_INVALID_SPEC' }),
+      );
       expect(() => emu.control.injectFault({ kind: 'latency' })).toThrow(/latencyMs/);
     } finally {
       await emu.close();
@@ -138,8 +184,11 @@ describe('control API over HTTP', () => {
   it('enqueues, observes, cancels, terminates, injects faults and resets', async () => {
     const { emu, client } = await emulator();
     const post = async (path: string, body?: unknown, method = 'POST') => {
-      const res = await fetch(`${emu.endpoint}/_tasklane/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, json: (await res.json()) };
+      const res = await fetch(`${emu.endpoint}/_tasklane/${path}`, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: await res.json() };
     };
     const ref = (await post('enqueue', { workerGroup: 'http', fields: { command: 'x' } })).json;
     expect(ref.taskId).toBeTruthy();
@@ -148,10 +197,12 @@ describe('control API over HTTP', () => {
     expect((await post('cancel', { taskId: ref.taskId })).status).toBe(200);
     expect((await client.send(new ReportTaskProgressCommand({ taskId: ref.taskId }))).canceled).toBe(true);
     const task = await fetch(`${emu.endpoint}/_tasklane/tasks/${encodeURIComponent(ref.taskId)}`);
-    expect(((await task.json())).canceled).toBe(true);
+    expect((await task.json()).canceled).toBe(true);
     expect((await post('terminate', {})).status).toBe(200);
     expect((await post('faults', { kind: 'throttle', count: 1 })).status).toBe(200);
-    expect((await rawCall(emu.endpoint, 'DataPipeline.ListPipelines', '{}')).json.__type).toBe('ThrottlingException');
+    expect((await rawCall(emu.endpoint, 'DataPipeline.ListPipelines', '{}')).json.__type).toBe(
+      'ThrottlingException',
+    );
     expect((await post('faults', undefined, 'DELETE')).status).toBe(200);
     const obs = (await post('observations', undefined, 'GET')).json;
     expect(obs.groups.http.tasksHandedOut).toBe(1);

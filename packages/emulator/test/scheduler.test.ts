@@ -16,14 +16,20 @@ import { closeAll, emulator, field, objects } from './helpers.ts';
 afterEach(closeAll);
 
 async function activate(client: DataPipelineClient, pipelineObjects: PipelineObject[]): Promise<string> {
-  const { pipelineId } = await client.send(new CreatePipelineCommand({ name: `p-${Math.random()}`, uniqueId: 'u' }));
+  const { pipelineId } = await client.send(
+    new CreatePipelineCommand({ name: `p-${Math.random()}`, uniqueId: 'u' }),
+  );
   const put = await client.send(new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects }));
   expect(put.errored).toBe(false);
   await client.send(new ActivatePipelineCommand({ pipelineId }));
   return pipelineId!;
 }
 
-async function run(client: DataPipelineClient, workerGroup: string, status: 'FINISHED' | 'FAILED' | 'FALSE'): Promise<TaskObject> {
+async function run(
+  client: DataPipelineClient,
+  workerGroup: string,
+  status: 'FINISHED' | 'FAILED' | 'FALSE',
+): Promise<TaskObject> {
   const { taskObject } = await client.send(new PollForTaskCommand({ workerGroup }));
   expect(taskObject).toBeDefined();
   await client.send(new ReportTaskProgressCommand({ taskId: taskObject!.taskId! }));
@@ -34,7 +40,9 @@ async function run(client: DataPipelineClient, workerGroup: string, status: 'FIN
 async function statuses(client: DataPipelineClient, pipelineId: string): Promise<Record<string, string>> {
   const { ids } = await client.send(new QueryObjectsCommand({ pipelineId, sphere: 'INSTANCE' }));
   const { pipelineObjects } = await client.send(new DescribeObjectsCommand({ pipelineId, objectIds: ids! }));
-  return Object.fromEntries(pipelineObjects!.map((o) => [field(o, '@componentParent')!, field(o, '@status')!]));
+  return Object.fromEntries(
+    pipelineObjects!.map((o) => [field(o, '@componentParent')!, field(o, '@status')!]),
+  );
 }
 
 async function pipelineState(client: DataPipelineClient, pipelineId: string): Promise<string | undefined> {
@@ -56,7 +64,11 @@ describe('scheduler', () => {
         { id: 'A', type: 'ShellCommandActivity', command: 'a' },
       ),
     );
-    expect(await statuses(client, id)).toEqual({ A: 'WAITING_FOR_RUNNER', B: 'WAITING_ON_DEPENDENCIES', C: 'WAITING_ON_DEPENDENCIES' });
+    expect(await statuses(client, id)).toEqual({
+      A: 'WAITING_FOR_RUNNER',
+      B: 'WAITING_ON_DEPENDENCIES',
+      C: 'WAITING_ON_DEPENDENCIES',
+    });
     const order: string[] = [];
     for (let i = 0; i < 3; i++) order.push(component((await run(client, 'chain', 'FINISHED')).attemptId)!);
     expect(order).toEqual(['A', 'B', 'C']);
@@ -78,8 +90,21 @@ describe('scheduler', () => {
     );
     expect(component((await run(client, 'cascade', 'FAILED')).attemptId)).toBe('A');
     const s = await statuses(client, id);
-    expect(s).toMatchObject({ A: 'FAILED', B: 'CASCADE_FAILED', C: 'CASCADE_FAILED', Free: 'WAITING_FOR_RUNNER' });
-    const { ids } = await client.send(new QueryObjectsCommand({ pipelineId: id, sphere: 'INSTANCE', query: { selectors: [{ fieldName: '@componentParent', operator: { type: 'REF_EQ', values: ['C'] } }] } }));
+    expect(s).toMatchObject({
+      A: 'FAILED',
+      B: 'CASCADE_FAILED',
+      C: 'CASCADE_FAILED',
+      Free: 'WAITING_FOR_RUNNER',
+    });
+    const { ids } = await client.send(
+      new QueryObjectsCommand({
+        pipelineId: id,
+        sphere: 'INSTANCE',
+        query: {
+          selectors: [{ fieldName: '@componentParent', operator: { type: 'REF_EQ', values: ['C'] } }],
+        },
+      }),
+    );
     const c = await client.send(new DescribeObjectsCommand({ pipelineId: id, objectIds: ids! }));
     expect(field(c.pipelineObjects![0], '@cascadeFailedOn')).toMatch(/^@B_/);
     expect(component((await run(client, 'cascade', 'FINISHED')).attemptId)).toBe('Free');
@@ -93,10 +118,19 @@ describe('scheduler', () => {
       objects(
         { id: 'Default', scheduleType: 'ondemand' },
         { id: 'Ready', type: 'ShellCommandPrecondition', command: 'test -f /tmp/x', retryDelay: '2 minutes' },
-        { id: 'Work', type: 'ShellCommandActivity', command: 'echo work', workerGroup: 'pre', precondition: { ref: 'Ready' } },
+        {
+          id: 'Work',
+          type: 'ShellCommandActivity',
+          command: 'echo work',
+          workerGroup: 'pre',
+          precondition: { ref: 'Ready' },
+        },
       ),
     );
-    expect(await statuses(client, id)).toMatchObject({ Work: 'WAITING_ON_DEPENDENCIES', Ready: 'WAITING_FOR_RUNNER' });
+    expect(await statuses(client, id)).toMatchObject({
+      Work: 'WAITING_ON_DEPENDENCIES',
+      Ready: 'WAITING_FOR_RUNNER',
+    });
     const check1 = await run(client, 'pre', 'FALSE');
     expect(field(check1.objects![check1.attemptId!], 'type')).toBe('ShellCommandPrecondition');
     expect(field(check1.objects![check1.attemptId!], 'workerGroup')).toBe('pre');
@@ -105,7 +139,9 @@ describe('scheduler', () => {
     const work = await run(client, 'pre', 'FINISHED');
     expect(component(work.attemptId)).toBe('Work');
     expect(await statuses(client, id)).toEqual({ Ready: 'FINISHED', Work: 'FINISHED' });
-    const attempt1 = await client.send(new DescribeObjectsCommand({ pipelineId: id, objectIds: [check1.attemptId!] }));
+    const attempt1 = await client.send(
+      new DescribeObjectsCommand({ pipelineId: id, objectIds: [check1.attemptId!] }),
+    );
     expect(field(attempt1.pipelineObjects![0], 'attemptStatus')).toBe('FALSE');
   });
 
@@ -127,7 +163,11 @@ describe('scheduler', () => {
       await client.send(new ReportTaskProgressCommand({ taskId: taskObject.taskId! }));
       await client.send(new SetTaskStatusCommand({ taskId: taskObject.taskId!, taskStatus: 'FALSE' }));
     }
-    expect(await statuses(client, id)).toEqual({ Never: 'FAILED', Work: 'CANCELED', After: 'CASCADE_FAILED' });
+    expect(await statuses(client, id)).toEqual({
+      Never: 'FAILED',
+      Work: 'CANCELED',
+      After: 'CASCADE_FAILED',
+    });
     expect(Object.values(emu.control.observations().tasks).every((t) => t.type === 'Exists')).toBe(true);
     expect(await pipelineState(client, id)).toBe('FINISHED');
   });
@@ -153,7 +193,13 @@ describe('scheduler', () => {
       client,
       objects(
         { id: 'Default', workerGroup: 'periodic', schedule: { ref: 'Every15' } },
-        { id: 'Every15', type: 'Schedule', period: '15 minutes', startAt: 'FIRST_ACTIVATION_DATE_TIME', occurrences: '3' },
+        {
+          id: 'Every15',
+          type: 'Schedule',
+          period: '15 minutes',
+          startAt: 'FIRST_ACTIVATION_DATE_TIME',
+          occurrences: '3',
+        },
         { id: 'Tick', type: 'ShellCommandActivity', command: 'tick' },
       ),
     );

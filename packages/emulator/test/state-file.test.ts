@@ -1,4 +1,12 @@
-import { AddTagsCommand, CreatePipelineCommand, DescribePipelinesCommand, GetPipelineDefinitionCommand, ActivatePipelineCommand, PollForTaskCommand, PutPipelineDefinitionCommand } from '@aws-sdk/client-data-pipeline';
+import {
+  AddTagsCommand,
+  CreatePipelineCommand,
+  DescribePipelinesCommand,
+  GetPipelineDefinitionCommand,
+  ActivatePipelineCommand,
+  PollForTaskCommand,
+  PutPipelineDefinitionCommand,
+} from '@aws-sdk/client-data-pipeline';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +20,17 @@ describe('state file', () => {
   it('persists pipelines on change and reloads them, re-activating scheduled ones', async () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'tl-emu-')), 'state.json');
     const first = await emulator({ stateFile });
-    const { pipelineId } = await first.client.send(new CreatePipelineCommand({ name: 'kept', uniqueId: 'k', description: 'desc' }));
+    const { pipelineId } = await first.client.send(
+      new CreatePipelineCommand({ name: 'kept', uniqueId: 'k', description: 'desc' }),
+    );
     await first.client.send(new AddTagsCommand({ pipelineId, tags: [{ key: 'env', value: 'test' }] }));
     await first.client.send(
       new PutPipelineDefinitionCommand({
         pipelineId,
-        pipelineObjects: objects({ id: 'Default', scheduleType: 'ondemand', workerGroup: 'persist' }, { id: 'Job', type: 'ShellCommandActivity', command: 'x' }),
+        pipelineObjects: objects(
+          { id: 'Default', scheduleType: 'ondemand', workerGroup: 'persist' },
+          { id: 'Job', type: 'ShellCommandActivity', command: 'x' },
+        ),
       }),
     );
     await first.client.send(new ActivatePipelineCommand({ pipelineId }));
@@ -29,7 +42,11 @@ describe('state file', () => {
 
     const second = await emulator({ stateFile });
     const d = await second.client.send(new DescribePipelinesCommand({ pipelineIds: [pipelineId!] }));
-    expect(d.pipelineDescriptionList![0]).toMatchObject({ name: 'kept', description: 'desc', tags: [{ key: 'env', value: 'test' }] });
+    expect(d.pipelineDescriptionList![0]).toMatchObject({
+      name: 'kept',
+      description: 'desc',
+      tags: [{ key: 'env', value: 'test' }],
+    });
     expect(field(d.pipelineDescriptionList![0], '@pipelineState')).toBe('SCHEDULED');
     const def = await second.client.send(new GetPipelineDefinitionCommand({ pipelineId, version: 'active' }));
     expect(def.pipelineObjects!.map((o) => o.id)).toEqual(['Default', 'Job']);

@@ -3,7 +3,12 @@
  * keep-alive agents, several request loops each. Emulator and clients share this process, like the
  * runner benchmarks that are compared against these figures.
  */
-import { DataPipelineClient, PollForTaskCommand, ReportTaskProgressCommand, SetTaskStatusCommand } from '@aws-sdk/client-data-pipeline';
+import {
+  DataPipelineClient,
+  PollForTaskCommand,
+  ReportTaskProgressCommand,
+  SetTaskStatusCommand,
+} from '@aws-sdk/client-data-pipeline';
 import { startEmulator } from '@tasklane/emulator';
 import type { Emulator } from '@tasklane/emulator';
 import { Agent } from 'node:http';
@@ -28,13 +33,20 @@ function clients(endpoint: string): DataPipelineClient[] {
         region: 'us-east-1',
         credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
         maxAttempts: 1,
-        requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: LOOPS_PER_CLIENT * 2 }), requestTimeout: 100_000 },
+        requestHandler: {
+          httpAgent: new Agent({ keepAlive: true, maxSockets: LOOPS_PER_CLIENT * 2 }),
+          requestTimeout: 100_000,
+        },
       }),
   );
 }
 
 /** Runs `step` in every loop until `ms` passed; returns completed steps per second. */
-async function measure(dps: DataPipelineClient[], ms: number, step: (dp: DataPipelineClient, loop: number) => Promise<boolean>): Promise<number> {
+async function measure(
+  dps: DataPipelineClient[],
+  ms: number,
+  step: (dp: DataPipelineClient, loop: number) => Promise<boolean>,
+): Promise<number> {
   let count = 0;
   const start = performance.now();
   const until = start + ms;
@@ -61,7 +73,11 @@ async function takeAcked(emu: Emulator, dp: DataPipelineClient, group: string): 
 
 export async function benchEmulator(opts: { durationMs: number }): Promise<EmulatorBenchResult> {
   // Leases long enough that nothing expires mid-run and no timers fire while measuring.
-  const emu = await startEmulator({ longPollMs: 1000, ackTimeoutMs: 3_600_000, defaultReportProgressTimeoutMs: 3_600_000 });
+  const emu = await startEmulator({
+    longPollMs: 1000,
+    ackTimeoutMs: 3_600_000,
+    defaultReportProgressTimeoutMs: 3_600_000,
+  });
   const dps = clients(emu.endpoint);
   const phase = Math.max(250, Math.round(opts.durationMs / 4));
   try {
@@ -74,11 +90,19 @@ export async function benchEmulator(opts: { durationMs: number }): Promise<Emula
 
     const pollPerSec = await measure(dps, phase, async (dp, loop) => {
       emu.control.enqueueTask({ workerGroup: group(loop), type: 'NoopActivity' });
-      const { taskObject } = await dp.send(new PollForTaskCommand({ workerGroup: group(loop), hostname: 'bench' }));
+      const { taskObject } = await dp.send(
+        new PollForTaskCommand({ workerGroup: group(loop), hostname: 'bench' }),
+      );
       return taskObject !== undefined;
     });
 
-    const leased = await Promise.all(dps.flatMap((dp, c) => Array.from({ length: LOOPS_PER_CLIENT }, (_, l) => takeAcked(emu, dp, group(c * LOOPS_PER_CLIENT + l)))));
+    const leased = await Promise.all(
+      dps.flatMap((dp, c) =>
+        Array.from({ length: LOOPS_PER_CLIENT }, (_, l) =>
+          takeAcked(emu, dp, group(c * LOOPS_PER_CLIENT + l)),
+        ),
+      ),
+    );
     const progressPerSec = await measure(dps, phase, async (dp, loop) => {
       await dp.send(new ReportTaskProgressCommand({ taskId: leased[loop]! }));
       return true;
@@ -91,7 +115,8 @@ export async function benchEmulator(opts: { durationMs: number }): Promise<Emula
       dps.flatMap((dp, c) =>
         Array.from({ length: LOOPS_PER_CLIENT }, async (_, l) => {
           const loop = c * LOOPS_PER_CLIENT + l;
-          while (pools[loop]!.length < poolSize / pools.length) pools[loop]!.push(await takeAcked(emu, dp, group(loop)));
+          while (pools[loop]!.length < poolSize / pools.length)
+            pools[loop]!.push(await takeAcked(emu, dp, group(loop)));
         }),
       ),
     );

@@ -18,13 +18,21 @@ import { renderSummary } from './summary.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+const onlyArg =
+  args.find((a) => a.startsWith('--only='))?.slice(7) ??
+  (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const out = fileURLToPath(new URL('../../../docs/bench/', import.meta.url));
 const want = (name: string) => !only || only.has(name);
 
 const results: Record<string, unknown> = {
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+  },
   startedAt: new Date().toISOString(),
   quick,
 };
@@ -45,15 +53,29 @@ async function section(name: string, fn: () => Promise<unknown>): Promise<void> 
 const redis = await startTestRedis();
 try {
   await section('emulator', () => benchEmulator({ durationMs: quick ? 1500 : 5000 }));
-  await section('overhead', () => benchRunnerOverhead({ tasks: quick ? 300 : 2000, concurrencies: [1, 8], rounds: quick ? 1 : 3 }));
-  await section('coordinator', () => benchCoordinator({ redisUrl: redis.url, instances: [2, 4, 8], rounds: quick ? 100 : 1000 }));
+  await section('overhead', () =>
+    benchRunnerOverhead({ tasks: quick ? 300 : 2000, concurrencies: [1, 8], rounds: quick ? 1 : 3 }),
+  );
+  await section('coordinator', () =>
+    benchCoordinator({ redisUrl: redis.url, instances: [2, 4, 8], rounds: quick ? 100 : 1000 }),
+  );
   await section('runtimes', async () => {
     const list = [];
-    for (const runtime of ['node', 'bun', 'deno'] as const) list.push(await benchRuntime(runtime, quick ? 500 : 10_000));
+    for (const runtime of ['node', 'bun', 'deno'] as const)
+      list.push(await benchRuntime(runtime, quick ? 500 : 10_000));
     return list;
   });
-  await section('scale', () => benchScale({ redisUrl: redis.url, instances: quick ? 10 : 50, groups: quick ? 5 : 20, durationMs: quick ? 3000 : 10_000 }));
-  await section('bullmq', () => benchBullmq({ redisUrl: redis.url, jobs: quick ? 500 : 5000, concurrency: 8 }));
+  await section('scale', () =>
+    benchScale({
+      redisUrl: redis.url,
+      instances: quick ? 10 : 50,
+      groups: quick ? 5 : 20,
+      durationMs: quick ? 3000 : 10_000,
+    }),
+  );
+  await section('bullmq', () =>
+    benchBullmq({ redisUrl: redis.url, jobs: quick ? 500 : 5000, concurrency: 8 }),
+  );
 } finally {
   await redis.dispose();
 }

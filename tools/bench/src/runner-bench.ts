@@ -18,20 +18,30 @@ function client(endpoint: string): DataPipelineClient {
     region: 'us-east-1',
     credentials,
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }), requestTimeout: 100_000 }),
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
+      requestTimeout: 100_000,
+    }),
   });
 }
 
 function enqueue(emulator: Emulator, group: string, count: number): string[] {
-  return Array.from({ length: count }, () => emulator.control.enqueueTask({ workerGroup: group, type: 'NoopActivity' }).taskId);
+  return Array.from(
+    { length: count },
+    () => emulator.control.enqueueTask({ workerGroup: group, type: 'NoopActivity' }).taskId,
+  );
 }
-
 
 /**
  * The baseline: the smallest correct loop on the raw SDK. One poll in flight per group (as the protocol
  * asks), tasks handed to up to `concurrency` workers that ack and set FINISHED.
  */
-async function rawLoop(emulator: Emulator, group: string, tasks: number, concurrency: number): Promise<number> {
+async function rawLoop(
+  emulator: Emulator,
+  group: string,
+  tasks: number,
+  concurrency: number,
+): Promise<number> {
   const dp = client(emulator.endpoint);
   const ids = enqueue(emulator, group, tasks);
   let running = 0;
@@ -54,7 +64,9 @@ async function rawLoop(emulator: Emulator, group: string, tasks: number, concurr
           continue;
         }
         running++;
-        const { taskObject } = await dp.send(new PollForTaskCommand({ workerGroup: group, hostname: 'bench' }));
+        const { taskObject } = await dp.send(
+          new PollForTaskCommand({ workerGroup: group, hostname: 'bench' }),
+        );
         if (taskObject?.taskId) void work(taskObject.taskId);
         else running--;
       }
@@ -68,11 +80,30 @@ async function rawLoop(emulator: Emulator, group: string, tasks: number, concurr
 }
 
 /** The same tasks through a Tasklane Runner with a no-op handler. */
-async function tasklane(emulator: Emulator, group: string, tasks: number, concurrency: number): Promise<number> {
-  const Noop = TaskHandler('NoopActivity')(class { handle() {} });
-  const source = new DataPipelineSource({ endpoint: emulator.endpoint, hostname: 'bench', taskrunnerId: 'bench', client: client(emulator.endpoint) });
+async function tasklane(
+  emulator: Emulator,
+  group: string,
+  tasks: number,
+  concurrency: number,
+): Promise<number> {
+  const Noop = TaskHandler('NoopActivity')(
+    class {
+      handle() {}
+    },
+  );
+  const source = new DataPipelineSource({
+    endpoint: emulator.endpoint,
+    hostname: 'bench',
+    taskrunnerId: 'bench',
+    client: client(emulator.endpoint),
+  });
   const ids = enqueue(emulator, group, tasks);
-  const runner = new Runner({ registry: new HandlerRegistry().register(Noop), sources: [{ source, groups: [group] }], concurrency, progressInterval: '1m' });
+  const runner = new Runner({
+    registry: new HandlerRegistry().register(Noop),
+    sources: [{ source, groups: [group] }],
+    concurrency,
+    progressInterval: '1m',
+  });
   const started = performance.now();
   await runner.start();
   await waitTerminal(emulator, ids);
@@ -91,7 +122,11 @@ export interface OverheadResult {
 }
 
 /** Framework overhead: Tasklane vs the raw-SDK loop, alternating runs, median of `rounds`. */
-export async function benchRunnerOverhead(opts: { tasks: number; concurrencies: number[]; rounds: number }): Promise<OverheadResult[]> {
+export async function benchRunnerOverhead(opts: {
+  tasks: number;
+  concurrencies: number[];
+  rounds: number;
+}): Promise<OverheadResult[]> {
   const emulator = await startEmulator({ longPollMs: 2000 });
   const results: OverheadResult[] = [];
   try {
@@ -110,7 +145,13 @@ export async function benchRunnerOverhead(opts: { tasks: number; concurrencies: 
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const rawPerSec = median(raw);
       const tasklanePerSec = median(ours);
-      results.push({ concurrency, tasks: opts.tasks, rawPerSec, tasklanePerSec, ratio: tasklanePerSec / rawPerSec });
+      results.push({
+        concurrency,
+        tasks: opts.tasks,
+        rawPerSec,
+        tasklanePerSec,
+        ratio: tasklanePerSec / rawPerSec,
+      });
     }
   } finally {
     await emulator.close();

@@ -34,9 +34,25 @@ export async function benchRuntime(runtime: 'node' | 'bun' | 'deno', tasks: numb
   const emulator = await startEmulator({ longPollMs: 5000 });
   const group = `rt-${runtime}`;
   const started = performance.now();
-  const proc = spawnGroup(`${root}apps/runner-${runtime}/bin/tasklane`, ['run', '--worker-group', group, '--endpoint', emulator.endpoint, '--plugin', plugin, '--concurrency', '8', '--log-level', 'warn'], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'b', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1' },
-  });
+  const proc = spawnGroup(
+    `${root}apps/runner-${runtime}/bin/tasklane`,
+    [
+      'run',
+      '--worker-group',
+      group,
+      '--endpoint',
+      emulator.endpoint,
+      '--plugin',
+      plugin,
+      '--concurrency',
+      '8',
+      '--log-level',
+      'warn',
+    ],
+    {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'b', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1' },
+    },
+  );
   try {
     await emulator.control.waitFor((o) => (o.groups[group]?.polls ?? 0) > 0, 30_000);
     const timeToFirstPollMs = performance.now() - started;
@@ -45,13 +61,22 @@ export async function benchRuntime(runtime: 'node' | 'bun' | 'deno', tasks: numb
     const cpuBefore = cpuSeconds(proc.pid);
     const t0 = performance.now();
     const ids: string[] = [];
-    for (let i = 0; i < tasks; i++) ids.push(emulator.control.enqueueTask({ workerGroup: group, type: 'NoopActivity' }).taskId);
+    for (let i = 0; i < tasks; i++)
+      ids.push(emulator.control.enqueueTask({ workerGroup: group, type: 'NoopActivity' }).taskId);
     await waitTerminal(emulator, ids);
     const elapsed = performance.now() - t0;
     const cpu = cpuSeconds(proc.pid) - cpuBefore;
     await new Promise((r) => setTimeout(r, 1000));
     const rssAfterTasksMb = rssMb(proc.pid);
-    return { runtime, timeToFirstPollMs, idleRssMb, rssAfterTasksMb, tasks, cpuMsPerTask: (cpu * 1000) / tasks, tasksPerSec: (tasks / elapsed) * 1000 };
+    return {
+      runtime,
+      timeToFirstPollMs,
+      idleRssMb,
+      rssAfterTasksMb,
+      tasks,
+      cpuMsPerTask: (cpu * 1000) / tasks,
+      tasksPerSec: (tasks / elapsed) * 1000,
+    };
   } finally {
     await proc.stop(10_000);
     await emulator.close();

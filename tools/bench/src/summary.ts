@@ -10,59 +10,149 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
   const lines: string[] = [];
   const charts: Record<string, string> = {};
   const m = results.machine ?? {};
-  lines.push(`# Tasklane benchmarks`, '', `Taken ${results.startedAt} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}${results.quick ? ' (quick run: small workloads, indicative only)' : ''}.`, '');
+  lines.push(
+    `# Tasklane benchmarks`,
+    '',
+    `Taken ${results.startedAt} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}${results.quick ? ' (quick run: small workloads, indicative only)' : ''}.`,
+    '',
+  );
 
   const emu = results.emulator;
   if (emu && !emu.error) {
-    lines.push('## Emulator request ceiling (loopback, real SDK client)', '', '| operation | requests/s |', '|---|---|');
-    for (const [k, v] of Object.entries(emu)) if (typeof v === 'number') lines.push(`| ${k} | ${round(v, 0)} |`);
+    lines.push(
+      '## Emulator request ceiling (loopback, real SDK client)',
+      '',
+      '| operation | requests/s |',
+      '|---|---|',
+    );
+    for (const [k, v] of Object.entries(emu))
+      if (typeof v === 'number') lines.push(`| ${k} | ${round(v, 0)} |`);
     lines.push('');
   }
 
   const overhead = results.overhead as Any[] | undefined;
   if (Array.isArray(overhead)) {
-    lines.push('## Framework overhead', '', 'No-op tasks through one Tasklane runner vs a minimal hand-written loop on the raw AWS SDK (one poll in flight per group, ack, status) against the same emulator, median of alternating rounds. Target ratio ≥ 0.95.', '', '| concurrency | raw SDK loop (tasks/s) | Tasklane (tasks/s) | ratio | target |', '|---|---|---|---|---|');
-    for (const r of overhead) lines.push(`| ${r.concurrency} | ${round(r.rawPerSec, 0)} | ${round(r.tasklanePerSec, 0)} | ${round(r.ratio, 3)} | ${ok(r.ratio >= 0.95)} |`);
-    if (emu?.cyclePerSec) lines.push('', `The emulator's own ceiling for a full poll+ack+status cycle is ${round(emu.cyclePerSec, 0)} cycles/s.`);
+    lines.push(
+      '## Framework overhead',
+      '',
+      'No-op tasks through one Tasklane runner vs a minimal hand-written loop on the raw AWS SDK (one poll in flight per group, ack, status) against the same emulator, median of alternating rounds. Target ratio ≥ 0.95.',
+      '',
+      '| concurrency | raw SDK loop (tasks/s) | Tasklane (tasks/s) | ratio | target |',
+      '|---|---|---|---|---|',
+    );
+    for (const r of overhead)
+      lines.push(
+        `| ${r.concurrency} | ${round(r.rawPerSec, 0)} | ${round(r.tasklanePerSec, 0)} | ${round(r.ratio, 3)} | ${ok(r.ratio >= 0.95)} |`,
+      );
+    if (emu?.cyclePerSec)
+      lines.push(
+        '',
+        `The emulator's own ceiling for a full poll+ack+status cycle is ${round(emu.cyclePerSec, 0)} cycles/s.`,
+      );
     lines.push('');
-    charts.overhead = barChart('Throughput: Tasklane vs raw SDK loop', 'tasks/s', overhead.map((r) => ({ label: `concurrency ${r.concurrency}`, value: r.tasklanePerSec, baseline: r.rawPerSec })), { seriesNames: ['Tasklane', 'raw SDK loop'] });
+    charts.overhead = barChart(
+      'Throughput: Tasklane vs raw SDK loop',
+      'tasks/s',
+      overhead.map((r) => ({
+        label: `concurrency ${r.concurrency}`,
+        value: r.tasklanePerSec,
+        baseline: r.rawPerSec,
+      })),
+      { seriesNames: ['Tasklane', 'raw SDK loop'] },
+    );
   }
 
   const coord = results.coordinator;
   if (coord && !coord.error) {
-    lines.push('## Fleet coordination (Redis, loopback)', '', '| instances | hand-off gap p50 (ms) | p99 (ms) | target p99 ≤ 5 ms |', '|---|---|---|---|');
-    for (const [n, v] of Object.entries(coord.handOff ?? {}) as Array<[string, Any]>) lines.push(`| ${n} | ${round(v.p50, 3)} | ${round(v.p99, 3)} | ${ok(v.p99 <= 5)} |`);
-    lines.push('', `Redis commands per task: ${round(coord.commandsPerTask, 1)}; idle instance: ${round(coord.idleCommandsPerSec, 2)} commands/s (target ≤ 1: ${ok(coord.idleCommandsPerSec <= 1)}); failover after an abandoned lease: ${round(coord.failoverMs, 0)} ms (lease ${coord.leaseMs ?? '?'} ms; target ≤ lease + 1 s).`, '');
-    charts.handoff = barChart('Hand-off gap p99 by fleet size', 'ms', Object.entries(coord.handOff ?? {}).map(([n, v]: [string, any]) => ({ label: `${n} instances`, value: v.p99, baseline: v.p50 })), { target: 5, seriesNames: ['p99', 'p50'] });
+    lines.push(
+      '## Fleet coordination (Redis, loopback)',
+      '',
+      '| instances | hand-off gap p50 (ms) | p99 (ms) | target p99 ≤ 5 ms |',
+      '|---|---|---|---|',
+    );
+    for (const [n, v] of Object.entries(coord.handOff ?? {}) as Array<[string, Any]>)
+      lines.push(`| ${n} | ${round(v.p50, 3)} | ${round(v.p99, 3)} | ${ok(v.p99 <= 5)} |`);
+    lines.push(
+      '',
+      `Redis commands per task: ${round(coord.commandsPerTask, 1)}; idle instance: ${round(coord.idleCommandsPerSec, 2)} commands/s (target ≤ 1: ${ok(coord.idleCommandsPerSec <= 1)}); failover after an abandoned lease: ${round(coord.failoverMs, 0)} ms (lease ${coord.leaseMs ?? '?'} ms; target ≤ lease + 1 s).`,
+      '',
+    );
+    charts.handoff = barChart(
+      'Hand-off gap p99 by fleet size',
+      'ms',
+      Object.entries(coord.handOff ?? {}).map(([n, v]: [string, any]) => ({
+        label: `${n} instances`,
+        value: v.p99,
+        baseline: v.p50,
+      })),
+      { target: 5, seriesNames: ['p99', 'p50'] },
+    );
   }
 
   const runtimes = results.runtimes as Any[] | undefined;
   if (Array.isArray(runtimes)) {
-    lines.push('## Runtimes (real bin/tasklane processes)', '', '| runtime | time to first poll (ms) | idle RSS (MB) | RSS after tasks (MB) | tasks | CPU per task (ms) | tasks/s |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '## Runtimes (real bin/tasklane processes)',
+      '',
+      '| runtime | time to first poll (ms) | idle RSS (MB) | RSS after tasks (MB) | tasks | CPU per task (ms) | tasks/s |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const r of runtimes) {
       if (r.error) continue;
-      lines.push(`| ${r.runtime} | ${round(r.timeToFirstPollMs, 0)} | ${round(r.idleRssMb, 1)} | ${round(r.rssAfterTasksMb, 1)} | ${r.tasks} | ${round(r.cpuMsPerTask, 3)} | ${round(r.tasksPerSec, 0)} |`);
+      lines.push(
+        `| ${r.runtime} | ${round(r.timeToFirstPollMs, 0)} | ${round(r.idleRssMb, 1)} | ${round(r.rssAfterTasksMb, 1)} | ${r.tasks} | ${round(r.cpuMsPerTask, 3)} | ${round(r.tasksPerSec, 0)} |`,
+      );
     }
     const node = runtimes.find((r) => r.runtime === 'node');
-    if (node) lines.push('', `Targets: Node time to first poll ≤ 500 ms (${ok(node.timeToFirstPollMs <= 500)}), idle Node RSS ≤ 80 MB (${ok(node.idleRssMb <= 80)}).`);
+    if (node)
+      lines.push(
+        '',
+        `Targets: Node time to first poll ≤ 500 ms (${ok(node.timeToFirstPollMs <= 500)}), idle Node RSS ≤ 80 MB (${ok(node.idleRssMb <= 80)}).`,
+      );
     lines.push('');
-    charts.runtimes = barChart('Idle RSS and RSS after tasks', 'MB', runtimes.map((r) => ({ label: r.runtime, value: r.rssAfterTasksMb, baseline: r.idleRssMb })), { seriesNames: ['after tasks', 'idle'] });
-    charts['first-poll'] = barChart('Time to first poll', 'ms', runtimes.map((r) => ({ label: r.runtime, value: r.timeToFirstPollMs })), { target: 500 });
+    charts.runtimes = barChart(
+      'Idle RSS and RSS after tasks',
+      'MB',
+      runtimes.map((r) => ({ label: r.runtime, value: r.rssAfterTasksMb, baseline: r.idleRssMb })),
+      { seriesNames: ['after tasks', 'idle'] },
+    );
+    charts['first-poll'] = barChart(
+      'Time to first poll',
+      'ms',
+      runtimes.map((r) => ({ label: r.runtime, value: r.timeToFirstPollMs })),
+      { target: 500 },
+    );
   }
 
   const scale = results.scale;
   if (scale && !scale.error) {
-    lines.push('## Scale', '', `${scale.instances} simulated instances × ${scale.groups} worker groups on one Redis (${scale.simulated ? 'coordinator instances in one process, polls simulated' : 'processes'}): ${scale.permits} permits granted, max concurrent holders per group ${scale.maxConcurrentPerGroup} (${ok(scale.maxConcurrentPerGroup === 1)}), Redis ${round(scale.redisCommandsPerSec, 0)} commands/s, Redis CPU ${round(scale.redisCpuPercent, 1)} %.`, '');
+    lines.push(
+      '## Scale',
+      '',
+      `${scale.instances} simulated instances × ${scale.groups} worker groups on one Redis (${scale.simulated ? 'coordinator instances in one process, polls simulated' : 'processes'}): ${scale.permits} permits granted, max concurrent holders per group ${scale.maxConcurrentPerGroup} (${ok(scale.maxConcurrentPerGroup === 1)}), Redis ${round(scale.redisCommandsPerSec, 0)} commands/s, Redis CPU ${round(scale.redisCpuPercent, 1)} %.`,
+      '',
+    );
   }
 
   const bull = results.bullmq;
   if (bull && !bull.error) {
-    lines.push('## BullMQ source', '', `No-op jobs, concurrency ${bull.concurrency ?? 8}: bare BullMQ Worker ${round(bull.barePerSec, 0)} jobs/s, Tasklane ${round(bull.tasklanePerSec, 0)} jobs/s, ratio ${round(bull.ratio, 3)} (target ≥ 0.9: ${ok(bull.ratio >= 0.9)}).`, '');
-    charts.bullmq = barChart('BullMQ: Tasklane source vs bare Worker', 'jobs/s', [{ label: 'no-op jobs', value: bull.tasklanePerSec, baseline: bull.barePerSec }], { seriesNames: ['Tasklane', 'bare Worker'] });
+    lines.push(
+      '## BullMQ source',
+      '',
+      `No-op jobs, concurrency ${bull.concurrency ?? 8}: bare BullMQ Worker ${round(bull.barePerSec, 0)} jobs/s, Tasklane ${round(bull.tasklanePerSec, 0)} jobs/s, ratio ${round(bull.ratio, 3)} (target ≥ 0.9: ${ok(bull.ratio >= 0.9)}).`,
+      '',
+    );
+    charts.bullmq = barChart(
+      'BullMQ: Tasklane source vs bare Worker',
+      'jobs/s',
+      [{ label: 'no-op jobs', value: bull.tasklanePerSec, baseline: bull.barePerSec }],
+      { seriesNames: ['Tasklane', 'bare Worker'] },
+    );
   }
 
   for (const [name, value] of Object.entries(results)) {
-    if (value && typeof value === 'object' && 'error' in value) lines.push(`Section ${name} failed: \`${String((value as Any).error).split('\n')[0]}\``, '');
+    if (value && typeof value === 'object' && 'error' in value)
+      lines.push(`Section ${name} failed: \`${String((value as Any).error).split('\n')[0]}\``, '');
   }
   return { markdown: lines.join('\n') + '\n', charts };
 }

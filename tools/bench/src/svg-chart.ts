@@ -6,10 +6,16 @@ export interface Bar {
   baseline?: number;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** A small horizontal bar chart as standalone SVG, with an optional baseline series and target line. */
-export function barChart(title: string, unit: string, bars: readonly Bar[], options: { target?: number; seriesNames?: [string, string] } = {}): string {
+export function barChart(
+  title: string,
+  unit: string,
+  bars: readonly Bar[],
+  options: { target?: number; seriesNames?: [string, string] } = {},
+): string {
   const rowHeight = bars.some((b) => b.baseline !== undefined) ? 34 : 22;
   const width = 640;
   const left = 170;

@@ -16,7 +16,7 @@ const args = process.argv.slice(2);
 const short = args.includes('--short');
 const seedArg = args.find((a) => a.startsWith('--seed='));
 let seed = seedArg ? Number(seedArg.slice(7)) : Date.now() % 100_000;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
 const config = short
@@ -42,8 +42,30 @@ function startRunner(): void {
   const name = `runner-${id}`;
   const proc = spawnGroup(
     bin,
-    ['run', ...groups.flatMap((g) => ['--worker-group', g]), '--endpoint', emulator.endpoint, '--redis-url', redis.url, '--redis-key-prefix', prefix,
-      '--plugin', plugin, '--hostname', name, '--concurrency', '3', '--progress-interval', '300ms', '--shutdown-timeout', '3s', '--lease', '2s', '--log-level', 'warn'],
+    [
+      'run',
+      ...groups.flatMap((g) => ['--worker-group', g]),
+      '--endpoint',
+      emulator.endpoint,
+      '--redis-url',
+      redis.url,
+      '--redis-key-prefix',
+      prefix,
+      '--plugin',
+      plugin,
+      '--hostname',
+      name,
+      '--concurrency',
+      '3',
+      '--progress-interval',
+      '300ms',
+      '--shutdown-timeout',
+      '3s',
+      '--lease',
+      '2s',
+      '--log-level',
+      'warn',
+    ],
     { env: { ...process.env, AWS_ACCESS_KEY_ID: 'c', AWS_SECRET_ACCESS_KEY: 'c', AWS_REGION: 'us-east-1' } },
   );
   const entry = { proc, expectedExit: 'running' as 'any' | 0 | 'running', name };
@@ -77,10 +99,25 @@ const actions: Record<string, () => Promise<void> | void> = {
     await new Promise((r) => setTimeout(r, 1000 + random() * 1500));
     await redis.start();
   },
-  'inject 500s': () => emulator.control.injectFault({ operation: '*', kind: 'internal-error', probability: 0.2, count: 30 } satisfies FaultSpec),
-  'inject throttling': () => emulator.control.injectFault({ operation: 'PollForTask', kind: 'throttle', probability: 0.5, count: 20 }),
-  'inject latency': () => emulator.control.injectFault({ operation: '*', kind: 'latency', latencyMs: 300, probability: 0.5, count: 60 }),
-  'drop connections': () => emulator.control.injectFault({ operation: '*', kind: 'drop', probability: 0.1, count: 20 }),
+  'inject 500s': () =>
+    emulator.control.injectFault({
+      operation: '*',
+      kind: 'internal-error',
+      probability: 0.2,
+      count: 30,
+    } satisfies FaultSpec),
+  'inject throttling': () =>
+    emulator.control.injectFault({ operation: 'PollForTask', kind: 'throttle', probability: 0.5, count: 20 }),
+  'inject latency': () =>
+    emulator.control.injectFault({
+      operation: '*',
+      kind: 'latency',
+      latencyMs: 300,
+      probability: 0.5,
+      count: 60,
+    }),
+  'drop connections': () =>
+    emulator.control.injectFault({ operation: '*', kind: 'drop', probability: 0.1, count: 20 }),
 };
 
 for (let i = 0; i < config.runners; i++) startRunner();
@@ -88,7 +125,15 @@ const taskIds: string[] = [];
 const enqueueTimer = setInterval(() => {
   const batch = Math.ceil(config.tasks / (config.durationMs / 200));
   for (let i = 0; i < batch && taskIds.length < config.tasks; i++) {
-    taskIds.push(emulator.control.enqueueTask({ workerGroup: pick(groups), type: 'ChaosActivity', fields: { myWorkMs: String(Math.floor(20 + random() * 300)) }, maximumRetries: 5, retryDelay: '2 minutes' }).taskId);
+    taskIds.push(
+      emulator.control.enqueueTask({
+        workerGroup: pick(groups),
+        type: 'ChaosActivity',
+        fields: { myWorkMs: String(Math.floor(20 + random() * 300)) },
+        maximumRetries: 5,
+        retryDelay: '2 minutes',
+      }).taskId,
+    );
   }
 }, 200);
 
@@ -106,14 +151,21 @@ try {
   emulator.control.clearFaults();
   log('chaos over: letting the fleet finish the remaining work');
   const settleBy = Date.now() + 60_000;
-  while (Date.now() < settleBy && !taskIds.every((id) => emulator.control.task(id)?.terminalStatus !== undefined)) {
+  while (
+    Date.now() < settleBy &&
+    !taskIds.every((id) => emulator.control.task(id)?.terminalStatus !== undefined)
+  ) {
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const entry of runners.values()) entry.expectedExit = 0;
   await Promise.all([...runners.values()].map((e) => e.proc.stop(15_000)));
   const verdict = judge(emulator.control.observations(), taskIds, unexpectedExits);
-  writeFileSync(fileURLToPath(new URL(`../../../docs/chaos-last${short ? '-short' : ''}.json`, import.meta.url)), JSON.stringify({ seed, config, verdict }, null, 2) + '\n');
-  verdictLine = `chaos ${verdict.ok ? 'PASS' : 'FAIL'}: ${verdict.terminal}/${verdict.tasks} tasks terminal (${verdict.finished} finished, ${verdict.failed} failed), ` +
+  writeFileSync(
+    fileURLToPath(new URL(`../../../docs/chaos-last${short ? '-short' : ''}.json`, import.meta.url)),
+    JSON.stringify({ seed, config, verdict }, null, 2) + '\n',
+  );
+  verdictLine =
+    `chaos ${verdict.ok ? 'PASS' : 'FAIL'}: ${verdict.terminal}/${verdict.tasks} tasks terminal (${verdict.finished} finished, ${verdict.failed} failed), ` +
     `attempts run twice ${verdict.attemptsRunTwice.length}, max polls in flight per group ${Math.max(...Object.values(verdict.maxConcurrentPolls))}, ` +
     `unexpected runner exits ${verdict.unexpectedExits.length}, seed ${seed}${verdict.ok ? '' : ` — ${verdict.problems.join('; ')}`}`;
   exitCode = verdict.ok ? 0 : 1;

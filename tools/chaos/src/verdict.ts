@@ -18,11 +18,17 @@ export function judge(obs: Observations, taskIds: readonly string[], unexpectedE
   const problems: string[] = [];
   const tasks = taskIds.map((id) => obs.tasks[id]);
   const terminal = tasks.filter((t) => t?.terminalStatus !== undefined);
-  if (terminal.length !== taskIds.length) problems.push(`${taskIds.length - terminal.length} task(s) never reached a terminal status`);
-  const twice = Object.values(obs.attempts).filter((a) => a.handouts > 1).map((a) => a.attemptId);
+  if (terminal.length !== taskIds.length)
+    problems.push(`${taskIds.length - terminal.length} task(s) never reached a terminal status`);
+  const twice = Object.values(obs.attempts)
+    .filter((a) => a.handouts > 1)
+    .map((a) => a.attemptId);
   if (twice.length) problems.push(`${twice.length} attempt(s) handed out more than once`);
-  const maxConcurrentPolls = Object.fromEntries(Object.entries(obs.groups).map(([g, v]) => [g, v.maxInFlightPolls]));
-  for (const [g, max] of Object.entries(maxConcurrentPolls)) if (max > 1) problems.push(`group ${g} had ${max} polls in flight at once`);
+  const maxConcurrentPolls = Object.fromEntries(
+    Object.entries(obs.groups).map(([g, v]) => [g, v.maxInFlightPolls]),
+  );
+  for (const [g, max] of Object.entries(maxConcurrentPolls))
+    if (max > 1) problems.push(`group ${g} had ${max} polls in flight at once`);
   if (unexpectedExits.length) problems.push(`runner(s) crashed: ${unexpectedExits.join('; ')}`);
   return {
     ok: problems.length === 0,

@@ -64,7 +64,11 @@ export function spawnGroup(command: string, args: string[], options: SpawnOption
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} in output:\n${out.slice(-4000)}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${pattern} in output:\n${out.slice(-4000)}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);

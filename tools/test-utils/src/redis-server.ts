@@ -44,7 +44,8 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`redis-server did not open port ${port} in ${timeoutMs} ms`));
+        if (Date.now() > deadline)
+          reject(new Error(`redis-server did not open port ${port} in ${timeoutMs} ms`));
         else setTimeout(attempt, 25);
       });
     };
@@ -84,7 +85,20 @@ export async function startTestRedis(options: { forceOwned?: boolean } = {}): Pr
   const start = async () => {
     child = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore', detached: false },
     );
     const exited = new Promise<never>((_, reject) =>

@@ -1,4 +1,9 @@
-import { DataPipelineClient, ActivatePipelineCommand, CreatePipelineCommand, PutPipelineDefinitionCommand } from '@aws-sdk/client-data-pipeline';
+import {
+  DataPipelineClient,
+  ActivatePipelineCommand,
+  CreatePipelineCommand,
+  PutPipelineDefinitionCommand,
+} from '@aws-sdk/client-data-pipeline';
 import { DataPipelineSource, InProcessCoordinator, Runner, type Coordinator } from '@tasklane/core';
 import { startEmulator } from '@tasklane/emulator';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,9 +22,29 @@ import { demoDefinition } from './demo-pipeline.ts';
 import { instanceStatuses } from './pipeline.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'runners', kind: 'int', default: 2, env: 'TASKLANE_DEMO_RUNNERS', placeholder: 'N', description: 'runner instances in the fleet' },
-  { flag: 'redis-url', kind: 'url', env: 'REDIS_URL', schemes: ['redis', 'rediss'], placeholder: 'URL', description: 'run the fleet as separate processes coordinated through this Redis' },
-  { flag: 'timeout', kind: 'duration', default: 120_000, placeholder: 'D', description: 'give up after this long' },
+  {
+    flag: 'runners',
+    kind: 'int',
+    default: 2,
+    env: 'TASKLANE_DEMO_RUNNERS',
+    placeholder: 'N',
+    description: 'runner instances in the fleet',
+  },
+  {
+    flag: 'redis-url',
+    kind: 'url',
+    env: 'REDIS_URL',
+    schemes: ['redis', 'rediss'],
+    placeholder: 'URL',
+    description: 'run the fleet as separate processes coordinated through this Redis',
+  },
+  {
+    flag: 'timeout',
+    kind: 'duration',
+    default: 120_000,
+    placeholder: 'D',
+    description: 'give up after this long',
+  },
 ];
 
 export const DEMO_HELP = `Usage: tasklane demo [--runners N] [--redis-url URL]
@@ -47,15 +72,29 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
   // One service minute per second: retry delays and lease timeouts shrink so the demo takes seconds.
   const emulator = await startEmulator({ port: 0, longPollMs: 5000, timeScale: TIME_SCALE });
   const credentials = { accessKeyId: 'demo', secretAccessKey: 'demo' };
-  const client = new DataPipelineClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials, ...host.dataPipelineClientConfig?.() });
+  const client = new DataPipelineClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials,
+    ...host.dataPipelineClientConfig?.(),
+  });
   const runnerCount = values.runners as number;
   const redisUrl = values['redis-url'] as string | undefined;
   const runners: Runner[] = [];
   const processes: ChildProcess[] = [];
-  host.stdout(`Tasklane demo: emulator at ${emulator.endpoint}, ${runnerCount} runner(s) ${redisUrl ? 'as processes coordinated through Redis' : 'in this process'}\n`);
+  host.stdout(
+    `Tasklane demo: emulator at ${emulator.endpoint}, ${runnerCount} runner(s) ${redisUrl ? 'as processes coordinated through Redis' : 'in this process'}\n`,
+  );
   try {
-    const { pipelineId } = await client.send(new CreatePipelineCommand({ name: 'tasklane-demo', uniqueId: `demo-${began}` }));
-    const put = await client.send(new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: definitionToObjects(demoDefinition(workDir, WORKER_GROUP)) }));
+    const { pipelineId } = await client.send(
+      new CreatePipelineCommand({ name: 'tasklane-demo', uniqueId: `demo-${began}` }),
+    );
+    const put = await client.send(
+      new PutPipelineDefinitionCommand({
+        pipelineId,
+        pipelineObjects: definitionToObjects(demoDefinition(workDir, WORKER_GROUP)),
+      }),
+    );
     if (put.errored) throw new Error(`demo definition rejected: ${JSON.stringify(put.validationErrors)}`);
     await client.send(new ActivatePipelineCommand({ pipelineId }));
 
@@ -63,10 +102,31 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
       for (let i = 0; i < runnerCount; i++) {
         const [cmd, ...args] = host.selfCommand();
         processes.push(
-          spawn(cmd ?? "tasklane", [...args, 'run', '--worker-group', WORKER_GROUP, '--endpoint', emulator.endpoint, '--redis-url', redisUrl, '--redis-key-prefix', `tl-demo-${began}:`, '--progress-interval', '2s', '--hostname', `demo-runner-${i + 1}`, '--log-level', 'warn'], {
-            stdio: ['ignore', 'inherit', 'inherit'],
-            env: { ...process.env, AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo' },
-          }),
+          spawn(
+            cmd ?? 'tasklane',
+            [
+              ...args,
+              'run',
+              '--worker-group',
+              WORKER_GROUP,
+              '--endpoint',
+              emulator.endpoint,
+              '--redis-url',
+              redisUrl,
+              '--redis-key-prefix',
+              `tl-demo-${began}:`,
+              '--progress-interval',
+              '2s',
+              '--hostname',
+              `demo-runner-${i + 1}`,
+              '--log-level',
+              'warn',
+            ],
+            {
+              stdio: ['ignore', 'inherit', 'inherit'],
+              env: { ...process.env, AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo' },
+            },
+          ),
         );
       }
     } else {
@@ -74,8 +134,20 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
       const coordinator: Coordinator = new InProcessCoordinator();
       for (let i = 0; i < runnerCount; i++) {
         const { registry } = await loadPlugins(['@tasklane/handlers-shell'], workDir);
-        const source = new DataPipelineSource({ endpoint: emulator.endpoint, hostname: `demo-runner-${i + 1}`, taskrunnerId: `demo-runner-${i + 1}`, clientConfig: { credentials, ...host.dataPipelineClientConfig?.() } });
-        const runner = new Runner({ registry, sources: [{ source, groups: [WORKER_GROUP] }], coordinator, runtime: host.runtime, logger, progressInterval: '2s' });
+        const source = new DataPipelineSource({
+          endpoint: emulator.endpoint,
+          hostname: `demo-runner-${i + 1}`,
+          taskrunnerId: `demo-runner-${i + 1}`,
+          clientConfig: { credentials, ...host.dataPipelineClientConfig?.() },
+        });
+        const runner = new Runner({
+          registry,
+          sources: [{ source, groups: [WORKER_GROUP] }],
+          coordinator,
+          runtime: host.runtime,
+          logger,
+          progressInterval: '2s',
+        });
         await runner.start();
         runners.push(runner);
       }
@@ -86,9 +158,16 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
     let last = '';
     while (Date.now() < deadline) {
       rows = (await instanceStatuses(client, pipelineId)).filter((r) => r.component !== '');
-      const table = renderTable(['activity', 'status', 'attempts'], rows.map((r) => [r.component, r.status, r.attempts]));
+      const table = renderTable(
+        ['activity', 'status', 'attempts'],
+        rows.map((r) => [r.component, r.status, r.attempts]),
+      );
       if (table !== last) {
-        host.stdout(host.isTTY && last ? `\x1b[${last.split('\n').length}A\x1b[0J${table}` : `${table}${host.isTTY ? '' : '\n'}`);
+        host.stdout(
+          host.isTTY && last
+            ? `\x1b[${last.split('\n').length}A\x1b[0J${table}`
+            : `${table}${host.isTTY ? '' : '\n'}`,
+        );
         last = table;
       }
       if (rows.length > 0 && rows.every((r) => TERMINAL.has(r.status))) break;
@@ -97,13 +176,17 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
     const obs = emulator.control.observations();
     const finished = rows.length > 0 && rows.every((r) => r.status === 'FINISHED');
     const byHost = new Map<string, number>();
-    for (const t of Object.values(obs.tasks)) if (t.hostname) byHost.set(t.hostname, (byHost.get(t.hostname) ?? 0) + 1);
+    for (const t of Object.values(obs.tasks))
+      if (t.hostname) byHost.set(t.hostname, (byHost.get(t.hostname) ?? 0) + 1);
     host.stdout(
       `\nSummary: pipeline ${pipelineId} ${finished ? 'FINISHED' : 'did not finish'} in ${((Date.now() - began) / 1000).toFixed(1)} s\n` +
         `  tasks handed out: ${Object.keys(obs.tasks).length}, by runner: ${[...byHost].map(([h, n]) => `${h}=${n}`).join(', ') || 'none'}\n` +
         `  max concurrent polls on "${WORKER_GROUP}": ${obs.groups[WORKER_GROUP]?.maxInFlightPolls ?? 0}` +
         `${redisUrl ? ' (fleet-wide, through Redis)' : ''}\n` +
-        rows.filter((r) => r.error).map((r) => `  ${r.component}: ${r.error}\n`).join(''),
+        rows
+          .filter((r) => r.error)
+          .map((r) => `  ${r.component}: ${r.error}\n`)
+          .join(''),
     );
     return finished ? ExitCode.Ok : ExitCode.Fatal;
   } finally {

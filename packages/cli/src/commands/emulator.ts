@@ -5,11 +5,42 @@ import { ExitCode, UsageError } from '../errors.ts';
 import type { Host } from '../host.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'port', kind: 'port', default: 8089, env: 'TASKLANE_EMULATOR_PORT', placeholder: 'N', description: 'port to listen on (0 = any free port)' },
-  { flag: 'host', kind: 'string', default: '127.0.0.1', env: 'TASKLANE_EMULATOR_HOST', placeholder: 'HOST', description: 'address to listen on' },
-  { flag: 'long-poll', kind: 'duration', default: 90_000, placeholder: 'D', description: 'longest time a PollForTask is held' },
-  { flag: 'time-scale', kind: 'string', default: '1', placeholder: 'X', description: 'speed-up of service time (60: one service minute per second)' },
-  { flag: 'state', kind: 'string', placeholder: 'FILE', description: 'keep pipelines in this JSON file across restarts' },
+  {
+    flag: 'port',
+    kind: 'port',
+    default: 8089,
+    env: 'TASKLANE_EMULATOR_PORT',
+    placeholder: 'N',
+    description: 'port to listen on (0 = any free port)',
+  },
+  {
+    flag: 'host',
+    kind: 'string',
+    default: '127.0.0.1',
+    env: 'TASKLANE_EMULATOR_HOST',
+    placeholder: 'HOST',
+    description: 'address to listen on',
+  },
+  {
+    flag: 'long-poll',
+    kind: 'duration',
+    default: 90_000,
+    placeholder: 'D',
+    description: 'longest time a PollForTask is held',
+  },
+  {
+    flag: 'time-scale',
+    kind: 'string',
+    default: '1',
+    placeholder: 'X',
+    description: 'speed-up of service time (60: one service minute per second)',
+  },
+  {
+    flag: 'state',
+    kind: 'string',
+    placeholder: 'FILE',
+    description: 'keep pipelines in this JSON file across restarts',
+  },
 ];
 
 export const EMULATOR_HELP = `Usage: tasklane emulator [--port N] [--host H] [--long-poll D] [--time-scale X] [--state FILE]
@@ -26,7 +57,11 @@ export async function emulatorCommand(argv: readonly string[], host: Host): Prom
     return ExitCode.Ok;
   }
   const timeScale = Number(values['time-scale']);
-  if (!Number.isFinite(timeScale) || timeScale <= 0) throw new UsageError('--time-scale', `--time-scale: expected a positive number, got ${JSON.stringify(values['time-scale'])}`);
+  if (!Number.isFinite(timeScale) || timeScale <= 0)
+    throw new UsageError(
+      '--time-scale',
+      `--time-scale: expected a positive number, got ${JSON.stringify(values['time-scale'])}`,
+    );
   const emulator = await startEmulator({
     port: values.port as number,
     host: values.host as string,

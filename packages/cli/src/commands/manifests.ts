@@ -6,7 +6,13 @@ import { renderManifests, toYaml } from '../k8s/manifests.ts';
 import { resolveValues, type ManifestValues } from '../k8s/values.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'values', kind: 'string', env: false, placeholder: 'FILE', description: 'values file (JSON or YAML), like a Helm values.yaml' },
+  {
+    flag: 'values',
+    kind: 'string',
+    env: false,
+    placeholder: 'FILE',
+    description: 'values file (JSON or YAML), like a Helm values.yaml',
+  },
 ];
 
 export const MANIFESTS_HELP = `Usage: tasklane manifests [--values FILE]

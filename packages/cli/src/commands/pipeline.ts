@@ -15,12 +15,41 @@ import { ExitCode, UsageError } from '../errors.ts';
 import type { Host } from '../host.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'endpoint', kind: 'url', schemes: ['http', 'https'], placeholder: 'URL', description: 'Data Pipeline endpoint (e.g. the emulator)' },
-  { flag: 'region', kind: 'string', placeholder: 'REGION', description: 'AWS region (default $AWS_REGION, then us-east-1)' },
+  {
+    flag: 'endpoint',
+    kind: 'url',
+    schemes: ['http', 'https'],
+    placeholder: 'URL',
+    description: 'Data Pipeline endpoint (e.g. the emulator)',
+  },
+  {
+    flag: 'region',
+    kind: 'string',
+    placeholder: 'REGION',
+    description: 'AWS region (default $AWS_REGION, then us-east-1)',
+  },
   { flag: 'name', kind: 'string', env: false, placeholder: 'NAME', description: 'pipeline name (create)' },
-  { flag: 'unique-id', kind: 'string', env: false, placeholder: 'ID', description: 'idempotency token (create; default the name)' },
-  { flag: 'definition', kind: 'string', env: false, placeholder: 'FILE', description: 'definition file in the aws-cli {"objects":[…]} format (create, put)' },
-  { flag: 'pipeline-id', kind: 'string', env: false, placeholder: 'ID', description: 'pipeline id (put, activate, deactivate, status)' },
+  {
+    flag: 'unique-id',
+    kind: 'string',
+    env: false,
+    placeholder: 'ID',
+    description: 'idempotency token (create; default the name)',
+  },
+  {
+    flag: 'definition',
+    kind: 'string',
+    env: false,
+    placeholder: 'FILE',
+    description: 'definition file in the aws-cli {"objects":[…]} format (create, put)',
+  },
+  {
+    flag: 'pipeline-id',
+    kind: 'string',
+    env: false,
+    placeholder: 'ID',
+    description: 'pipeline id (put, activate, deactivate, status)',
+  },
   { flag: 'activate', kind: 'boolean', env: false, description: 'activate after create/put' },
 ];
 
@@ -64,21 +93,39 @@ export async function pipelineCommand(argv: readonly string[], host: Host): Prom
       case 'create': {
         const name = need(values, 'name', sub);
         const objects = readDefinitionFile(need(values, 'definition', sub));
-        const { pipelineId } = await client.send(new CreatePipelineCommand({ name, uniqueId: (values['unique-id'] as string | undefined) ?? name }));
-        const put = await client.send(new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: objects }));
+        const { pipelineId } = await client.send(
+          new CreatePipelineCommand({ name, uniqueId: (values['unique-id'] as string | undefined) ?? name }),
+        );
+        const put = await client.send(
+          new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: objects }),
+        );
         if (put.errored) {
           out({ pipelineId, errored: true, validationErrors: put.validationErrors });
           return ExitCode.Fatal;
         }
         if (values.activate) await client.send(new ActivatePipelineCommand({ pipelineId }));
-        out({ pipelineId, validationWarnings: put.validationWarnings ?? [], activated: values.activate === true });
+        out({
+          pipelineId,
+          validationWarnings: put.validationWarnings ?? [],
+          activated: values.activate === true,
+        });
         return ExitCode.Ok;
       }
       case 'put': {
         const pipelineId = need(values, 'pipeline-id', sub);
-        const put = await client.send(new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: readDefinitionFile(need(values, 'definition', sub)) }));
+        const put = await client.send(
+          new PutPipelineDefinitionCommand({
+            pipelineId,
+            pipelineObjects: readDefinitionFile(need(values, 'definition', sub)),
+          }),
+        );
         if (!put.errored && values.activate) await client.send(new ActivatePipelineCommand({ pipelineId }));
-        out({ pipelineId, errored: put.errored, validationErrors: put.validationErrors ?? [], validationWarnings: put.validationWarnings ?? [] });
+        out({
+          pipelineId,
+          errored: put.errored,
+          validationErrors: put.validationErrors ?? [],
+          validationWarnings: put.validationWarnings ?? [],
+        });
         return put.errored ? ExitCode.Fatal : ExitCode.Ok;
       }
       case 'activate':
@@ -103,7 +150,10 @@ export async function pipelineCommand(argv: readonly string[], host: Host): Prom
         return ExitCode.Ok;
       }
       default:
-        throw new UsageError(sub, `pipeline: unknown subcommand "${sub}"; use create, put, activate, deactivate, list or status`);
+        throw new UsageError(
+          sub,
+          `pipeline: unknown subcommand "${sub}"; use create, put, activate, deactivate, list or status`,
+        );
     }
   } finally {
     client.destroy();
@@ -111,22 +161,35 @@ export async function pipelineCommand(argv: readonly string[], host: Host): Prom
 }
 
 /** Every instance of a pipeline with its component, status and attempt count. */
-export async function instanceStatuses(client: DataPipelineClient, pipelineId: string): Promise<Array<{ id: string; component: string; status: string; attempts: string; error?: string }>> {
+export async function instanceStatuses(
+  client: DataPipelineClient,
+  pipelineId: string,
+): Promise<Array<{ id: string; component: string; status: string; attempts: string; error?: string }>> {
   const ids: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await client.send(new QueryObjectsCommand({ pipelineId, sphere: 'INSTANCE', ...(marker ? { marker } : {}) }));
+    const page = await client.send(
+      new QueryObjectsCommand({ pipelineId, sphere: 'INSTANCE', ...(marker ? { marker } : {}) }),
+    );
     ids.push(...(page.ids ?? []));
     marker = page.hasMoreResults ? page.marker : undefined;
   } while (marker);
   const rows = [];
   for (let i = 0; i < ids.length; i += 25) {
-    const { pipelineObjects } = await client.send(new DescribeObjectsCommand({ pipelineId, objectIds: ids.slice(i, i + 25) }));
+    const { pipelineObjects } = await client.send(
+      new DescribeObjectsCommand({ pipelineId, objectIds: ids.slice(i, i + 25) }),
+    );
     for (const object of pipelineObjects ?? []) {
       const field = (key: string) => object.fields?.find((f) => f.key === key);
       const value = (key: string) => field(key)?.stringValue ?? field(key)?.refValue ?? '';
       const error = value('errorMessage');
-      rows.push({ id: object.id ?? '', component: value('@componentParent'), status: value('@status'), attempts: value('@attemptCount'), ...(error ? { error } : {}) });
+      rows.push({
+        id: object.id ?? '',
+        component: value('@componentParent'),
+        status: value('@status'),
+        attempts: value('@attemptCount'),
+        ...(error ? { error } : {}),
+      });
     }
   }
   return rows;

@@ -57,21 +57,34 @@ export interface RunConfig {
 }
 
 /** Resolves and validates `tasklane run` options; throws UsageError naming the option at fault. */
-export function resolveRunConfig(argv: readonly string[], host: Pick<Host, 'runtime'>): { config: RunConfig; help: boolean; print: boolean; sources: Record<string, string> } {
+export function resolveRunConfig(
+  argv: readonly string[],
+  host: Pick<Host, 'runtime'>,
+): { config: RunConfig; help: boolean; print: boolean; sources: Record<string, string> } {
   const env = (name: string) => host.runtime.env(name);
   const { values: v, sources, help } = resolveOptions(RUN_OPTIONS, argv, env);
   const kinds = (v.source as string[]).map((s) => {
-    if (s !== 'datapipeline' && s !== 'bullmq') throw new UsageError('--source', `--source: expected datapipeline or bullmq, got "${s}"`);
+    if (s !== 'datapipeline' && s !== 'bullmq')
+      throw new UsageError('--source', `--source: expected datapipeline or bullmq, got "${s}"`);
     return s;
   });
   const workerGroups = (v['worker-group'] as string[] | undefined) ?? [];
   const queues = (v.queue as string[] | undefined) ?? [];
   if (!help) {
-    if (kinds.includes('datapipeline') && workerGroups.length === 0 && !(kinds.includes('bullmq') && queues.length > 0)) {
-      throw new UsageError('--worker-group', '--worker-group is required (or TASKLANE_WORKER_GROUP, or workerGroups in --config)');
+    if (
+      kinds.includes('datapipeline') &&
+      workerGroups.length === 0 &&
+      !(kinds.includes('bullmq') && queues.length > 0)
+    ) {
+      throw new UsageError(
+        '--worker-group',
+        '--worker-group is required (or TASKLANE_WORKER_GROUP, or workerGroups in --config)',
+      );
     }
-    if (kinds.includes('bullmq') && queues.length === 0) throw new UsageError('--queue', '--queue is required with --source bullmq');
-    if (kinds.includes('bullmq') && !v['redis-url']) throw new UsageError('--redis-url', '--redis-url is required with --source bullmq');
+    if (kinds.includes('bullmq') && queues.length === 0)
+      throw new UsageError('--queue', '--queue is required with --source bullmq');
+    if (kinds.includes('bullmq') && !v['redis-url'])
+      throw new UsageError('--redis-url', '--redis-url is required with --source bullmq');
   }
   const config: RunConfig = {
     workerGroups: kinds.includes('datapipeline') ? workerGroups : [],
@@ -102,14 +115,25 @@ export function resolveRunConfig(argv: readonly string[], host: Pick<Host, 'runt
 async function createCoordinator(config: RunConfig, logger: Logger): Promise<Coordinator> {
   if (!config.redisUrl) return new InProcessCoordinator();
   const { RedisCoordinator } = await import('@tasklane/coordinator-redis');
-  return new RedisCoordinator({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, leaseMs: config.leaseMs, logger });
+  return new RedisCoordinator({
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    leaseMs: config.leaseMs,
+    logger,
+  });
 }
 
-async function createSources(config: RunConfig, host: Host, logger: Logger, taskrunnerId: string): Promise<SourceBinding[]> {
+async function createSources(
+  config: RunConfig,
+  host: Host,
+  logger: Logger,
+  taskrunnerId: string,
+): Promise<SourceBinding[]> {
   const bindings: SourceBinding[] = [];
   if (config.workerGroups.length > 0) {
     const identity = config.ec2Identity ? await fetchInstanceIdentity() : undefined;
-    if (config.ec2Identity && !identity) logger.warn('--ec2-identity: IMDS did not answer; polling without instance identity');
+    if (config.ec2Identity && !identity)
+      logger.warn('--ec2-identity: IMDS did not answer; polling without instance identity');
     const source = new DataPipelineSource({
       hostname: config.hostname,
       taskrunnerId,
@@ -174,11 +198,23 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   let server: { port: number; close(): Promise<void> } | undefined;
   if (config.httpPort !== undefined) {
     const fleet = async (): Promise<FleetSnapshot> => {
-      const query = (coordinator as { fleetStatus?: () => Promise<Omit<FleetSnapshot, 'failures' | 'generatedAt' | 'coordinator'>> }).fleetStatus;
-      const base = query ? await query.call(coordinator) : { groups: Object.keys(runner.instanceState().groups).map((group) => ({ group, waiters: 0 })), instances: [runner.instanceState()] };
+      const query = (
+        coordinator as {
+          fleetStatus?: () => Promise<Omit<FleetSnapshot, 'failures' | 'generatedAt' | 'coordinator'>>;
+        }
+      ).fleetStatus;
+      const base = query
+        ? await query.call(coordinator)
+        : {
+            groups: Object.keys(runner.instanceState().groups).map((group) => ({ group, waiters: 0 })),
+            instances: [runner.instanceState()],
+          };
       return { coordinator: coordinator.kind, ...base, failures: failures.list(), generatedAt: Date.now() };
     };
-    server = await host.serve(createHttpApp({ runner, metrics, fleet }), { port: config.httpPort, hostname: config.httpHost });
+    server = await host.serve(createHttpApp({ runner, metrics, fleet }), {
+      port: config.httpPort,
+      hostname: config.httpHost,
+    });
   }
   logger.info(
     {

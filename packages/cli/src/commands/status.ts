@@ -5,8 +5,20 @@ import type { Host } from '../host.ts';
 import { renderTable } from '../table.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'redis-url', kind: 'url', schemes: ['redis', 'rediss', 'redis+sentinel'], placeholder: 'URL', description: 'the fleet Redis' },
-  { flag: 'redis-key-prefix', kind: 'string', default: 'tl:', placeholder: 'PREFIX', description: 'coordinator key prefix' },
+  {
+    flag: 'redis-url',
+    kind: 'url',
+    schemes: ['redis', 'rediss', 'redis+sentinel'],
+    placeholder: 'URL',
+    description: 'the fleet Redis',
+  },
+  {
+    flag: 'redis-key-prefix',
+    kind: 'string',
+    default: 'tl:',
+    placeholder: 'PREFIX',
+    description: 'coordinator key prefix',
+  },
   { flag: 'json', kind: 'boolean', env: false, description: 'print JSON for machines' },
 ];
 
@@ -38,7 +50,13 @@ export async function statusCommand(argv: readonly string[], host: Host): Promis
   host.stdout(
     renderTable(
       ['group', 'lease holder', 'epoch', 'held', 'waiters'],
-      fleet.groups.map((g) => [g.group, g.holder ? (hostOf.get(g.holder.instanceId) ?? g.holder.instanceId) : '-', g.holder ? String(g.holder.epoch) : '-', g.holder ? `${((now - g.holder.since) / 1000).toFixed(1)}s` : '-', String(g.waiters)]),
+      fleet.groups.map((g) => [
+        g.group,
+        g.holder ? (hostOf.get(g.holder.instanceId) ?? g.holder.instanceId) : '-',
+        g.holder ? String(g.holder.epoch) : '-',
+        g.holder ? `${((now - g.holder.since) / 1000).toFixed(1)}s` : '-',
+        String(g.waiters),
+      ]),
     ),
   );
   host.stdout('\nINSTANCES\n');
@@ -49,7 +67,15 @@ export async function statusCommand(argv: readonly string[], host: Host): Promis
         const groups = Object.entries(i.groups);
         const busy = groups.reduce((n, [, g]) => n + g.busy, 0);
         const slots = groups.reduce((n, [, g]) => n + g.slots, 0);
-        return [i.instanceId, i.hostname, i.runtime, i.state, groups.map(([name]) => name).join(','), String(busy), String(slots - busy)];
+        return [
+          i.instanceId,
+          i.hostname,
+          i.runtime,
+          i.state,
+          groups.map(([name]) => name).join(','),
+          String(busy),
+          String(slots - busy),
+        ];
       }),
     ),
   );
@@ -57,7 +83,15 @@ export async function statusCommand(argv: readonly string[], host: Host): Promis
   host.stdout(
     renderTable(
       ['attempt', 'group', 'activity', 'host', 'elapsed'],
-      fleet.instances.flatMap((i) => i.inFlight.map((t) => [t.attemptId, t.group, t.activityType, i.hostname, `${((now - t.startedAt) / 1000).toFixed(1)}s`])),
+      fleet.instances.flatMap((i) =>
+        i.inFlight.map((t) => [
+          t.attemptId,
+          t.group,
+          t.activityType,
+          i.hostname,
+          `${((now - t.startedAt) / 1000).toFixed(1)}s`,
+        ]),
+      ),
     ),
   );
   return ExitCode.Ok;

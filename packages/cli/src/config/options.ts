@@ -45,13 +45,20 @@ export function convert(spec: OptionSpec, raw: unknown, where: string): unknown 
     }
     case 'list': {
       const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail('a list');
-      const list = items.map((item) => (typeof item === 'string' ? item.trim() : fail('a list of strings'))).filter((s) => s !== '');
+      const list = items
+        .map((item) => (typeof item === 'string' ? item.trim() : fail('a list of strings')))
+        .filter((s) => s !== '');
       if (list.length === 0) fail('at least one value');
       return list;
     }
     case 'int':
     case 'port': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw)
+            ? Number(raw)
+            : NaN;
       const min = spec.min ?? (spec.kind === 'port' ? 0 : 1);
       if (!Number.isInteger(n) || n < min || (spec.kind === 'port' && n > 65535)) {
         fail(spec.kind === 'port' ? 'a port number 0-65535' : `an integer >= ${min}`);
@@ -75,7 +82,8 @@ export function convert(spec: OptionSpec, raw: unknown, where: string): unknown 
         return fail(`a URL such as ${spec.schemes?.[0] ?? 'http'}://host:port`);
       }
       const scheme = url.protocol.replace(/:$/, '');
-      if (spec.schemes && !spec.schemes.includes(scheme)) fail(`a URL with scheme ${spec.schemes.join(', ')}`);
+      if (spec.schemes && !spec.schemes.includes(scheme))
+        fail(`a URL with scheme ${spec.schemes.join(', ')}`);
       return raw;
     }
     case 'enum': {
@@ -97,11 +105,15 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const value = spec.kind === 'boolean' ? '' : ` ${spec.placeholder ?? spec.kind.toUpperCase()}`;
     const left = `  --${spec.flag}${value}`;
     const extras = [
-      spec.default !== undefined ? `default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}` : undefined,
+      spec.default !== undefined
+        ? `default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`
+        : undefined,
       envName(spec) ? `env ${envName(spec)}` : undefined,
     ].filter(Boolean);
     return [left, `${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}`] as const;
   });
   const width = Math.min(36, Math.max(...rows.map(([l]) => l.length)) + 2);
-  return rows.map(([l, r]) => (l.length >= width ? `${l}\n${' '.repeat(width)}${r}` : `${l.padEnd(width)}${r}`)).join('\n');
+  return rows
+    .map(([l, r]) => (l.length >= width ? `${l}\n${' '.repeat(width)}${r}` : `${l.padEnd(width)}${r}`))
+    .join('\n');
 }

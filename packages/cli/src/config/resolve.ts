@@ -26,7 +26,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new UsageError('--config', `--config: ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    throw new UsageError(
+      '--config',
+      `--config: ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new UsageError('--config', `--config: ${path} must contain an object of options`);
@@ -57,7 +60,12 @@ export function resolveOptions(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: parseSpec, allowPositionals: options.allowPositionals ?? false, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: parseSpec,
+      allowPositionals: options.allowPositionals ?? false,
+      strict: true,
+    });
   } catch (error) {
     const message = (error as Error).message;
     const flag = /'(-[^']+)'/.exec(message)?.[1];
@@ -70,7 +78,10 @@ export function resolveOptions(
   const known = new Set(specs.map(fileKey).filter((k): k is string => k !== undefined));
   for (const key of Object.keys(file)) {
     if (!known.has(key)) {
-      throw new UsageError(key, `--config: unknown key "${key}" in ${configPath}; known keys: ${[...known].sort().join(', ')}`);
+      throw new UsageError(
+        key,
+        `--config: unknown key "${key}" in ${configPath}; known keys: ${[...known].sort().join(', ')}`,
+      );
     }
   }
 
@@ -83,7 +94,11 @@ export function resolveOptions(
     const key = fileKey(spec);
     const fileValue = key ? file[key] : undefined;
     if (flagValue !== undefined && !(Array.isArray(flagValue) && flagValue.length === 0)) {
-      values[spec.flag] = convert(spec, Array.isArray(flagValue) ? flagValue.flatMap((v) => v.split(',')) : flagValue, `--${spec.flag}`);
+      values[spec.flag] = convert(
+        spec,
+        Array.isArray(flagValue) ? flagValue.flatMap((v) => v.split(',')) : flagValue,
+        `--${spec.flag}`,
+      );
       sources[spec.flag] = 'flag';
     } else if (envValue !== undefined && envValue !== '') {
       values[spec.flag] = convert(spec, envValue, variable!);

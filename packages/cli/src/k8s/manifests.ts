@@ -1,7 +1,11 @@
 import { stringify } from 'yaml';
 import { terminationGracePeriodSeconds, type DeploymentValues, type ManifestValues } from './values.ts';
 
-type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+type Manifest = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown>;
+};
 
 function labels(values: ManifestValues, deployment?: DeploymentValues): Record<string, string> {
   return {
@@ -11,8 +15,16 @@ function labels(values: ManifestValues, deployment?: DeploymentValues): Record<s
   };
 }
 
-function metadata(values: ManifestValues, name: string, deployment?: DeploymentValues): Record<string, unknown> {
-  return { name, ...(values.namespace ? { namespace: values.namespace } : {}), labels: { ...labels(values, deployment), 'app.kubernetes.io/managed-by': 'tasklane' } };
+function metadata(
+  values: ManifestValues,
+  name: string,
+  deployment?: DeploymentValues,
+): Record<string, unknown> {
+  return {
+    name,
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    labels: { ...labels(values, deployment), 'app.kubernetes.io/managed-by': 'tasklane' },
+  };
 }
 
 function container(values: ManifestValues, d: DeploymentValues): Record<string, unknown> {
@@ -28,7 +40,11 @@ function container(values: ManifestValues, d: DeploymentValues): Record<string, 
   ];
   if (d.plugins?.length) env.push({ name: 'TASKLANE_PLUGIN', value: d.plugins.join(',') });
   if (values.endpoint) env.push({ name: 'TASKLANE_ENDPOINT', value: values.endpoint });
-  if (values.redisSecret) env.push({ name: 'TASKLANE_REDIS_URL', valueFrom: { secretKeyRef: { name: values.redisSecret.name, key: values.redisSecret.key ?? 'url' } } });
+  if (values.redisSecret)
+    env.push({
+      name: 'TASKLANE_REDIS_URL',
+      valueFrom: { secretKeyRef: { name: values.redisSecret.name, key: values.redisSecret.key ?? 'url' } },
+    });
   return {
     name: 'runner',
     image: values.image,
@@ -37,16 +53,43 @@ function container(values: ManifestValues, d: DeploymentValues): Record<string, 
     env,
     ports: [{ name: 'http', containerPort: values.httpPort, protocol: 'TCP' }],
     // Liveness never depends on Redis or AWS; readiness does (coordinator reachable, not draining).
-    livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
-    readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
+    livenessProbe: {
+      httpGet: { path: '/livez', port: 'http' },
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 6,
+    },
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: 'http' },
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 2,
+    },
     startupProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
     lifecycle: {
       // Start draining before SIGTERM arrives so readiness drops and no new poll starts.
-      preStop: { exec: { command: ['node', '-e', `fetch('http://127.0.0.1:${values.httpPort}/drain',{method:'POST'}).catch(()=>{})`] } },
+      preStop: {
+        exec: {
+          command: [
+            'node',
+            '-e',
+            `fetch('http://127.0.0.1:${values.httpPort}/drain',{method:'POST'}).catch(()=>{})`,
+          ],
+        },
+      },
     },
     resources: d.resources ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-    securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-    volumeMounts: [{ name: 'work', mountPath: '/work' }, { name: 'tmp', mountPath: '/tmp' }],
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'work', mountPath: '/work' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
   };
 }
 
@@ -70,7 +113,10 @@ export function renderManifests(values: ManifestValues): Manifest[] {
             terminationGracePeriodSeconds: terminationGracePeriodSeconds(values),
             securityContext: { runAsNonRoot: true, fsGroup: 1000 },
             containers: [container(values, d)],
-            volumes: [{ name: 'work', emptyDir: {} }, { name: 'tmp', emptyDir: {} }],
+            volumes: [
+              { name: 'work', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
           },
         },
       },
@@ -92,7 +138,13 @@ export function renderManifests(values: ManifestValues): Manifest[] {
           minReplicaCount: d.autoscaling.minReplicas,
           maxReplicaCount: d.autoscaling.maxReplicas,
           // Drains take up to terminationGracePeriodSeconds; scaling down faster only churns pods.
-          advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: terminationGracePeriodSeconds(values) * 2 } } } },
+          advanced: {
+            horizontalPodAutoscalerConfig: {
+              behavior: {
+                scaleDown: { stabilizationWindowSeconds: terminationGracePeriodSeconds(values) * 2 },
+              },
+            },
+          },
           triggers: [
             {
               type: 'prometheus',
@@ -112,14 +164,21 @@ export function renderManifests(values: ManifestValues): Manifest[] {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: metadata(values, `${values.name}-metrics`),
-    spec: { selector: labels(values), ports: [{ name: 'http', port: values.httpPort, targetPort: 'http' }], clusterIP: 'None' },
+    spec: {
+      selector: labels(values),
+      ports: [{ name: 'http', port: values.httpPort, targetPort: 'http' }],
+      clusterIP: 'None',
+    },
   });
   if (values.serviceMonitor) {
     out.push({
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
       metadata: metadata(values, values.name),
-      spec: { selector: { matchLabels: labels(values) }, endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }] },
+      spec: {
+        selector: { matchLabels: labels(values) },
+        endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
+      },
     });
   }
   return out;

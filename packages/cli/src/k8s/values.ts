@@ -44,7 +44,15 @@ export const DEFAULT_VALUES: ManifestValues = {
   prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
   maxUnavailable: 1,
   logFormat: 'json',
-  deployments: [{ name: 'default', workerGroups: ['wg-1'], replicas: 2, concurrency: 2, autoscaling: { minReplicas: 1, maxReplicas: 10, targetBusyRatio: 0.7 } }],
+  deployments: [
+    {
+      name: 'default',
+      workerGroups: ['wg-1'],
+      replicas: 2,
+      concurrency: 2,
+      autoscaling: { minReplicas: 1, maxReplicas: 10, targetBusyRatio: 0.7 },
+    },
+  ],
 };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -55,18 +63,27 @@ export function resolveValues(input: Partial<ManifestValues>): ManifestValues {
   const bad = (key: string, message: string): never => {
     throw new UsageError('--values', `--values: ${key} ${message}`);
   };
-  if (!DNS_LABEL.test(values.name) || values.name.length > 40) bad('name', `must be a DNS label of at most 40 characters, got ${JSON.stringify(values.name)}`);
-  if (!Number.isInteger(values.shutdownTimeoutSeconds) || values.shutdownTimeoutSeconds < 0) bad('shutdownTimeoutSeconds', 'must be an integer >= 0');
-  if (!Number.isInteger(values.httpPort) || values.httpPort < 1 || values.httpPort > 65535) bad('httpPort', 'must be a port 1-65535');
-  if (!Array.isArray(values.deployments) || values.deployments.length === 0) bad('deployments', 'must list at least one deployment');
+  if (!DNS_LABEL.test(values.name) || values.name.length > 40)
+    bad('name', `must be a DNS label of at most 40 characters, got ${JSON.stringify(values.name)}`);
+  if (!Number.isInteger(values.shutdownTimeoutSeconds) || values.shutdownTimeoutSeconds < 0)
+    bad('shutdownTimeoutSeconds', 'must be an integer >= 0');
+  if (!Number.isInteger(values.httpPort) || values.httpPort < 1 || values.httpPort > 65535)
+    bad('httpPort', 'must be a port 1-65535');
+  if (!Array.isArray(values.deployments) || values.deployments.length === 0)
+    bad('deployments', 'must list at least one deployment');
   const names = new Set<string>();
   values.deployments.forEach((d, i) => {
     const at = `deployments[${i}]`;
-    if (!DNS_LABEL.test(d.name ?? '')) bad(`${at}.name`, `must be a DNS label, got ${JSON.stringify(d.name)}`);
+    if (!DNS_LABEL.test(d.name ?? ''))
+      bad(`${at}.name`, `must be a DNS label, got ${JSON.stringify(d.name)}`);
     if (names.has(d.name)) bad(`${at}.name`, `"${d.name}" is used twice`);
     names.add(d.name);
-    if (!Array.isArray(d.workerGroups) || d.workerGroups.length === 0) bad(`${at}.workerGroups`, 'must name at least one worker group');
-    if (d.autoscaling && !(d.autoscaling.minReplicas >= 0 && d.autoscaling.maxReplicas >= Math.max(1, d.autoscaling.minReplicas))) {
+    if (!Array.isArray(d.workerGroups) || d.workerGroups.length === 0)
+      bad(`${at}.workerGroups`, 'must name at least one worker group');
+    if (
+      d.autoscaling &&
+      !(d.autoscaling.minReplicas >= 0 && d.autoscaling.maxReplicas >= Math.max(1, d.autoscaling.minReplicas))
+    ) {
       bad(`${at}.autoscaling`, 'needs 0 <= minReplicas <= maxReplicas and maxReplicas >= 1');
     }
   });
@@ -77,6 +94,8 @@ export function resolveValues(input: Partial<ManifestValues>): ManifestValues {
  * Pods must outlive a full drain: the shutdown timeout for running tasks, plus the longest poll that may
  * be in flight (90 s), plus the abort grace (10 s) and a margin for SetTaskStatus.
  */
-export function terminationGracePeriodSeconds(values: Pick<ManifestValues, 'shutdownTimeoutSeconds'>): number {
+export function terminationGracePeriodSeconds(
+  values: Pick<ManifestValues, 'shutdownTimeoutSeconds'>,
+): number {
   return values.shutdownTimeoutSeconds + 90 + 10 + 5;
 }

@@ -7,7 +7,11 @@ import { FLEET_PAGE } from './fleet-page.ts';
 /** The fleet as the coordinator sees it (Redis), or just this instance (in-process). */
 export interface FleetSnapshot {
   readonly coordinator: string;
-  readonly groups: ReadonlyArray<{ group: string; holder?: { instanceId: string; epoch: number; since: number } | undefined; waiters: number }>;
+  readonly groups: ReadonlyArray<{
+    group: string;
+    holder?: { instanceId: string; epoch: number; since: number } | undefined;
+    waiters: number;
+  }>;
   readonly instances: readonly InstanceState[];
   readonly failures: readonly FailureRecord[];
   readonly generatedAt: number;
@@ -34,7 +38,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   });
   app.get('/metrics', async (c) => {
     deps.metrics.redisUp.set(deps.runner.coordinator.isReady() ? 1 : 0);
-    return c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType });
+    return c.body(await deps.metrics.registry.metrics(), 200, {
+      'Content-Type': deps.metrics.registry.contentType,
+    });
   });
   app.get('/fleet.json', async (c) => c.json(await deps.fleet()));
   app.get('/fleet', (c) => c.html(FLEET_PAGE));

@@ -55,14 +55,22 @@ export class RunnerMetrics {
     labelNames: ['group'] as const,
     registers: [this.registry],
   });
-  readonly redisUp = new Gauge({ name: 'tasklane_coordinator_up', help: '1 when the coordinator can grant permits (Redis reachable)', registers: [this.registry] });
+  readonly redisUp = new Gauge({
+    name: 'tasklane_coordinator_up',
+    help: '1 when the coordinator can grant permits (Redis reachable)',
+    registers: [this.registry],
+  });
   readonly heartbeatLag = new Gauge({
     name: 'tasklane_progress_lag_seconds',
     help: 'Delay of the last lease renewal past its schedule (event-loop pressure shows here)',
     labelNames: ['group'] as const,
     registers: [this.registry],
   });
-  readonly eventLoopLag = new Gauge({ name: 'tasklane_event_loop_lag_seconds', help: 'Timer drift of a 500 ms probe', registers: [this.registry] });
+  readonly eventLoopLag = new Gauge({
+    name: 'tasklane_event_loop_lag_seconds',
+    help: 'Timer drift of a 500 ms probe',
+    registers: [this.registry],
+  });
   readonly statusRetries = new Counter({
     name: 'tasklane_set_task_status_retries_total',
     help: 'SetTaskStatus retries after transient errors',
@@ -110,10 +118,15 @@ export class RunnerMetrics {
         if (leaseLost) this.leaseLost.inc({ group });
       },
       onPermitReleased: ({ group, heldMs }) => this.handOffGap.observe({ group }, heldMs / 1000),
-      onTaskStart: ({ group, task }) => this.tasks.inc({ group, activity_type: task.activityType, result: 'started' }),
+      onTaskStart: ({ group, task }) =>
+        this.tasks.inc({ group, activity_type: task.activityType, result: 'started' }),
       onTaskEnd: ({ group, task, durationMs, end }) => {
         const result =
-          end.kind === 'reported' ? end.outcome.status.toLowerCase() : end.kind === 'lease-lost' ? 'lease_lost' : end.kind;
+          end.kind === 'reported'
+            ? end.outcome.status.toLowerCase()
+            : end.kind === 'lease-lost'
+              ? 'lease_lost'
+              : end.kind;
         this.tasks.inc({ group, activity_type: task.activityType, result });
         this.taskDuration.observe({ group, activity_type: task.activityType }, durationMs / 1000);
       },
