@@ -45,6 +45,8 @@ export { backoffDelay, sleep } from './backoff.ts';
 export { fetchInstanceIdentity } from './ec2-identity.ts';
 export { combineHooks } from './hooks-combine.ts';
 export { VERSION } from './version.ts';
+// Re-exported so plugins need only @tasklane/core (one inversify copy, one container).
+export { inject, injectable, optional, ContainerModule } from 'inversify';
 
 export type { TaskContext, AbortReason } from './context.ts';
 export type {
