@@ -86,7 +86,7 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
     `Tasklane demo: emulator at ${emulator.endpoint}, ${runnerCount} runner(s) ${redisUrl ? 'as processes coordinated through Redis' : 'in this process'}\n`,
   );
   try {
-    const { pipelineId } = await client.send(
+    const { pipelineId = '' } = await client.send(
       new CreatePipelineCommand({ name: 'tasklane-demo', uniqueId: `demo-${began}` }),
     );
     const put = await client.send(

@@ -115,12 +115,13 @@ export function resolveRunConfig(
 async function createCoordinator(config: RunConfig, logger: Logger): Promise<Coordinator> {
   if (!config.redisUrl) return new InProcessCoordinator();
   const { RedisCoordinator } = await import('@tasklane/coordinator-redis');
-  return new RedisCoordinator({
-    url: config.redisUrl,
-    keyPrefix: config.redisKeyPrefix,
-    leaseMs: config.leaseMs,
-    logger,
-  });
+  try {
+    return new RedisCoordinator({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, leaseMs: config.leaseMs, logger });
+  } catch (error) {
+    // Bad URLs and options are configuration errors: exit 2 naming the option.
+    const option = /prefix/i.test(String(error)) ? '--redis-key-prefix' : /lease/i.test(String(error)) ? '--lease' : '--redis-url';
+    throw new UsageError(option, `${option}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 async function createSources(
@@ -149,6 +150,32 @@ async function createSources(
     bindings.push({ source: new BullMQSource({ url: config.redisUrl!, logger }), groups: config.queues });
   }
   return bindings;
+}
+
+type FleetView = Pick<FleetSnapshot, 'groups' | 'instances'>;
+
+/**
+ * Where the fleet page reads from: Redis (every instance, lease holders, waiters) through one lazily
+ * opened connection, or this process alone with in-process coordination.
+ */
+async function fleetReader(config: RunConfig, runner: Runner): Promise<{ read(): Promise<FleetView>; close(): Promise<void> }> {
+  if (!config.redisUrl) {
+    return {
+      read: () => Promise.resolve({ groups: Object.keys(runner.instanceState().groups).map((group) => ({ group, waiters: 0 })), instances: [runner.instanceState()] }),
+      close: () => Promise.resolve(),
+    };
+  }
+  const { connectRedis, readFleetStatus } = await import('@tasklane/coordinator-redis');
+  const redis = connectRedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000 });
+  return {
+    read: async () => {
+      const status = await readFleetStatus(redis, { keyPrefix: config.redisKeyPrefix, groups: config.workerGroups });
+      return { groups: status.groups.map((g) => ({ group: g.group, waiters: g.waiters, holder: g.holder })), instances: status.instances };
+    },
+    close: async () => {
+      redis.disconnect();
+    },
+  };
 }
 
 function randomSuffix(): string {
@@ -196,22 +223,12 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   await runner.start();
   metrics.startProbes();
   let server: { port: number; close(): Promise<void> } | undefined;
+  const closers: Array<() => Promise<void>> = [];
   if (config.httpPort !== undefined) {
-    const fleet = async (): Promise<FleetSnapshot> => {
-      const query = (
-        coordinator as {
-          fleetStatus?: () => Promise<Omit<FleetSnapshot, 'failures' | 'generatedAt' | 'coordinator'>>;
-        }
-      ).fleetStatus;
-      const base = query
-        ? await query.call(coordinator)
-        : {
-            groups: Object.keys(runner.instanceState().groups).map((group) => ({ group, waiters: 0 })),
-            instances: [runner.instanceState()],
-          };
-      return { coordinator: coordinator.kind, ...base, failures: failures.list(), generatedAt: Date.now() };
-    };
-    server = await host.serve(createHttpApp({ runner, metrics, fleet }), {
+    const fleet = await fleetReader(config, runner);
+    closers.push(fleet.close);
+    const snapshot = async (): Promise<FleetSnapshot> => ({ coordinator: coordinator.kind, ...(await fleet.read()), failures: failures.list(), generatedAt: Date.now() });
+    server = await host.serve(createHttpApp({ runner, metrics, fleet: snapshot }), {
       port: config.httpPort,
       hostname: config.httpHost,
     });
@@ -234,6 +251,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   unsubscribe?.();
   metrics.stop();
   await server?.close();
+  await Promise.all(closers.map((close) => close()));
   logger.info('tasklane runner stopped');
   return ExitCode.Ok;
 }
