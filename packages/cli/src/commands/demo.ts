@@ -70,7 +70,7 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
   const began = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'tasklane-demo-'));
   // One service minute per second: retry delays and lease timeouts shrink so the demo takes seconds.
-  const emulator = await startEmulator({ port: 0, longPollMs: 5000, timeScale: TIME_SCALE });
+  const emulator = await startEmulator({ port: 0, longPollMs: 1000, timeScale: TIME_SCALE });
   const credentials = { accessKeyId: 'demo', secretAccessKey: 'demo' };
   const client = new DataPipelineClient({
     endpoint: emulator.endpoint,
