@@ -27,6 +27,10 @@ export type ProcessSpawner = (
 
 export interface SpawnOptions {
   cwd?: string;
+  /**
+   * Variables added to (or overriding) the host's environment. A portable caller cannot list the
+   * host's variables through {@link RuntimePrimitives.env}, so the spawner merges rather than replaces.
+   */
   env?: Record<string, string>;
 }
 
@@ -39,6 +43,11 @@ export interface SpawnedProcess {
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
   /** Sends a signal to the whole process group. */
   killGroup(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT'): void;
+  /**
+   * True while any live (non-zombie) process remains in the group, including ones that outlived the
+   * leader. Lets callers wait out a kill grace period exactly instead of guessing from closed pipes.
+   */
+  groupAlive?(): boolean;
 }
 
 /** Portable defaults for hosts that supply nothing: enough for tests and embedding. */

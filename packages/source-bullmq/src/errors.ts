@@ -8,8 +8,6 @@ export const BullMQErrorCode = {
   InvalidJob: 'TL_BULLMQ_INVALID_JOB',
   /** A pipeline definition could not be turned into jobs. */
   InvalidDefinition: 'TL_BULLMQ_INVALID_DEFINITION',
-  /** The source was closed; no more polls. */
-  Closed: 'TL_BULLMQ_CLOSED',
 } as const;
 export type BullMQErrorCode = (typeof BullMQErrorCode)[keyof typeof BullMQErrorCode];
 

@@ -1,0 +1,154 @@
+import { LeaseLostError, type LeaseReply, type SourceTask, type Task, type TaskOutcome } from '@tasklane/core';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { taskFromJob } from './job-task.ts';
+import { cancellationError, dispositionFor, progressValue } from './outcome-mapping.ts';
+
+const CANCELED: LeaseReply = Object.freeze({ canceled: true });
+const RUNNING: LeaseReply = Object.freeze({ canceled: false });
+
+/** BullMQ's codes for "this worker no longer owns the job" (missing job, missing lock, wrong state, lock mismatch). */
+const LOST_CODES = new Set([-1, -2, -3, -6]);
+
+/** What a task needs from the per-queue consumer that fetched it. */
+export interface TaskHost {
+  readonly queue: string;
+  readonly lockDurationMs: number;
+  /** The task ended (completed, failed, canceled or lost): stop tracking it. */
+  untrack(task: BullMQSourceTask): void;
+  /** Whether a completion should also fetch the next job (`fetchNext`) for the poll that will follow. */
+  wantsNext(): boolean;
+  /** Hands over the next job a completion fetched. */
+  /** Hands over the next job a completion fetched; resolves once a poll can take it. */
+  offerNext(reply: readonly unknown[], token: string): Promise<void>;
+}
+
+/** moveToFinished codes for a flow parent with pending / failed children. */
+const CHILDREN_PENDING = -4;
+const CHILDREN_FAILED = -9;
+
+function isLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && LOST_CODES.has(code);
+}
+
+function lostOrRethrow(error: unknown, jobId: string, what: string): never {
+  if (isLost(error)) {
+    const code = (error as { code?: unknown }).code;
+    throw Object.assign(new LeaseLostError(`job ${jobId}: ${what} refused, this worker no longer holds its lock`, { cause: error }), { code });
+  }
+  throw error;
+}
+
+/**
+ * One BullMQ job leased by this runner. The lock BullMQ took when the job became active is the lease:
+ * `progress` extends it, `complete` ends the job with the same token.
+ */
+export class BullMQSourceTask implements SourceTask {
+  readonly id: string;
+  /** The lock duration: the runner renews at a third of it. */
+  readonly leaseTimeoutMs: number;
+  #cancelReason: string | undefined;
+  #ended = false;
+
+  constructor(
+    readonly job: Job,
+    readonly token: string,
+    private readonly host: TaskHost,
+  ) {
+    this.id = `${host.queue}/${job.id ?? '?'}`;
+    this.leaseTimeoutMs = host.lockDurationMs;
+  }
+
+  get jobId(): string {
+    return this.job.id ?? '';
+  }
+
+  /** True once the job got its terminal transition (or was found lost). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  toTask(): Task {
+    return taskFromJob(this.job, this.host.queue);
+  }
+
+  /**
+   * Nothing to send: BullMQ already locked the job and stamped `processedOn` when it became active.
+   * A job canceled between fetch and ack ends here, before any handler code.
+   */
+  async ack(): Promise<LeaseReply> {
+    if (this.#cancelReason !== undefined) return this.#endCanceled();
+    return RUNNING;
+  }
+
+  /** Marks the job canceled; the next ack/progress ends it failed with TL_BULLMQ_CANCELED and aborts the handler. */
+  cancel(reason: string): void {
+    this.#cancelReason ??= reason;
+  }
+
+  async progress(fields?: Record<string, string>): Promise<LeaseReply> {
+    if (this.#cancelReason !== undefined) return this.#endCanceled();
+    const work: Promise<unknown>[] = [this.job.extendLock(this.token, this.host.lockDurationMs)];
+    if (fields && Object.keys(fields).length > 0) work.push(this.job.updateProgress(progressValue(fields)));
+    let extended: unknown;
+    try {
+      [extended] = await Promise.all(work);
+    } catch (error) {
+      lostOrRethrow(error, this.jobId, 'progress');
+    }
+    if (extended !== 1) {
+      this.#finish();
+      throw new LeaseLostError(`job ${this.jobId}: lock expired or taken over (stalled?); extendLock refused`);
+    }
+    if (this.#cancelReason !== undefined) return this.#endCanceled();
+    return RUNNING;
+  }
+
+  async complete(outcome: TaskOutcome): Promise<void> {
+    if (this.#ended) throw new LeaseLostError(`job ${this.jobId} already ended`);
+    const disposition = dispositionFor(outcome);
+    const fetchNext = disposition.kind !== 'release' && this.host.wantsNext();
+    let reply: unknown;
+    try {
+      if (disposition.kind === 'complete') reply = await this.#completeOrFail(disposition.returnValue, fetchNext);
+      else if (disposition.kind === 'fail') reply = await this.job.moveToFailed(disposition.error, this.token, fetchNext);
+      else await this.job.moveToWait(this.token);
+    } catch (error) {
+      if (isLost(error)) this.#finish();
+      lostOrRethrow(error, this.jobId, `${outcome.status} report`);
+    }
+    this.#finish();
+    // Awaited so the job is held before the runner frees this slot and polls: the poll then costs no round trip.
+    if (fetchNext && Array.isArray(reply)) await this.host.offerNext(reply, this.token);
+  }
+
+  /** A flow parent whose children failed or are pending cannot complete: BullMQ says so, and the job fails. */
+  async #completeOrFail(returnValue: unknown, fetchNext: boolean): Promise<unknown> {
+    try {
+      return await this.job.moveToCompleted(returnValue, this.token, fetchNext);
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code !== CHILDREN_PENDING && code !== CHILDREN_FAILED) throw error;
+      return this.job.moveToFailed(new UnrecoverableError((error as Error).message), this.token, fetchNext);
+    }
+  }
+
+  /** Ends a canceled job as failed (unrecoverable) because the runner reports nothing for canceled tasks. */
+  async #endCanceled(): Promise<LeaseReply> {
+    if (this.#ended) return CANCELED;
+    try {
+      await this.job.moveToFailed(cancellationError(this.#cancelReason ?? 'canceled'), this.token, false);
+    } catch (error) {
+      // Already gone (lock lost, removed): nothing left to end. Anything else is retried at the next tick.
+      if (!isLost(error)) throw error;
+    }
+    this.#finish();
+    return CANCELED;
+  }
+
+  #finish(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.host.untrack(this);
+  }
+}
