@@ -39,6 +39,8 @@ export interface RunnerOptions {
   maxConcurrentTasks?: number;
   /** Reported with heartbeats. @default generated, stable for the runner */
   taskrunnerId?: string;
+  /** This instance's name in the fleet registry and default taskrunnerId. @default runtime.hostname() */
+  hostname?: string;
   /** Lease renewal period; a task's own `reportProgressTimeout` tightens it. @default 60s */
   progressInterval?: DurationInput;
   /** How often ReportTaskRunnerHeartbeat is sent (it is also sent at start). @default 15m */
@@ -64,6 +66,7 @@ export interface CompiledRunnerOptions {
   readonly concurrency: number;
   readonly maxConcurrentTasks: number;
   readonly taskrunnerId: string | undefined;
+  readonly hostname: string | undefined;
   readonly progressIntervalMs: number;
   readonly runnerHeartbeatIntervalMs: number;
   readonly shutdownTimeoutMs: number;
@@ -166,6 +169,7 @@ export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOpti
       Number.MAX_SAFE_INTEGER,
     ),
     taskrunnerId: options.taskrunnerId,
+    hostname: options.hostname,
     progressIntervalMs: duration('progressInterval', options.progressInterval, 60_000, 10),
     runnerHeartbeatIntervalMs: duration(
       'runnerHeartbeatInterval',

@@ -36,6 +36,7 @@ export class Runner {
   readonly options: CompiledRunnerOptions;
   readonly taskrunnerId: string;
   readonly instanceId: string;
+  readonly hostname: string;
   readonly coordinator: Coordinator;
   readonly registry: HandlerRegistry;
   readonly runtime: RuntimePrimitives;
@@ -62,7 +63,8 @@ export class Runner {
     this.registry = options.registry;
     this.coordinator = options.coordinator ?? new InProcessCoordinator();
     this.instanceId = randomId();
-    this.taskrunnerId = this.options.taskrunnerId ?? `tasklane-${this.runtime.hostname()}-${this.instanceId}`;
+    this.hostname = this.options.hostname ?? this.runtime.hostname();
+    this.taskrunnerId = this.options.taskrunnerId ?? `tasklane-${this.hostname}-${this.instanceId}`;
     this.#logger = (options.logger ?? silentLogger).child({ taskrunnerId: this.taskrunnerId });
     this.#hooks = combineHooks(options.hooks ?? [], this.#logger);
     this.#loops = options.sources.flatMap((binding) =>
@@ -146,7 +148,7 @@ export class Runner {
       groups[group] = { slots: this.options.concurrency, busy: this.#slots.busy(group) };
     return {
       instanceId: this.instanceId,
-      hostname: this.runtime.hostname(),
+      hostname: this.hostname,
       runtime: `${this.runtime.name} ${this.runtime.version}`,
       version: VERSION,
       startedAt: this.#startedAt,

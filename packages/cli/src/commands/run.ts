@@ -209,6 +209,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
     logger,
     concurrency: config.concurrency,
     taskrunnerId,
+    hostname: config.hostname,
     progressInterval: config.progressIntervalMs,
     runnerHeartbeatInterval: config.runnerHeartbeatIntervalMs,
     shutdownTimeout: config.shutdownTimeoutMs,
