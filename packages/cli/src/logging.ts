@@ -1,5 +1,5 @@
 import type { Logger } from '@tasklane/core';
-import { pino, type DestinationStream, type Level } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
 
 /** Field paths whose values never reach a log line. */
@@ -37,13 +37,13 @@ export function createLogger(options: {
       : options.destination;
   return pino(
     {
-      level: options.level as Level,
+      level: options.level,
       base: options.base ?? {},
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
     stream as DestinationStream,
-  ) as unknown as Logger & { level: string };
+  );
 }
 
 /** Hides the password of a URL such as redis://user:secret@host → redis://user:***@host. */

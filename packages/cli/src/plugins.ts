@@ -7,7 +7,7 @@ import { UsageError } from './errors.ts';
 
 /** First-party plugins bundled with the CLI: resolvable by name from anywhere. */
 const BUNDLED: Record<string, () => Promise<Record<string, unknown>>> = {
-  '@tasklane/handlers-shell': () => import('@tasklane/handlers-shell') as Promise<Record<string, unknown>>,
+  '@tasklane/handlers-shell': () => import('@tasklane/handlers-shell'),
 };
 
 function looksLikePath(spec: string): boolean {

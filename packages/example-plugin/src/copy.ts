@@ -17,7 +17,8 @@ export async function planCopy(input: string, outputDir: string): Promise<CopyIt
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const from = join(dir, entry.name);
       if (entry.isDirectory()) await walk(from, join(target, entry.name));
-      else if (entry.isFile()) items.push({ from, to: join(target, entry.name), size: (await stat(from)).size });
+      else if (entry.isFile())
+        items.push({ from, to: join(target, entry.name), size: (await stat(from)).size });
     }
   };
   await walk(input, outputDir);
@@ -30,7 +31,11 @@ const CHUNK = 1024 * 1024;
  * Copies one file in chunks, checking `signal` between chunks so a cancel stops a large copy within one
  * chunk rather than at the end of the file. `onBytes` is told about every chunk written.
  */
-export async function copyFileChunked(item: CopyItem, signal: AbortSignal, onBytes: (n: number) => void): Promise<void> {
+export async function copyFileChunked(
+  item: CopyItem,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<void> {
   await mkdir(dirname(item.to), { recursive: true });
   const source = await open(item.from, 'r');
   try {

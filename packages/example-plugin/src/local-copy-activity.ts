@@ -19,7 +19,11 @@ export class LocalCopyActivity {
     try {
       items = await planCopy(input, output);
     } catch (error) {
-      throw new TaskFailure(LocalCopyErrorId.InputMissing, `LocalCopyActivity: cannot read input ${input}: ${(error as Error).message}`, { cause: error });
+      throw new TaskFailure(
+        LocalCopyErrorId.InputMissing,
+        `LocalCopyActivity: cannot read input ${input}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const total = items.reduce((sum, item) => sum + item.size, 0);
     ctx.logger.info({ input, output, files: items.length, bytes: total }, 'copying');
@@ -42,9 +46,16 @@ export class LocalCopyActivity {
       }
     } catch (error) {
       if (ctx.signal.aborted) {
-        throw new TaskFailure(LocalCopyErrorId.Aborted, `LocalCopyActivity stopped (${ctx.abortReason ?? 'aborted'}) after ${copied} of ${total} bytes`);
+        throw new TaskFailure(
+          LocalCopyErrorId.Aborted,
+          `LocalCopyActivity stopped (${ctx.abortReason ?? 'aborted'}) after ${copied} of ${total} bytes`,
+        );
       }
-      throw new TaskFailure(LocalCopyErrorId.IoFailed, `LocalCopyActivity: copy failed: ${(error as Error).message}`, { cause: error });
+      throw new TaskFailure(
+        LocalCopyErrorId.IoFailed,
+        `LocalCopyActivity: copy failed: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     await report(true);
     ctx.logger.info({ files: items.length, bytes: copied }, 'copied');

@@ -19,6 +19,10 @@ export function pathOf(task: Task, field: 'input' | 'output'): string {
   const node = task.getRef(field);
   const fromNode = node?.ownValues('directoryPath')?.[0] ?? node?.ownValues('filePath')?.[0];
   if (fromNode) return fromNode;
-  const hint = node ? `data node "${node.id}" has neither directoryPath nor filePath` : `set "${field}" to a path or to a ref of a data node with directoryPath/filePath`;
-  throw new TaskFailure(LocalCopyErrorId.Invalid, `LocalCopyActivity: no ${field} path: ${hint}`, { retryable: false });
+  const hint = node
+    ? `data node "${node.id}" has neither directoryPath nor filePath`
+    : `set "${field}" to a path or to a ref of a data node with directoryPath/filePath`;
+  throw new TaskFailure(LocalCopyErrorId.Invalid, `LocalCopyActivity: no ${field} path: ${hint}`, {
+    retryable: false,
+  });
 }

@@ -30,7 +30,14 @@ describe('LocalCopyActivity end to end (emulator + runner)', () => {
   });
 
   it('FAILED with the plugin’s errorId when the input is missing', async () => {
-    const { taskId } = env.enqueue('LocalCopyActivity', { input: join(dir, 'missing'), output: join(dir, 'out2') }, { maximumRetries: 0 });
-    expect(await env.waitForTask(taskId)).toMatchObject({ terminalStatus: 'FAILED', errorId: 'LocalCopyInputMissing' });
+    const { taskId } = env.enqueue(
+      'LocalCopyActivity',
+      { input: join(dir, 'missing'), output: join(dir, 'out2') },
+      { maximumRetries: 0 },
+    );
+    expect(await env.waitForTask(taskId)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: 'LocalCopyInputMissing',
+    });
   });
 });

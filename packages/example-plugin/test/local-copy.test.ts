@@ -19,7 +19,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('LocalCopyActivity (unit, MockHandlerEnvironment)', () => {
   it('copies a directory tree and reports progress up to 100', async () => {
     const output = join(dir, 'out1');
-    const { outcome, progress, logs } = await env.run(LocalCopyActivity, fakeTask({ type: 'LocalCopyActivity', input: join(dir, 'in'), output }));
+    const { outcome, progress, logs } = await env.run(
+      LocalCopyActivity,
+      fakeTask({ type: 'LocalCopyActivity', input: join(dir, 'in'), output }),
+    );
     expect(outcome).toEqual({ status: 'FINISHED' });
     expect(readFileSync(join(output, 'a.txt'), 'utf8')).toBe('alpha');
     expect(readFileSync(join(output, 'nested', 'b.txt'), 'utf8')).toBe('beta');
@@ -30,7 +33,10 @@ describe('LocalCopyActivity (unit, MockHandlerEnvironment)', () => {
 
   it('copies a single file into the output directory', async () => {
     const output = join(dir, 'out2');
-    const { outcome } = await env.run(LocalCopyActivity, fakeTask({ type: 'LocalCopyActivity', input: join(dir, 'in', 'a.txt'), output }));
+    const { outcome } = await env.run(
+      LocalCopyActivity,
+      fakeTask({ type: 'LocalCopyActivity', input: join(dir, 'in', 'a.txt'), output }),
+    );
     expect(outcome).toEqual({ status: 'FINISHED' });
     expect(readFileSync(join(output, 'a.txt'), 'utf8')).toBe('alpha');
   });
@@ -43,7 +49,13 @@ describe('LocalCopyActivity (unit, MockHandlerEnvironment)', () => {
           { id: 'Default', name: 'Default', workerGroup: 'wg' },
           { id: 'Source', name: 'Source', type: 'S3DataNode', directoryPath: join(dir, 'in') },
           { id: 'Target', name: 'Target', type: 'S3DataNode', directoryPath: output },
-          { id: 'Copy', name: 'Copy', type: 'LocalCopyActivity', input: { ref: 'Source' }, output: { ref: 'Target' } },
+          {
+            id: 'Copy',
+            name: 'Copy',
+            type: 'LocalCopyActivity',
+            input: { ref: 'Source' },
+            output: { ref: 'Target' },
+          },
         ],
       },
       'Copy',
@@ -53,12 +65,18 @@ describe('LocalCopyActivity (unit, MockHandlerEnvironment)', () => {
   });
 
   it('missing fields are FAILED, not retryable', async () => {
-    const { outcome } = await env.run(LocalCopyActivity, fakeTask({ type: 'LocalCopyActivity', output: join(dir, 'x') }));
+    const { outcome } = await env.run(
+      LocalCopyActivity,
+      fakeTask({ type: 'LocalCopyActivity', output: join(dir, 'x') }),
+    );
     expect(outcome).toMatchObject({ status: 'FAILED', errorId: LocalCopyErrorId.Invalid, retryable: false });
   });
 
   it('a missing input is FAILED with the path in the message', async () => {
-    const { outcome } = await env.run(LocalCopyActivity, fakeTask({ type: 'LocalCopyActivity', input: join(dir, 'nope'), output: join(dir, 'x') }));
+    const { outcome } = await env.run(
+      LocalCopyActivity,
+      fakeTask({ type: 'LocalCopyActivity', input: join(dir, 'nope'), output: join(dir, 'x') }),
+    );
     expect(outcome).toMatchObject({ status: 'FAILED', errorId: LocalCopyErrorId.InputMissing });
     if (outcome.status === 'FAILED') expect(outcome.errorMessage).toContain('nope');
   });
@@ -67,7 +85,10 @@ describe('LocalCopyActivity (unit, MockHandlerEnvironment)', () => {
     const big = join(dir, 'big');
     mkdirSync(big);
     for (let i = 0; i < 40; i++) writeFileSync(join(big, `f${i}`), new Uint8Array(4 * 1024 * 1024));
-    const running = env.run(LocalCopyActivity, fakeTask({ type: 'LocalCopyActivity', input: big, output: join(dir, 'big-out') }));
+    const running = env.run(
+      LocalCopyActivity,
+      fakeTask({ type: 'LocalCopyActivity', input: big, output: join(dir, 'big-out') }),
+    );
     setTimeout(() => env.cancel(), 30);
     const { outcome, abortReason, settled } = await running;
     expect(abortReason).toBe('canceled');

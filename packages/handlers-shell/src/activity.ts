@@ -15,7 +15,10 @@ export class ShellCommandActivity {
   async handle(task: Task, ctx: TaskContext): Promise<void> {
     const run = await runShellTask(task, ctx, { staging: true });
     if (run.aborted) {
-      throw shellFailure(ShellErrorId.Aborted, `${run.what} was stopped (${ctx.abortReason ?? 'aborted'}); its process group was terminated`);
+      throw shellFailure(
+        ShellErrorId.Aborted,
+        `${run.what} was stopped (${ctx.abortReason ?? 'aborted'}); its process group was terminated`,
+      );
     }
     if (run.code !== 0) throw shellFailure(ShellErrorId.CommandFailed, describeEnd(run));
   }

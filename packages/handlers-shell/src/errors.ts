@@ -25,7 +25,11 @@ export const ShellErrorId = {
 export type ShellErrorId = (typeof ShellErrorId)[keyof typeof ShellErrorId];
 
 /** A FAILED outcome with one of the {@link ShellErrorId}s; `cause` keeps the underlying error for logs. */
-export function shellFailure(errorId: ShellErrorId, message: string, options: { cause?: unknown; retryable?: boolean } = {}): TaskFailure {
+export function shellFailure(
+  errorId: ShellErrorId,
+  message: string,
+  options: { cause?: unknown; retryable?: boolean } = {},
+): TaskFailure {
   return new TaskFailure(errorId, message, options);
 }
 

@@ -38,7 +38,10 @@ export class LineLogger {
   #emit(line: string): boolean {
     if (this.#lines >= this.maxLines) {
       this.#capped = true;
-      this.logger.debug({ stream: this.stream, maxLines: this.maxLines }, `further ${this.stream} lines are not logged`);
+      this.logger.debug(
+        { stream: this.stream, maxLines: this.maxLines },
+        `further ${this.stream} lines are not logged`,
+      );
       return false;
     }
     this.#lines++;

@@ -20,7 +20,12 @@ const discard: OutputSink = { write: async () => {}, close: async () => {}, erro
  * Opens a destination: a local path is appended to (so retries accumulate, like `>>`); an s3:// one is
  * written to a file in the attempt directory and uploaded once the command ended.
  */
-export async function openOutput(location: Location | undefined, stream: 'stdout' | 'stderr', attemptDir: string, env: EnvReader): Promise<OutputSink> {
+export async function openOutput(
+  location: Location | undefined,
+  stream: 'stdout' | 'stderr',
+  attemptDir: string,
+  env: EnvReader,
+): Promise<OutputSink> {
   if (!location) return discard;
   const path = location.kind === 'file' ? location.path : join(attemptDir, `${stream}.log`);
   const label = location.kind === 'file' ? location.path : location.uri;

@@ -1,4 +1,10 @@
-import { preconditionFalse, TaskHandler, type PreconditionFalse, type Task, type TaskContext } from '@tasklane/core';
+import {
+  preconditionFalse,
+  TaskHandler,
+  type PreconditionFalse,
+  type Task,
+  type TaskContext,
+} from '@tasklane/core';
 import { ShellErrorId, shellFailure } from './errors.ts';
 import { describeEnd, runShellTask } from './shell-task.ts';
 
@@ -12,7 +18,10 @@ export class ShellCommandPrecondition {
   async handle(task: Task, ctx: TaskContext): Promise<PreconditionFalse | undefined> {
     const run = await runShellTask(task, ctx, { staging: false });
     if (run.aborted) {
-      throw shellFailure(ShellErrorId.Aborted, `precondition ${run.what} was stopped (${ctx.abortReason ?? 'aborted'}); its process group was terminated`);
+      throw shellFailure(
+        ShellErrorId.Aborted,
+        `precondition ${run.what} was stopped (${ctx.abortReason ?? 'aborted'}); its process group was terminated`,
+      );
     }
     if (run.code === 0) return undefined;
     if (run.code === null) throw shellFailure(ShellErrorId.CommandFailed, `precondition ${describeEnd(run)}`);

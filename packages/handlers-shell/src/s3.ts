@@ -37,9 +37,17 @@ async function client(env: EnvReader): Promise<{ sdk: S3Module; s3: S3Client }> 
 }
 
 /** Streams one object to `path` (never held whole in memory). */
-export async function downloadObject(env: EnvReader, bucket: string, key: string, path: string, signal?: AbortSignal): Promise<void> {
+export async function downloadObject(
+  env: EnvReader,
+  bucket: string,
+  key: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const { sdk, s3 } = await client(env);
-  const reply = await s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+  const reply = await s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
+    abortSignal: signal,
+  });
   if (!reply.Body) throw new Error(`s3://${bucket}/${key} has no body`);
   await mkdir(dirname(path), { recursive: true });
   const reader = reply.Body.transformToWebStream().getReader();
@@ -57,20 +65,38 @@ export async function downloadObject(env: EnvReader, bucket: string, key: string
 }
 
 /** Streams a local file to one object. Single PUT: objects over 5 GB need multipart upload, not done here. */
-export async function uploadFile(env: EnvReader, path: string, bucket: string, key: string, signal?: AbortSignal): Promise<void> {
+export async function uploadFile(
+  env: EnvReader,
+  path: string,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const { sdk, s3 } = await client(env);
   const { size } = await stat(path);
-  await s3.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: size }), { abortSignal: signal });
+  await s3.send(
+    new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: size }),
+    { abortSignal: signal },
+  );
 }
 
 /** Downloads every object under `prefix` into `dir`, keeping the key layout below the prefix. */
-export async function downloadPrefix(env: EnvReader, bucket: string, prefix: string, dir: string, signal?: AbortSignal): Promise<number> {
+export async function downloadPrefix(
+  env: EnvReader,
+  bucket: string,
+  prefix: string,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const { sdk, s3 } = await client(env);
   const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   let token: string | undefined;
   let count = 0;
   do {
-    const page = await s3.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }), { abortSignal: signal });
+    const page = await s3.send(
+      new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }),
+      { abortSignal: signal },
+    );
     for (const object of page.Contents ?? []) {
       if (!object.Key || object.Key.endsWith('/')) continue;
       const relativeKey = object.Key.slice(base.length);
@@ -84,7 +110,13 @@ export async function downloadPrefix(env: EnvReader, bucket: string, prefix: str
 }
 
 /** Uploads every file under `dir` to `prefix`, keeping the directory layout. */
-export async function uploadDirectory(env: EnvReader, dir: string, bucket: string, prefix: string, signal?: AbortSignal): Promise<number> {
+export async function uploadDirectory(
+  env: EnvReader,
+  dir: string,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   let count = 0;
   for (const { path, relativePath } of await filesUnder(dir)) {

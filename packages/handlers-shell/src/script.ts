@@ -26,7 +26,12 @@ async function hasShebang(path: string): Promise<boolean> {
  * the source changing mid-attempt or on its mode bits. A `#!` line is honoured; anything else runs with
  * /bin/sh, as Data Pipeline's runner does.
  */
-export async function prepareScript(script: Location, attemptDir: string, env: EnvReader, signal: AbortSignal): Promise<PreparedScript> {
+export async function prepareScript(
+  script: Location,
+  attemptDir: string,
+  env: EnvReader,
+  signal: AbortSignal,
+): Promise<PreparedScript> {
   const path = join(attemptDir, 'script');
   if (script.kind === 's3') await downloadObject(env, script.bucket, script.key, path, signal);
   else await copyFile(script.path, path);

@@ -27,7 +27,11 @@ export interface ShellRun {
 }
 
 function failIfAborted(ctx: TaskContext): void {
-  if (ctx.signal.aborted) throw shellFailure(ShellErrorId.Aborted, `stopped before the command started (${ctx.abortReason ?? 'aborted'})`);
+  if (ctx.signal.aborted)
+    throw shellFailure(
+      ShellErrorId.Aborted,
+      `stopped before the command started (${ctx.abortReason ?? 'aborted'})`,
+    );
 }
 
 function taskEnv(task: Task, ctx: TaskContext, attemptDir: string): Record<string, string> {
@@ -41,7 +45,12 @@ function taskEnv(task: Task, ctx: TaskContext, attemptDir: string): Record<strin
   };
 }
 
-async function argv(spec: ShellSpec, attemptDir: string, env: EnvReader, ctx: TaskContext): Promise<[string, string[]]> {
+async function argv(
+  spec: ShellSpec,
+  attemptDir: string,
+  env: EnvReader,
+  ctx: TaskContext,
+): Promise<[string, string[]]> {
   if (spec.command !== undefined) {
     // "$0" is "sh"; the arguments become $1..$n without ever being parsed by a shell.
     return ['/bin/sh', ['-c', spec.command, 'sh', ...spec.args]];
@@ -54,7 +63,9 @@ async function argv(spec: ShellSpec, attemptDir: string, env: EnvReader, ctx: Ta
     return [program!, [...rest, ...spec.args]];
   } catch (error) {
     failIfAborted(ctx);
-    throw shellFailure(ShellErrorId.ScriptUnavailable, `cannot get scriptUri ${label}: ${reason(error)}`, { cause: error });
+    throw shellFailure(ShellErrorId.ScriptUnavailable, `cannot get scriptUri ${label}: ${reason(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -62,7 +73,11 @@ async function argv(spec: ShellSpec, attemptDir: string, env: EnvReader, ctx: Ta
  * Runs one shell task attempt: a fresh attempt directory, the script, staging, output destinations,
  * the process in its own group under supervision, output publishing, cleanup.
  */
-export async function runShellTask(task: Task, ctx: TaskContext, options: { staging: boolean }): Promise<ShellRun> {
+export async function runShellTask(
+  task: Task,
+  ctx: TaskContext,
+  options: { staging: boolean },
+): Promise<ShellRun> {
   const spawn = ctx.runtime.spawn;
   if (!spawn) {
     throw shellFailure(
@@ -86,7 +101,9 @@ export async function runShellTask(task: Task, ctx: TaskContext, options: { stag
         staging = await prepareStaging(task, attemptDir, env, ctx.signal);
       } catch (error) {
         failIfAborted(ctx);
-        throw shellFailure(ShellErrorId.StagingFailed, `input staging failed: ${reason(error)}`, { cause: error });
+        throw shellFailure(ShellErrorId.StagingFailed, `input staging failed: ${reason(error)}`, {
+          cause: error,
+        });
       }
     }
     let stdoutSink: OutputSink;
@@ -103,9 +120,14 @@ export async function runShellTask(task: Task, ctx: TaskContext, options: { stag
 
     let child;
     try {
-      child = spawn(program, args, { cwd: attemptDir, env: { ...taskEnv(task, ctx, attemptDir), ...staging?.env } });
+      child = spawn(program, args, {
+        cwd: attemptDir,
+        env: { ...taskEnv(task, ctx, attemptDir), ...staging?.env },
+      });
     } catch (error) {
-      throw shellFailure(ShellErrorId.SpawnFailed, `could not start ${program}: ${reason(error)}`, { cause: error });
+      throw shellFailure(ShellErrorId.SpawnFailed, `could not start ${program}: ${reason(error)}`, {
+        cause: error,
+      });
     }
     log.debug({ pid: child.pid, attemptDir }, 'shell command started');
     const tail = new TailBuffer(STDERR_TAIL_BYTES);
@@ -129,7 +151,10 @@ export async function runShellTask(task: Task, ctx: TaskContext, options: { stag
     });
     outLog.end();
     errLog.end();
-    log.debug({ code: end.code, signal: end.signal, stdoutBytes, stderrBytes: tail.total }, 'shell command ended');
+    log.debug(
+      { code: end.code, signal: end.signal, stdoutBytes, stderrBytes: tail.total },
+      'shell command ended',
+    );
 
     const succeeded = !end.aborted && end.code === 0;
     // Destinations are uploaded whatever the exit code (a failing command's output is what one debugs),
@@ -143,7 +168,10 @@ export async function runShellTask(task: Task, ctx: TaskContext, options: { stag
       stderrTail: tail.text(),
       stdoutBytes,
       stderrBytes: tail.total,
-      what: spec.command !== undefined ? 'command' : `script ${spec.script!.kind === 's3' ? spec.script!.uri : spec.script!.path}`,
+      what:
+        spec.command !== undefined
+          ? 'command'
+          : `script ${spec.script!.kind === 's3' ? spec.script!.uri : spec.script!.path}`,
     };
     const outputError = stdoutSink.error ?? stderrSink.error;
     if (outputError && succeeded) throw shellFailure(ShellErrorId.OutputFailed, outputError);
@@ -152,7 +180,9 @@ export async function runShellTask(task: Task, ctx: TaskContext, options: { stag
       try {
         await staging.publish(ctx.signal);
       } catch (error) {
-        throw shellFailure(ShellErrorId.StagingFailed, `output staging failed: ${reason(error)}`, { cause: error });
+        throw shellFailure(ShellErrorId.StagingFailed, `output staging failed: ${reason(error)}`, {
+          cause: error,
+        });
       }
     }
     return run;
@@ -165,9 +195,11 @@ export async function runShellTask(task: Task, ctx: TaskContext, options: { stag
 
 /** "exited with code 3" / "was killed by SIGSEGV", plus the stderr tail when there is one. */
 export function describeEnd(run: ShellRun): string {
-  const how = run.code !== null ? `exited with code ${run.code}` : `was killed by ${run.signal ?? 'an unknown signal'}`;
+  const how =
+    run.code !== null ? `exited with code ${run.code}` : `was killed by ${run.signal ?? 'an unknown signal'}`;
   const tail = run.stderrTail.trimEnd();
   if (tail === '') return `${run.what} ${how} (no stderr output)`;
-  const cut = run.stderrBytes > STDERR_TAIL_BYTES ? `last ${STDERR_TAIL_BYTES} bytes of ${run.stderrBytes}` : 'stderr';
+  const cut =
+    run.stderrBytes > STDERR_TAIL_BYTES ? `last ${STDERR_TAIL_BYTES} bytes of ${run.stderrBytes}` : 'stderr';
   return `${run.what} ${how}; ${cut}:\n${tail}`;
 }

@@ -50,7 +50,10 @@ function killGrace(task: Task, ctx: TaskContext): number {
   try {
     return parseDuration(value, name);
   } catch (error) {
-    return invalid(`${task.activityType}: ${name} must be a duration such as "5 seconds" or 5000 (ms), got ${JSON.stringify(value)}`, error);
+    return invalid(
+      `${task.activityType}: ${name} must be a duration such as "5 seconds" or 5000 (ms), got ${JSON.stringify(value)}`,
+      error,
+    );
   }
 }
 
@@ -61,10 +64,14 @@ export function readShellSpec(task: Task, ctx: TaskContext): ShellSpec {
   const hasCommand = command !== undefined && command.trim() !== '';
   const hasScript = scriptUri !== undefined && scriptUri.trim() !== '';
   if (!hasCommand && !hasScript) {
-    invalid(`${task.activityType} ${task.attemptId} has neither "command" nor "scriptUri": set one of them to the shell command or the script to run`);
+    invalid(
+      `${task.activityType} ${task.attemptId} has neither "command" nor "scriptUri": set one of them to the shell command or the script to run`,
+    );
   }
   if (hasCommand && hasScript) {
-    invalid(`${task.activityType} ${task.attemptId} has both "command" and "scriptUri": set only one of them`);
+    invalid(
+      `${task.activityType} ${task.attemptId} has both "command" and "scriptUri": set only one of them`,
+    );
   }
   return {
     command: hasCommand ? command : undefined,

@@ -56,7 +56,9 @@ async function stageOut(node: TaskObject, dir: string, env: EnvReader, signal: A
   // A filePath output takes the one file the command left in its staging directory.
   const files = await filesUnder(dir);
   if (files.length !== 1 || !files[0]) {
-    throw new Error(`output ${node.id} has filePath, so its staging directory must hold exactly one file; it holds ${files.length}`);
+    throw new Error(
+      `output ${node.id} has filePath, so its staging directory must hold exactly one file; it holds ${files.length}`,
+    );
   }
   if (location.kind === 's3') await uploadFile(env, files[0].path, location.bucket, location.key, signal);
   else {
@@ -70,7 +72,12 @@ async function stageOut(node: TaskObject, dir: string, env: EnvReader, signal: A
  * refs; at least INPUT1 and OUTPUT1) and fills the inputs from their data nodes' directoryPath/filePath.
  * Only data nodes present in the task's objects can be staged.
  */
-export async function prepareStaging(task: Task, attemptDir: string, env: EnvReader, signal: AbortSignal): Promise<Staging> {
+export async function prepareStaging(
+  task: Task,
+  attemptDir: string,
+  env: EnvReader,
+  signal: AbortSignal,
+): Promise<Staging> {
   const inputs = task.getRefs('input');
   const outputs = task.getRefs('output');
   const vars: Record<string, string> = {};

@@ -37,16 +37,27 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
  * SIGTERM to the whole group, SIGKILL to whatever is left after the grace period. With `groupAlive` the
  * wait ends as soon as the group is empty; without it the pipes closing is the best evidence we have.
  */
-async function stopGroup(child: SpawnedProcess, graceMs: number, pipesClosed: Promise<unknown>, logger: Logger): Promise<void> {
+async function stopGroup(
+  child: SpawnedProcess,
+  graceMs: number,
+  pipesClosed: Promise<unknown>,
+  logger: Logger,
+): Promise<void> {
   child.killGroup('SIGTERM');
   let gone: boolean;
   if (child.groupAlive) {
     gone = await until(() => !child.groupAlive!(), graceMs);
   } else {
-    gone = await Promise.race([Promise.all([child.exited, pipesClosed]).then(() => true), sleep(graceMs).then(() => false)]);
+    gone = await Promise.race([
+      Promise.all([child.exited, pipesClosed]).then(() => true),
+      sleep(graceMs).then(() => false),
+    ]);
   }
   if (!gone) {
-    logger.warn({ pid: child.pid, graceMs }, 'process group still running after SIGTERM and the grace period; sending SIGKILL');
+    logger.warn(
+      { pid: child.pid, graceMs },
+      'process group still running after SIGTERM and the grace period; sending SIGKILL',
+    );
   }
   // Unconditional: cheap when the group is gone, and it catches members that ignored SIGTERM quietly.
   child.killGroup('SIGKILL');
@@ -58,10 +69,16 @@ async function stopGroup(child: SpawnedProcess, graceMs: number, pipesClosed: Pr
  * sink slows the reader and the pipe, never the heap), stops the process group on abort, and leaves no
  * process of the group behind when the leader exits.
  */
-export async function superviseProcess(child: SpawnedProcess, options: SuperviseOptions): Promise<ProcessEnd> {
+export async function superviseProcess(
+  child: SpawnedProcess,
+  options: SuperviseOptions,
+): Promise<ProcessEnd> {
   const { signal, killGraceMs, logger } = options;
   const readers: Array<ReadableStreamDefaultReader<Uint8Array>> = [];
-  const pump = async (stream: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array) => Promise<void> | void) => {
+  const pump = async (
+    stream: ReadableStream<Uint8Array>,
+    sink: (chunk: Uint8Array) => Promise<void> | void,
+  ) => {
     const reader = stream.getReader();
     readers.push(reader);
     try {
@@ -74,7 +91,10 @@ export async function superviseProcess(child: SpawnedProcess, options: Supervise
       logger.debug({ err: error }, 'output stream ended with an error');
     }
   };
-  const pipesClosed = Promise.all([pump(child.stdout, options.onStdout), pump(child.stderr, options.onStderr)]);
+  const pipesClosed = Promise.all([
+    pump(child.stdout, options.onStdout),
+    pump(child.stderr, options.onStderr),
+  ]);
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stopGroup(child, killGraceMs, pipesClosed, logger));
@@ -95,7 +115,10 @@ export async function superviseProcess(child: SpawnedProcess, options: Supervise
         : !(await Promise.race([pipesClosed.then(() => true), sleep(PIPE_DRAIN_MS).then(() => false)]));
       if (lingering && !signal.aborted) {
         leftovers = true;
-        logger.warn({ pid: child.pid }, 'the command exited but left processes running in its group; stopping them');
+        logger.warn(
+          { pid: child.pid },
+          'the command exited but left processes running in its group; stopping them',
+        );
         void stop();
       }
     }

@@ -36,10 +36,13 @@ export class TailBuffer {
 
   /** The kept bytes as text; a character cut in half at the start is dropped. */
   text(): string {
-    const kept = this.#filled ? new Uint8Array([...this.#bytes.subarray(this.#end), ...this.#bytes.subarray(0, this.#end)]) : this.#bytes.subarray(0, this.#end);
+    const kept = this.#filled
+      ? new Uint8Array([...this.#bytes.subarray(this.#end), ...this.#bytes.subarray(0, this.#end)])
+      : this.#bytes.subarray(0, this.#end);
     let start = 0;
     // Skip UTF-8 continuation bytes (10xxxxxx) left from a character whose start fell out of the buffer.
-    if (this.#filled) while (start < kept.length && start < 4 && ((kept[start] ?? 0) & 0xc0) === 0x80) start++;
+    if (this.#filled)
+      while (start < kept.length && start < 4 && ((kept[start] ?? 0) & 0xc0) === 0x80) start++;
     return new TextDecoder().decode(kept.subarray(start));
   }
 }

@@ -1,4 +1,15 @@
-import { failureOutcome, HandlerRegistry, isPreconditionFalse, silentLogger, Task, type AbortReason, type Logger, type RuntimePrimitives, type TaskContext, type TaskOutcome } from '@tasklane/core';
+import {
+  failureOutcome,
+  HandlerRegistry,
+  isPreconditionFalse,
+  silentLogger,
+  Task,
+  type AbortReason,
+  type Logger,
+  type RuntimePrimitives,
+  type TaskContext,
+  type TaskOutcome,
+} from '@tasklane/core';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -7,8 +18,10 @@ import { readFileSync } from 'node:fs';
  * Bun or Deno fail when it silently ran on Node.
  */
 export async function currentRuntime(): Promise<RuntimePrimitives> {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return (await import('@tasklane/runtime/bun')).createRuntime();
-  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return (await import('@tasklane/runtime/deno')).createRuntime();
+  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined')
+    return (await import('@tasklane/runtime/bun')).createRuntime();
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined')
+    return (await import('@tasklane/runtime/deno')).createRuntime();
   return (await import('@tasklane/runtime/node')).createRuntime();
 }
 
@@ -17,9 +30,20 @@ export const expectedRuntime = process.env.TASKLANE_EXPECT_RUNTIME ?? 'node';
 let counter = 0;
 
 /** A task as the runner would hand it over; arrays are repeated fields, `{ ref }` a reference. */
-export function shellTask(activityType: string, fields: Record<string, string | readonly string[] | { ref: string }>, objects?: Task['raw']['objects']): Task {
+export function shellTask(
+  activityType: string,
+  fields: Record<string, string | readonly string[] | { ref: string }>,
+  objects?: Task['raw']['objects'],
+): Task {
   counter++;
-  return Task.fromFields({ taskId: `task-${counter}`, pipelineId: 'df-test', attemptId: `@Shell${counter}_2024-01-01T00:00:00_Attempt=1`, activityType, fields, objects });
+  return Task.fromFields({
+    taskId: `task-${counter}`,
+    pipelineId: 'df-test',
+    attemptId: `@Shell${counter}_2024-01-01T00:00:00_Attempt=1`,
+    activityType,
+    fields,
+    objects,
+  });
 }
 
 export interface RunOptions {
@@ -70,7 +94,9 @@ export async function runHandler(task: Task, options: RunOptions): Promise<RunRe
   let outcome: TaskOutcome;
   try {
     const result = await registry.create(task.activityType).handle(task, ctx);
-    outcome = isPreconditionFalse(result) ? { status: 'FALSE', message: result.message } : { status: 'FINISHED' };
+    outcome = isPreconditionFalse(result)
+      ? { status: 'FALSE', message: result.message }
+      : { status: 'FINISHED' };
   } catch (error) {
     outcome = failureOutcome(error, 'TL_HANDLER_FAILED');
   } finally {
@@ -113,7 +139,9 @@ export async function waitForGroupGone(pgid: number, timeoutMs = 5000): Promise<
 }
 
 /** Logger that keeps every line, for asserting on what the handler logged. */
-export function memoryLogger(): Logger & { lines: Array<{ level: string; obj: object | string; msg?: string | undefined }> } {
+export function memoryLogger(): Logger & {
+  lines: Array<{ level: string; obj: object | string; msg?: string | undefined }>;
+} {
   const lines: Array<{ level: string; obj: object | string; msg?: string | undefined }> = [];
   const make = (): Logger & { lines: typeof lines } => ({
     lines,

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShellErrorId } from '../src/index.ts';
-import { currentRuntime, expectedRuntime, groupExists, runHandler, shellTask, waitForFile, waitForGroupGone } from './harness.ts';
+import {
+  currentRuntime,
+  expectedRuntime,
+  groupExists,
+  runHandler,
+  shellTask,
+  waitForFile,
+  waitForGroupGone,
+} from './harness.ts';
 
 let runtime: RuntimePrimitives;
 let dir: string;
@@ -23,7 +31,11 @@ describe(`cancellation on ${expectedRuntime}`, () => {
     // The leader ($$) writes its pid (= the process group id) once the stubborn grandchild is running.
     const command = `sh -c 'trap "" TERM; sleep 60' & sleep 0.2; echo $$ > ${pidFile}; sleep 60`;
     const started = waitForFile(pidFile);
-    const run = runHandler(shellTask('ShellCommandActivity', { command, killGracePeriod: '1 second' }), { runtime, env, abortWhen: started });
+    const run = runHandler(shellTask('ShellCommandActivity', { command, killGracePeriod: '1 second' }), {
+      runtime,
+      env,
+      abortWhen: started,
+    });
     const pgid = Number(await started);
     expect(groupExists(pgid)).toBe(true);
     const { outcome, durationMs } = await run;
@@ -38,7 +50,10 @@ describe(`cancellation on ${expectedRuntime}`, () => {
   it('a group that obeys SIGTERM ends well within the grace period', async () => {
     const pidFile = join(dir, 'polite.pid');
     const started = waitForFile(pidFile);
-    const run = runHandler(shellTask('ShellCommandActivity', { command: `sleep 60 & echo $$ > ${pidFile}; wait` }), { runtime, env, abortWhen: started, abortReason: 'attempt-timeout' });
+    const run = runHandler(
+      shellTask('ShellCommandActivity', { command: `sleep 60 & echo $$ > ${pidFile}; wait` }),
+      { runtime, env, abortWhen: started, abortReason: 'attempt-timeout' },
+    );
     const pgid = Number(await started);
     const began = Date.now();
     const { outcome } = await run;
@@ -51,12 +66,15 @@ describe(`cancellation on ${expectedRuntime}`, () => {
   it('the grace period can come from TASKLANE_SHELL_KILL_GRACE', async () => {
     const pidFile = join(dir, 'envgrace.pid');
     const started = waitForFile(pidFile);
-    const run = runHandler(shellTask('ShellCommandActivity', { command: `trap "" TERM; echo $$ > ${pidFile}; sleep 60` }), {
-      runtime,
-      env: { ...env, TASKLANE_SHELL_KILL_GRACE: '300ms' },
-      abortWhen: started,
-      abortReason: 'shutdown',
-    });
+    const run = runHandler(
+      shellTask('ShellCommandActivity', { command: `trap "" TERM; echo $$ > ${pidFile}; sleep 60` }),
+      {
+        runtime,
+        env: { ...env, TASKLANE_SHELL_KILL_GRACE: '300ms' },
+        abortWhen: started,
+        abortReason: 'shutdown',
+      },
+    );
     const pgid = Number(await started);
     const { outcome, durationMs } = await run;
     expect(outcome).toMatchObject({ status: 'FAILED', errorId: ShellErrorId.Aborted });
@@ -66,7 +84,12 @@ describe(`cancellation on ${expectedRuntime}`, () => {
 
   it('an already aborted signal never starts the command', async () => {
     const marker = join(dir, 'never');
-    const { outcome } = await runHandler(shellTask('ShellCommandActivity', { command: `touch ${marker}` }), { runtime, env, abortAfterMs: 0, abortWhen: Promise.resolve() });
+    const { outcome } = await runHandler(shellTask('ShellCommandActivity', { command: `touch ${marker}` }), {
+      runtime,
+      env,
+      abortAfterMs: 0,
+      abortWhen: Promise.resolve(),
+    });
     expect(outcome).toMatchObject({ status: 'FAILED', errorId: ShellErrorId.Aborted });
   });
 });

@@ -17,7 +17,12 @@ beforeAll(async () => {
   // Warm-up: the first large run grows RSS once (allocator arenas, pipe buffers: 40-80 MB on every
   // runtime, measured) and not again, whatever the volume (1 GB grows less than 100 MB did). The
   // assertions below are about the steady state, where buffering output would show as growth.
-  await runHandler(shellTask('ShellCommandActivity', { command: 'yes | head -c 100000000; head -c 100000000 /dev/zero >&2' }), { runtime, env });
+  await runHandler(
+    shellTask('ShellCommandActivity', {
+      command: 'yes | head -c 100000000; head -c 100000000 /dev/zero >&2',
+    }),
+    { runtime, env },
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,7 +52,10 @@ describe(`large output on ${expectedRuntime}`, () => {
   it('300 MB of stdout does not grow memory', async () => {
     const logger = memoryLogger();
     const growth = await peakGrowth(async () => {
-      const { outcome } = await runHandler(shellTask('ShellCommandActivity', { command: 'yes "tasklane output line" | head -c 300000000' }), { runtime, env, logger });
+      const { outcome } = await runHandler(
+        shellTask('ShellCommandActivity', { command: 'yes "tasklane output line" | head -c 300000000' }),
+        { runtime, env, logger },
+      );
       expect(outcome).toEqual({ status: 'FINISHED' });
     });
     expect(growth.rss).toBeLessThan(64 * MB);
@@ -58,7 +66,12 @@ describe(`large output on ${expectedRuntime}`, () => {
 
   it('300 MB of stderr from a failing command: memory stays flat and the message holds only the tail', async () => {
     const growth = await peakGrowth(async () => {
-      const { outcome } = await runHandler(shellTask('ShellCommandActivity', { command: 'head -c 300000000 /dev/zero | tr "\\0" "e" >&2; echo; echo "final words" >&2; exit 9' }), { runtime, env });
+      const { outcome } = await runHandler(
+        shellTask('ShellCommandActivity', {
+          command: 'head -c 300000000 /dev/zero | tr "\\0" "e" >&2; echo; echo "final words" >&2; exit 9',
+        }),
+        { runtime, env },
+      );
       expect(outcome).toMatchObject({ status: 'FAILED', errorId: ShellErrorId.CommandFailed });
       if (outcome.status === 'FAILED') {
         expect(outcome.errorMessage).toContain('exited with code 9');
@@ -72,7 +85,10 @@ describe(`large output on ${expectedRuntime}`, () => {
   it('300 MB of stdout to a file is streamed to disk', async () => {
     const out = join(dir, 'big.out');
     const growth = await peakGrowth(async () => {
-      const { outcome } = await runHandler(shellTask('ShellCommandActivity', { command: 'head -c 300000000 /dev/zero', stdout: out }), { runtime, env });
+      const { outcome } = await runHandler(
+        shellTask('ShellCommandActivity', { command: 'head -c 300000000 /dev/zero', stdout: out }),
+        { runtime, env },
+      );
       expect(outcome).toEqual({ status: 'FINISHED' });
     });
     expect(statSync(out).size).toBe(300_000_000);

@@ -17,19 +17,27 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const precondition = (fields: Parameters<typeof shellTask>[1]) => shellTask('ShellCommandPrecondition', fields);
+const precondition = (fields: Parameters<typeof shellTask>[1]) =>
+  shellTask('ShellCommandPrecondition', fields);
 
 describe(`ShellCommandPrecondition on ${expectedRuntime}`, () => {
   it('exit 0 is FINISHED (the condition holds)', async () => {
     const file = join(dir, 'ready');
     writeFileSync(file, 'x');
-    expect((await runHandler(precondition({ command: 'test -s "$1"', scriptArgument: [file] }), { runtime, env })).outcome).toEqual({ status: 'FINISHED' });
+    expect(
+      (await runHandler(precondition({ command: 'test -s "$1"', scriptArgument: [file] }), { runtime, env }))
+        .outcome,
+    ).toEqual({ status: 'FINISHED' });
   });
 
   it('non-zero exit is FALSE with the exit code and stderr in the message', async () => {
-    const { outcome } = await runHandler(precondition({ command: 'echo "not there yet" >&2; exit 1' }), { runtime, env });
+    const { outcome } = await runHandler(precondition({ command: 'echo "not there yet" >&2; exit 1' }), {
+      runtime,
+      env,
+    });
     expect(outcome.status).toBe('FALSE');
-    if (outcome.status === 'FALSE') expect(outcome.message).toMatch(/exited with code 1; stderr:\nnot there yet/);
+    if (outcome.status === 'FALSE')
+      expect(outcome.message).toMatch(/exited with code 1; stderr:\nnot there yet/);
   });
 
   it('missing command and scriptUri is FAILED, not FALSE', async () => {
@@ -45,7 +53,13 @@ describe(`ShellCommandPrecondition on ${expectedRuntime}`, () => {
   it('a local scriptUri works for preconditions too', async () => {
     const script = join(dir, 'check.sh');
     writeFileSync(script, '[ "$1" = "go" ]\n');
-    expect((await runHandler(precondition({ scriptUri: script, scriptArgument: ['go'] }), { runtime, env })).outcome).toEqual({ status: 'FINISHED' });
-    expect((await runHandler(precondition({ scriptUri: script, scriptArgument: ['stop'] }), { runtime, env })).outcome.status).toBe('FALSE');
+    expect(
+      (await runHandler(precondition({ scriptUri: script, scriptArgument: ['go'] }), { runtime, env }))
+        .outcome,
+    ).toEqual({ status: 'FINISHED' });
+    expect(
+      (await runHandler(precondition({ scriptUri: script, scriptArgument: ['stop'] }), { runtime, env }))
+        .outcome.status,
+    ).toBe('FALSE');
   });
 });

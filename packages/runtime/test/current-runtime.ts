@@ -6,8 +6,10 @@ import type { RuntimePrimitives } from '@tasklane/core';
  * run meant for Bun or Deno silently ran on Node.
  */
 export async function currentRuntime(): Promise<RuntimePrimitives> {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return (await import('../src/bun.ts')).createRuntime();
-  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return (await import('../src/deno.ts')).createRuntime();
+  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined')
+    return (await import('../src/bun.ts')).createRuntime();
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined')
+    return (await import('../src/deno.ts')).createRuntime();
   return (await import('../src/node.ts')).createRuntime();
 }
 

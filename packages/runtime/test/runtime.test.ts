@@ -7,7 +7,8 @@ import { currentRuntime, expectedRuntime } from './current-runtime.ts';
 async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
   let out = '';
   const decoder = new TextDecoder();
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) out += decoder.decode(chunk, { stream: true });
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>)
+    out += decoder.decode(chunk, { stream: true });
   return out + decoder.decode();
 }
 
@@ -56,7 +57,11 @@ describe(`runtime primitives on ${expectedRuntime}`, () => {
 
   it('spawns with cwd and merged env, streaming stdout and stderr', async () => {
     const dir = realpathSync(mkdtempSync(`${tmpdir()}/tl-rt-`));
-    const child = runtime.spawn!('/bin/sh', ['-c', 'pwd; echo "$TL_X $1"; echo oops >&2; exit 7', 'sh', 'a b'], { cwd: dir, env: { TL_X: 'x1' } });
+    const child = runtime.spawn!(
+      '/bin/sh',
+      ['-c', 'pwd; echo "$TL_X $1"; echo oops >&2; exit 7', 'sh', 'a b'],
+      { cwd: dir, env: { TL_X: 'x1' } },
+    );
     const [out, err, exit] = await Promise.all([text(child.stdout), text(child.stderr), child.exited]);
     expect(out).toBe(`${dir}\nx1 a b\n`);
     expect(err).toBe('oops\n');
@@ -82,7 +87,11 @@ describe(`runtime primitives on ${expectedRuntime}`, () => {
   });
 
   it('killGroup reaches grandchildren, even ones that outlive the leader', async () => {
-    const child: SpawnedProcess = runtime.spawn!('/bin/sh', ['-c', 'sleep 30 & sleep 30 & echo started; wait'], {});
+    const child: SpawnedProcess = runtime.spawn!(
+      '/bin/sh',
+      ['-c', 'sleep 30 & sleep 30 & echo started; wait'],
+      {},
+    );
     const reader = child.stdout.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('started');
     child.killGroup('SIGTERM');

@@ -8,12 +8,16 @@ export interface LogLine {
 }
 
 /** A {@link Logger} that records every call into `lines`, for assertions on what a handler logged. */
-export function captureLogger(lines: LogLine[] = [], bindings: Record<string, unknown> = {}): Logger & { readonly lines: LogLine[] } {
+export function captureLogger(
+  lines: LogLine[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { readonly lines: LogLine[] } {
   const log =
     (level: LogLine['level']) =>
     (obj: object | string, msg?: string): void => {
       if (typeof obj === 'string') lines.push({ level, msg: obj, fields: { ...bindings } });
-      else lines.push({ level, msg: msg ?? '', fields: { ...bindings, ...(obj as Record<string, unknown>) } });
+      else
+        lines.push({ level, msg: msg ?? '', fields: { ...bindings, ...(obj as Record<string, unknown>) } });
     };
   return {
     lines,

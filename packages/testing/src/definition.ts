@@ -53,22 +53,33 @@ function resolveFields(id: string, index: ReadonlyMap<string, WireField[]>): Wir
  * `Default`, plus `@componentParent`, `@sphere`, `@status` and `@attemptCount`. Every other object of
  * the definition is included (resolved too), so refs such as `input` / `output` can be followed.
  */
-export function taskFromDefinition(definition: PipelineDefinitionSnippet, objectId: string, options: FakeTaskOptions = {}): Task {
-  if (!definition || !Array.isArray(definition.objects)) throw new TypeError('taskFromDefinition: expected { objects: [...] } (the aws-cli definition format)');
+export function taskFromDefinition(
+  definition: PipelineDefinitionSnippet,
+  objectId: string,
+  options: FakeTaskOptions = {},
+): Task {
+  if (!definition || !Array.isArray(definition.objects))
+    throw new TypeError('taskFromDefinition: expected { objects: [...] } (the aws-cli definition format)');
   const index = new Map<string, WireField[]>();
   for (const object of definition.objects) {
     if (typeof object?.id !== 'string') throw new TypeError('taskFromDefinition: every object needs an id');
     index.set(object.id, ownFields(object));
   }
   if (!index.has(objectId)) {
-    throw new TypeError(`taskFromDefinition: no object "${objectId}" in the definition (objects: ${[...index.keys()].join(', ')})`);
+    throw new TypeError(
+      `taskFromDefinition: no object "${objectId}" in the definition (objects: ${[...index.keys()].join(', ')})`,
+    );
   }
   const attemptId = options.attemptId ?? attemptIdFor(objectId, options.scheduledTime);
   const pipelineId = options.pipelineId ?? 'df-00000000TESTING';
   const objects: Record<string, WireObject> = {};
   for (const object of definition.objects) {
     if (object.id === objectId) continue;
-    objects[object.id] = { id: object.id, name: typeof object.name === 'string' ? object.name : object.id, fields: resolveFields(object.id, index) };
+    objects[object.id] = {
+      id: object.id,
+      name: typeof object.name === 'string' ? object.name : object.id,
+      fields: resolveFields(object.id, index),
+    };
   }
   const attemptFields: WireField[] = [
     ...resolveFields(objectId, index).filter((f) => f.key !== 'parent'),
@@ -79,5 +90,10 @@ export function taskFromDefinition(definition: PipelineDefinitionSnippet, object
     { key: '@pipelineId', stringValue: pipelineId },
   ];
   objects[attemptId] = { id: attemptId, name: attemptId, fields: attemptFields };
-  return new Task({ taskId: options.taskId ?? `task-${objectId}-1`, pipelineId, attemptId, objects: { ...options.objects, ...objects } });
+  return new Task({
+    taskId: options.taskId ?? `task-${objectId}-1`,
+    pipelineId,
+    attemptId,
+    objects: { ...options.objects, ...objects },
+  });
 }

@@ -1,7 +1,8 @@
 import { Task, type WireField, type WireObject } from '@tasklane/core';
 
 /** A field value in the plain-object forms: strings (numbers and booleans are stringified), refs, or lists of them (repeated fields). */
-export type FakeFieldValue = string | number | boolean | { ref: string } | ReadonlyArray<string | number | boolean | { ref: string }>;
+export type FakeFieldValue =
+  string | number | boolean | { ref: string } | ReadonlyArray<string | number | boolean | { ref: string }>;
 
 /** `{ type, ...fields }`, the shape of one object in an aws-cli pipeline definition. */
 export interface FakeTaskSpec {
@@ -32,7 +33,9 @@ let sequence = 0;
 export function toWireFields(key: string, value: FakeFieldValue): WireField[] {
   const items = Array.isArray(value) ? value : [value];
   return items.map((item: string | number | boolean | { ref: string }) =>
-    typeof item === 'object' && item !== null && 'ref' in item ? { key, refValue: item.ref } : { key, stringValue: String(item) },
+    typeof item === 'object' && item !== null && 'ref' in item
+      ? { key, refValue: item.ref }
+      : { key, stringValue: String(item) },
   );
 }
 
@@ -46,7 +49,8 @@ export function attemptIdFor(objectId: string, scheduledTime = '2024-01-01T00:00
  * scriptArgument: ['a', 'b'], input: { ref: 'MyInput' } })`.
  */
 export function fakeTask(spec: FakeTaskSpec, options: FakeTaskOptions = {}): Task {
-  if (typeof spec?.type !== 'string' || spec.type === '') throw new TypeError('fakeTask: spec.type (the activity type) is required');
+  if (typeof spec?.type !== 'string' || spec.type === '')
+    throw new TypeError('fakeTask: spec.type (the activity type) is required');
   const objectId = spec.id ?? `${spec.type}Object`;
   const attemptId = options.attemptId ?? attemptIdFor(objectId, options.scheduledTime);
   const fields: WireField[] = [];

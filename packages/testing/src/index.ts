@@ -16,6 +16,11 @@ export { InProcessCoordinator } from '@tasklane/core';
 
 export type { FakeTaskSpec, FakeTaskOptions, FakeFieldValue } from './fake-task.ts';
 export type { PipelineDefinitionSnippet, DefinitionObject } from './definition.ts';
-export type { MockHandlerEnvironmentOptions, MockRunOptions, MockRunResult, BindingsModule } from './mock-environment.ts';
+export type {
+  MockHandlerEnvironmentOptions,
+  MockRunOptions,
+  MockRunResult,
+  BindingsModule,
+} from './mock-environment.ts';
 export type { LogLine } from './capture-logger.ts';
 export type { TestEnvironment, TestEnvironmentOptions, EnqueueOptions } from './test-environment.ts';

@@ -103,10 +103,16 @@ export class MockHandlerEnvironment {
     for (const abort of this.#running) abort(reason);
   }
 
-  async #instantiate(handler: HandlerInput, logger: ReturnType<typeof captureLogger>): Promise<TaskHandlerInstance> {
+  async #instantiate(
+    handler: HandlerInput,
+    logger: ReturnType<typeof captureLogger>,
+  ): Promise<TaskHandlerInstance> {
     if (typeof handler !== 'function') return handler;
     const metadata = getTaskHandlerMetadata(handler);
-    if (!metadata) throw new TypeError(`${handler.name || 'class'} is not a task handler: decorate it with @TaskHandler("ActivityType")`);
+    if (!metadata)
+      throw new TypeError(
+        `${handler.name || 'class'} is not a task handler: decorate it with @TaskHandler("ActivityType")`,
+      );
     const registry = new HandlerRegistry().register(handler);
     for (const module of this.#options.modules ?? []) await registry.container.loadAsync(module);
     registry.bindDefault(Tokens.Logger, logger);
@@ -129,8 +135,15 @@ export class MockHandlerEnvironment {
     this.#running.add(abort);
     const startedAt = this.runtime.now();
     const started = this.runtime.monotonicNow();
-    const timer = options.attemptTimeoutMs !== undefined ? setTimeout(() => abort('attempt-timeout'), options.attemptTimeoutMs) : undefined;
-    const taskLogger = logger.child({ taskId: task.taskId, attemptId: task.attemptId, activityType: task.activityType });
+    const timer =
+      options.attemptTimeoutMs !== undefined
+        ? setTimeout(() => abort('attempt-timeout'), options.attemptTimeoutMs)
+        : undefined;
+    const taskLogger = logger.child({
+      taskId: task.taskId,
+      attemptId: task.attemptId,
+      activityType: task.activityType,
+    });
     const ctx: TaskContext = {
       signal: controller.signal,
       get abortReason() {
@@ -139,7 +152,8 @@ export class MockHandlerEnvironment {
       logger: taskLogger,
       workerGroup: this.#options.workerGroup ?? 'test-group',
       startedAt,
-      attemptDeadline: options.attemptTimeoutMs !== undefined ? startedAt + options.attemptTimeoutMs : undefined,
+      attemptDeadline:
+        options.attemptTimeoutMs !== undefined ? startedAt + options.attemptTimeoutMs : undefined,
       shutdownDeadline: undefined,
       runtime: this.runtime,
       reportProgress: async (fields = {}) => {
@@ -151,7 +165,9 @@ export class MockHandlerEnvironment {
       try {
         const instance = await this.#instantiate(handler, logger);
         const result = await instance.handle(task, ctx);
-        return isPreconditionFalse(result) ? { status: 'FALSE', message: result.message } : { status: 'FINISHED' };
+        return isPreconditionFalse(result)
+          ? { status: 'FALSE', message: result.message }
+          : { status: 'FINISHED' };
       } catch (error) {
         return failureOutcome(error, ErrorCode.HandlerFailed);
       }
@@ -194,9 +210,17 @@ function reportedOutcome(outcome: TaskOutcome, reason: AbortReason | undefined):
     case 'lease-lost':
       return undefined;
     case 'attempt-timeout':
-      return failureOutcome(Object.assign(new Error('attempt exceeded attemptTimeout'), { code: ErrorCode.AttemptTimeout }), ErrorCode.AttemptTimeout);
+      return failureOutcome(
+        Object.assign(new Error('attempt exceeded attemptTimeout'), { code: ErrorCode.AttemptTimeout }),
+        ErrorCode.AttemptTimeout,
+      );
     case 'shutdown':
-      return failureOutcome(Object.assign(new Error('runner shut down before the task finished (shutdown timeout reached)'), { code: ErrorCode.Shutdown }), ErrorCode.Shutdown);
+      return failureOutcome(
+        Object.assign(new Error('runner shut down before the task finished (shutdown timeout reached)'), {
+          code: ErrorCode.Shutdown,
+        }),
+        ErrorCode.Shutdown,
+      );
     case undefined:
       return outcome;
   }

@@ -1,5 +1,21 @@
-import { DataPipelineSource, HandlerRegistry, InProcessCoordinator, Runner, type Logger, type RuntimePrimitives, type TaskHandlerClass } from '@tasklane/core';
-import { startEmulator, type Emulator, type EmulatorOptions, type EnqueueFieldValue, type EnqueueTaskSpec, type TaskObservation, type TaskRef } from '@tasklane/emulator';
+import {
+  DataPipelineSource,
+  HandlerRegistry,
+  InProcessCoordinator,
+  Runner,
+  type Logger,
+  type RuntimePrimitives,
+  type TaskHandlerClass,
+} from '@tasklane/core';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type EnqueueFieldValue,
+  type EnqueueTaskSpec,
+  type TaskObservation,
+  type TaskRef,
+} from '@tasklane/emulator';
 import { createRuntime } from '@tasklane/runtime/node';
 
 /** Options of {@link startTestEnvironment}. */
@@ -33,7 +49,11 @@ export interface TestEnvironment {
   readonly runner: Runner;
   readonly registry: HandlerRegistry;
   /** Queues a task of `type` with `fields` (strings, string lists or `{ ref }`). */
-  enqueue(type: string, fields?: Record<string, EnqueueFieldValue>, options?: Partial<EnqueueOptions>): TaskRef;
+  enqueue(
+    type: string,
+    fields?: Record<string, EnqueueFieldValue>,
+    options?: Partial<EnqueueOptions>,
+  ): TaskRef;
   /** Resolves with the task's observation once it reached a terminal status (or was canceled). */
   waitForTask(taskId: string, timeoutMs?: number): Promise<TaskObservation>;
   /** Stops the runner (draining) and the emulator. */
@@ -95,9 +115,11 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     endpoint: emulator.endpoint,
     runner,
     registry,
-    enqueue: (type, fields = {}, extra = {}) => emulator.control.enqueueTask({ workerGroup: groups[0]!, ...extra, type, fields }),
+    enqueue: (type, fields = {}, extra = {}) =>
+      emulator.control.enqueueTask({ workerGroup: groups[0]!, ...extra, type, fields }),
     async waitForTask(taskId, timeoutMs = 30_000) {
-      const done = (o: TaskObservation | undefined) => o !== undefined && (o.terminalStatus !== undefined || o.canceled);
+      const done = (o: TaskObservation | undefined) =>
+        o !== undefined && (o.terminalStatus !== undefined || o.canceled);
       const observations = await emulator.control.waitFor((obs) => done(obs.tasks[taskId]), timeoutMs);
       return observations.tasks[taskId]!;
     },

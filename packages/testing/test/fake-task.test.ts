@@ -3,7 +3,14 @@ import { fakeTask, taskFromDefinition } from '../src/index.ts';
 
 describe('fakeTask', () => {
   it('builds a task from a plain object: repeated fields, refs, stringified scalars', () => {
-    const task = fakeTask({ type: 'ShellCommandActivity', command: 'echo', scriptArgument: ['a', 'b c'], input: { ref: 'In' }, maximumRetries: 2, stage: true });
+    const task = fakeTask({
+      type: 'ShellCommandActivity',
+      command: 'echo',
+      scriptArgument: ['a', 'b c'],
+      input: { ref: 'In' },
+      maximumRetries: 2,
+      stage: true,
+    });
     expect(task.activityType).toBe('ShellCommandActivity');
     expect(task.get('command')).toBe('echo');
     expect(task.getAll('scriptArgument')).toEqual(['a', 'b c']);
@@ -16,7 +23,13 @@ describe('fakeTask', () => {
   it('takes ids and extra objects', () => {
     const task = fakeTask(
       { type: 'X', id: 'MyStep', output: { ref: 'Out' } },
-      { taskId: 't-1', pipelineId: 'df-1', objects: { Out: { id: 'Out', name: 'Out', fields: [{ key: 'directoryPath', stringValue: '/tmp/o' }] } } },
+      {
+        taskId: 't-1',
+        pipelineId: 'df-1',
+        objects: {
+          Out: { id: 'Out', name: 'Out', fields: [{ key: 'directoryPath', stringValue: '/tmp/o' }] },
+        },
+      },
     );
     expect(task.taskId).toBe('t-1');
     expect(task.pipelineId).toBe('df-1');
@@ -34,7 +47,14 @@ describe('taskFromDefinition', () => {
     objects: [
       { id: 'Default', name: 'Default', scheduleType: 'ondemand', workerGroup: 'wg-1', maximumRetries: '1' },
       { id: 'Base', name: 'Base', command: 'echo base', scriptArgument: ['x', 'y'] },
-      { id: 'Step', name: 'Step', type: 'ShellCommandActivity', parent: { ref: 'Base' }, scriptArgument: ['only'], input: { ref: 'In' } },
+      {
+        id: 'Step',
+        name: 'Step',
+        type: 'ShellCommandActivity',
+        parent: { ref: 'Base' },
+        scriptArgument: ['only'],
+        input: { ref: 'In' },
+      },
       { id: 'In', name: 'In', type: 'S3DataNode', directoryPath: 's3://bucket/in/' },
     ],
   };
@@ -58,7 +78,21 @@ describe('taskFromDefinition', () => {
   });
 
   it('accepts API-style objects with a fields list', () => {
-    const task = taskFromDefinition({ objects: [{ id: 'A', name: 'A', fields: [{ key: 'type', stringValue: 'T' }, { key: 'k', stringValue: 'v' }] }] }, 'A');
+    const task = taskFromDefinition(
+      {
+        objects: [
+          {
+            id: 'A',
+            name: 'A',
+            fields: [
+              { key: 'type', stringValue: 'T' },
+              { key: 'k', stringValue: 'v' },
+            ],
+          },
+        ],
+      },
+      'A',
+    );
     expect(task.get('k')).toBe('v');
   });
 

@@ -1,4 +1,13 @@
-import { preconditionFalse, TaskFailure, TaskHandler, Tokens, type Logger, type RuntimePrimitives, type Task, type TaskContext } from '@tasklane/core';
+import {
+  preconditionFalse,
+  TaskFailure,
+  TaskHandler,
+  Tokens,
+  type Logger,
+  type RuntimePrimitives,
+  type Task,
+  type TaskContext,
+} from '@tasklane/core';
 import { ContainerModule, inject } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { fakeTask, MockHandlerEnvironment } from '../src/index.ts';
@@ -36,7 +45,11 @@ class Throws {
 @TaskHandler('MockWaits')
 class Waits {
   handle(_task: Task, ctx: TaskContext) {
-    return new Promise<void>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new TaskFailure('Stopped', `stopped: ${ctx.abortReason}`))));
+    return new Promise<void>((_resolve, reject) =>
+      ctx.signal.addEventListener('abort', () =>
+        reject(new TaskFailure('Stopped', `stopped: ${ctx.abortReason}`)),
+      ),
+    );
   }
 }
 
@@ -69,16 +82,32 @@ describe('MockHandlerEnvironment', () => {
     expect(result.outcome).toEqual({ status: 'FINISHED' });
     expect(result.reported).toEqual({ status: 'FINISHED' });
     expect(result.progress).toEqual([{ percentComplete: 50 }, { percentComplete: 100 }]);
-    expect(result.logs).toContainEqual({ level: 'info', msg: 'working', fields: expect.objectContaining({ input: '/in', activityType: 'MockOk' }) });
+    expect(result.logs).toContainEqual({
+      level: 'info',
+      msg: 'working',
+      fields: expect.objectContaining({ input: '/in', activityType: 'MockOk' }),
+    });
   });
 
   it('preconditionFalse → FALSE', async () => {
-    expect((await env.run(NotYet, fakeTask({ type: 'MockFalse' }))).outcome).toEqual({ status: 'FALSE', message: 'file not there yet' });
+    expect((await env.run(NotYet, fakeTask({ type: 'MockFalse' }))).outcome).toEqual({
+      status: 'FALSE',
+      message: 'file not there yet',
+    });
   });
 
   it('TaskFailure → FAILED with its errorId; other throws use their name', async () => {
-    expect((await env.run(Fails, fakeTask({ type: 'MockFail' }))).outcome).toMatchObject({ status: 'FAILED', errorId: 'MyError', errorMessage: 'it broke', retryable: false });
-    expect((await env.run(Throws, fakeTask({ type: 'MockThrows' }))).outcome).toMatchObject({ status: 'FAILED', errorId: 'TL_HANDLER_FAILED', errorMessage: 'RangeError: out of range' });
+    expect((await env.run(Fails, fakeTask({ type: 'MockFail' }))).outcome).toMatchObject({
+      status: 'FAILED',
+      errorId: 'MyError',
+      errorMessage: 'it broke',
+      retryable: false,
+    });
+    expect((await env.run(Throws, fakeTask({ type: 'MockThrows' }))).outcome).toMatchObject({
+      status: 'FAILED',
+      errorId: 'TL_HANDLER_FAILED',
+      errorMessage: 'RangeError: out of range',
+    });
   });
 
   it('cancel() aborts the signal; the runner would report nothing', async () => {
@@ -86,7 +115,11 @@ describe('MockHandlerEnvironment', () => {
     setTimeout(() => env.cancel(), 20);
     const result = await running;
     expect(result.abortReason).toBe('canceled');
-    expect(result.outcome).toMatchObject({ status: 'FAILED', errorId: 'Stopped', errorMessage: 'stopped: canceled' });
+    expect(result.outcome).toMatchObject({
+      status: 'FAILED',
+      errorId: 'Stopped',
+      errorMessage: 'stopped: canceled',
+    });
     expect(result.reported).toBeUndefined();
   });
 
@@ -110,7 +143,10 @@ describe('MockHandlerEnvironment', () => {
     setTimeout(() => strict.cancel(), 20);
     const result = await running;
     expect(result.settled).toBe(false);
-    expect(result.outcome).toMatchObject({ status: 'FAILED', errorMessage: 'Error: handler did not stop after abort' });
+    expect(result.outcome).toMatchObject({
+      status: 'FAILED',
+      errorMessage: 'Error: handler did not stop after abort',
+    });
     expect(result.durationMs).toBeLessThan(2000);
   });
 

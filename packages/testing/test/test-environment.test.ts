@@ -7,7 +7,8 @@ import { InProcessCoordinator, startTestEnvironment, type TestEnvironment } from
 class EnvEcho {
   async handle(task: Task, ctx: TaskContext) {
     await ctx.reportProgress({ percentComplete: 100 });
-    if (task.get('fail') === 'yes') throw new TaskFailure('EchoFailed', `asked to fail: ${task.getAll('note').join('+')}`);
+    if (task.get('fail') === 'yes')
+      throw new TaskFailure('EchoFailed', `asked to fail: ${task.getAll('note').join('+')}`);
   }
 }
 
@@ -21,7 +22,12 @@ class EnvSlow {
 describe('startTestEnvironment', () => {
   let env: TestEnvironment;
   beforeAll(async () => {
-    env = await startTestEnvironment({ handlers: [EnvEcho, EnvSlow], modules: [{ ShellCommandActivity, ShellCommandPrecondition }], workerGroups: ['wg-a', 'wg-b'], concurrency: 2 });
+    env = await startTestEnvironment({
+      handlers: [EnvEcho, EnvSlow],
+      modules: [{ ShellCommandActivity, ShellCommandPrecondition }],
+      workerGroups: ['wg-a', 'wg-b'],
+      concurrency: 2,
+    });
   });
   afterAll(() => env.close());
 
@@ -39,7 +45,11 @@ describe('startTestEnvironment', () => {
 
   it('reports FAILED with the handler’s errorId and message', async () => {
     const { taskId } = env.enqueue('EnvEcho', { fail: 'yes', note: ['a', 'b'] }, { maximumRetries: 0 });
-    expect(await env.waitForTask(taskId)).toMatchObject({ terminalStatus: 'FAILED', errorId: 'EchoFailed', errorMessage: 'asked to fail: a+b' });
+    expect(await env.waitForTask(taskId)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: 'EchoFailed',
+      errorMessage: 'asked to fail: a+b',
+    });
   });
 
   it('serves every worker group', async () => {
@@ -55,10 +65,20 @@ describe('startTestEnvironment', () => {
   });
 
   it('runs loaded plugin modules (the shell handlers) end to end', async () => {
-    const ok = env.enqueue('ShellCommandActivity', { command: 'echo "$1"', scriptArgument: ['hello world'] }).taskId;
-    const bad = env.enqueue('ShellCommandActivity', { command: 'echo nope >&2; exit 2' }, { maximumRetries: 0 }).taskId;
+    const ok = env.enqueue('ShellCommandActivity', {
+      command: 'echo "$1"',
+      scriptArgument: ['hello world'],
+    }).taskId;
+    const bad = env.enqueue(
+      'ShellCommandActivity',
+      { command: 'echo nope >&2; exit 2' },
+      { maximumRetries: 0 },
+    ).taskId;
     expect((await env.waitForTask(ok)).terminalStatus).toBe('FINISHED');
-    expect(await env.waitForTask(bad)).toMatchObject({ terminalStatus: 'FAILED', errorId: 'ShellCommandFailed' });
+    expect(await env.waitForTask(bad)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: 'ShellCommandFailed',
+    });
     expect((await env.waitForTask(bad)).errorMessage).toContain('nope');
     expect(env.emulator.control.observations().violations).toEqual([]);
   });

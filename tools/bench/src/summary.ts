@@ -70,7 +70,7 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
       '| instances | hand-off gap p50 (ms) | p99 (ms) | target p99 ≤ 5 ms |',
       '|---|---|---|---|',
     );
-    for (const [n, v] of Object.entries(coord.handOff ?? {}) as Array<[string, Any]>)
+    for (const [n, v] of Object.entries<Any>(coord.handOff ?? {}))
       lines.push(`| ${n} | ${round(v.p50, 3)} | ${round(v.p99, 3)} | ${ok(v.p99 <= 5)} |`);
     lines.push(
       '',

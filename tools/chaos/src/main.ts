@@ -138,8 +138,8 @@ const enqueueTimer = setInterval(() => {
 }, 200);
 
 const deadline = began + config.durationMs;
-let verdictLine = '';
-let exitCode = 1;
+let verdictLine: string;
+let exitCode: number;
 try {
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, config.actionEveryMs * (0.5 + random())));

@@ -1,4 +1,4 @@
-import { parseDuration } from '@tasklane/core';
+import { formatDuration, parseDuration } from '@tasklane/core';
 import { UsageError } from '../errors.ts';
 
 /** How an option's raw text becomes a value. */
@@ -99,15 +99,20 @@ export function convert(spec: OptionSpec, raw: unknown, where: string): unknown 
   }
 }
 
+function formatDefault(spec: OptionSpec): string {
+  const value = spec.default;
+  if (Array.isArray(value)) return value.join(',');
+  if (spec.kind === 'duration' && typeof value === 'number') return formatDuration(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
 /** Help lines for a list of options. */
 export function formatOptions(specs: readonly OptionSpec[]): string {
   const rows = specs.map((spec) => {
     const value = spec.kind === 'boolean' ? '' : ` ${spec.placeholder ?? spec.kind.toUpperCase()}`;
     const left = `  --${spec.flag}${value}`;
     const extras = [
-      spec.default !== undefined
-        ? `default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`
-        : undefined,
+      spec.default !== undefined ? `default ${formatDefault(spec)}` : undefined,
       envName(spec) ? `env ${envName(spec)}` : undefined,
     ].filter(Boolean);
     return [left, `${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}`] as const;

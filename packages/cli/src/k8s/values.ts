@@ -59,7 +59,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Merges user values over the defaults and validates them; errors name the value at fault. */
 export function resolveValues(input: Partial<ManifestValues>): ManifestValues {
-  const values = { ...DEFAULT_VALUES, ...input } as ManifestValues;
+  const values = { ...DEFAULT_VALUES, ...input };
   const bad = (key: string, message: string): never => {
     throw new UsageError('--values', `--values: ${key} ${message}`);
   };

@@ -1,0 +1,43 @@
+import type { Observations } from '@tasklane/emulator';
+import { describe, expect, it } from 'vitest';
+import { judge } from '../src/verdict.ts';
+
+function observations(patch: Partial<Observations> = {}): Observations {
+  return {
+    groups: { g: { inFlightPolls: 0, maxInFlightPolls: 1, polls: 10, emptyPolls: 2, tasksHandedOut: 2 } },
+    tasks: {
+      a: { taskId: 'a', terminalStatus: 'FINISHED' } as Observations['tasks'][string],
+      b: { taskId: 'b', terminalStatus: 'FAILED' } as Observations['tasks'][string],
+    },
+    attempts: { x: { attemptId: 'x', handouts: 1, status: 'FINISHED' } },
+    heartbeats: {},
+    violations: [],
+    requests: {},
+    ...patch,
+  };
+}
+
+describe('judge', () => {
+  it('should pass a clean run', () => {
+    const verdict = judge(observations(), ['a', 'b'], []);
+    expect(verdict).toMatchObject({ ok: true, tasks: 2, terminal: 2, finished: 1, failed: 1, problems: [] });
+  });
+
+  it('should fail on a lost task, a twice-run attempt, overlapping polls and a crash', () => {
+    const verdict = judge(
+      observations({
+        groups: { g: { inFlightPolls: 0, maxInFlightPolls: 2, polls: 1, emptyPolls: 0, tasksHandedOut: 0 } },
+        attempts: { x: { attemptId: 'x', handouts: 2, status: 'FINISHED' } },
+      }),
+      ['a', 'b', 'missing'],
+      ['runner-3 exited 1'],
+    );
+    expect(verdict.ok).toBe(false);
+    expect(verdict.problems).toEqual([
+      '1 task(s) never reached a terminal status',
+      '1 attempt(s) handed out more than once',
+      'group g had 2 polls in flight at once',
+      'runner(s) crashed: runner-3 exited 1',
+    ]);
+  });
+});
