@@ -1,4 +1,6 @@
 import {
+  ContainerModule,
+  inject,
   preconditionFalse,
   TaskFailure,
   TaskHandler,
@@ -8,7 +10,6 @@ import {
   type Task,
   type TaskContext,
 } from '@tasklane/core';
-import { ContainerModule, inject } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { fakeTask, MockHandlerEnvironment } from '../src/index.ts';
 

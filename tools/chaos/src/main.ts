@@ -121,18 +121,18 @@ const actions: Record<string, () => Promise<void> | void> = {
 };
 
 for (let i = 0; i < config.runners; i++) startRunner();
-const taskIds: string[] = [];
+const units: Array<{ pipelineId: string; objectId: string }> = [];
 const enqueueTimer = setInterval(() => {
   const batch = Math.ceil(config.tasks / (config.durationMs / 200));
-  for (let i = 0; i < batch && taskIds.length < config.tasks; i++) {
-    taskIds.push(
+  for (let i = 0; i < batch && units.length < config.tasks; i++) {
+    units.push(
       emulator.control.enqueueTask({
         workerGroup: pick(groups),
         type: 'ChaosActivity',
         fields: { myWorkMs: String(Math.floor(20 + random() * 300)) },
         maximumRetries: 5,
         retryDelay: '2 minutes',
-      }).taskId,
+      }),
     );
   }
 }, 200);
@@ -151,21 +151,18 @@ try {
   emulator.control.clearFaults();
   log('chaos over: letting the fleet finish the remaining work');
   const settleBy = Date.now() + 60_000;
-  while (
-    Date.now() < settleBy &&
-    !taskIds.every((id) => emulator.control.task(id)?.terminalStatus !== undefined)
-  ) {
+  while (Date.now() < settleBy && judge(emulator.control.observations(), units, []).terminal < units.length) {
     await new Promise((r) => setTimeout(r, 250));
   }
   for (const entry of runners.values()) entry.expectedExit = 0;
   await Promise.all([...runners.values()].map((e) => e.proc.stop(15_000)));
-  const verdict = judge(emulator.control.observations(), taskIds, unexpectedExits);
+  const verdict = judge(emulator.control.observations(), units, unexpectedExits);
   writeFileSync(
     fileURLToPath(new URL(`../../../docs/chaos-last${short ? '-short' : ''}.json`, import.meta.url)),
     JSON.stringify({ seed, config, verdict }, null, 2) + '\n',
   );
   verdictLine =
-    `chaos ${verdict.ok ? 'PASS' : 'FAIL'}: ${verdict.terminal}/${verdict.tasks} tasks terminal (${verdict.finished} finished, ${verdict.failed} failed), ` +
+    `chaos ${verdict.ok ? 'PASS' : 'FAIL'}: ${verdict.terminal}/${verdict.tasks} tasks terminal (${verdict.finished} finished, ${verdict.failed} failed, ${verdict.retried} retried after chaos), ` +
     `attempts run twice ${verdict.attemptsRunTwice.length}, max polls in flight per group ${Math.max(...Object.values(verdict.maxConcurrentPolls))}, ` +
     `unexpected runner exits ${verdict.unexpectedExits.length}, seed ${seed}${verdict.ok ? '' : ` — ${verdict.problems.join('; ')}`}`;
   exitCode = verdict.ok ? 0 : 1;

@@ -7,6 +7,8 @@ export interface Verdict {
   readonly terminal: number;
   readonly finished: number;
   readonly failed: number;
+  /** Units that needed more than one attempt (killed runners, timeouts). */
+  readonly retried: number;
   readonly attemptsRunTwice: string[];
   readonly maxConcurrentPolls: Record<string, number>;
   readonly unexpectedExits: string[];
@@ -14,12 +16,45 @@ export interface Verdict {
   readonly problems: string[];
 }
 
-export function judge(obs: Observations, taskIds: readonly string[], unexpectedExits: string[]): Verdict {
+/** One unit of enqueued work: a retry is a new task (new taskId) of the same pipeline object. */
+export interface WorkUnit {
+  readonly pipelineId: string;
+  readonly objectId: string;
+}
+
+type TaskObs = Observations['tasks'][string];
+
+/** The final outcome of a unit: FINISHED/FAILED/FALSE, or the last attempt's status once attempts ran out. */
+function finalStatus(attempts: readonly TaskObs[], maxAttempts: number): string | undefined {
+  const decided = attempts.find(
+    (t) => t.terminalStatus === 'FINISHED' || t.terminalStatus === 'FAILED' || t.terminalStatus === 'FALSE',
+  );
+  if (decided) return decided.terminalStatus;
+  if (attempts.length >= maxAttempts && attempts.every((t) => t.terminalStatus !== undefined))
+    return attempts.at(-1)?.terminalStatus;
+  return undefined;
+}
+
+export function judge(
+  obs: Observations,
+  units: readonly WorkUnit[],
+  unexpectedExits: string[],
+  maxAttempts = 6,
+): Verdict {
   const problems: string[] = [];
-  const tasks = taskIds.map((id) => obs.tasks[id]);
-  const terminal = tasks.filter((t) => t?.terminalStatus !== undefined);
-  if (terminal.length !== taskIds.length)
-    problems.push(`${taskIds.length - terminal.length} task(s) never reached a terminal status`);
+  const byUnit = new Map<string, TaskObs[]>();
+  for (const t of Object.values(obs.tasks)) {
+    const key = `${t.pipelineId}/${t.objectId}`;
+    const list = byUnit.get(key);
+    if (list) list.push(t);
+    else byUnit.set(key, [t]);
+  }
+  const finals = units.map((u) =>
+    finalStatus(byUnit.get(`${u.pipelineId}/${u.objectId}`) ?? [], maxAttempts),
+  );
+  const terminal = finals.filter((s) => s !== undefined).length;
+  if (terminal !== units.length)
+    problems.push(`${units.length - terminal} task(s) never reached a terminal status`);
   const twice = Object.values(obs.attempts)
     .filter((a) => a.handouts > 1)
     .map((a) => a.attemptId);
@@ -32,10 +67,11 @@ export function judge(obs: Observations, taskIds: readonly string[], unexpectedE
   if (unexpectedExits.length) problems.push(`runner(s) crashed: ${unexpectedExits.join('; ')}`);
   return {
     ok: problems.length === 0,
-    tasks: taskIds.length,
-    terminal: terminal.length,
-    finished: tasks.filter((t) => t?.terminalStatus === 'FINISHED').length,
-    failed: tasks.filter((t) => t?.terminalStatus === 'FAILED').length,
+    tasks: units.length,
+    terminal,
+    finished: finals.filter((s) => s === 'FINISHED').length,
+    failed: finals.filter((s) => s === 'FAILED').length,
+    retried: [...byUnit.values()].filter((list) => list.length > 1).length,
     attemptsRunTwice: twice,
     maxConcurrentPolls,
     unexpectedExits,

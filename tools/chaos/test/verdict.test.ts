@@ -6,8 +6,24 @@ function observations(patch: Partial<Observations> = {}): Observations {
   return {
     groups: { g: { inFlightPolls: 0, maxInFlightPolls: 1, polls: 10, emptyPolls: 2, tasksHandedOut: 2 } },
     tasks: {
-      a: { taskId: 'a', terminalStatus: 'FINISHED' } as Observations['tasks'][string],
-      b: { taskId: 'b', terminalStatus: 'FAILED' } as Observations['tasks'][string],
+      a: {
+        taskId: 'a',
+        pipelineId: 'p',
+        objectId: 'A',
+        terminalStatus: 'FINISHED',
+      } as Observations['tasks'][string],
+      b1: {
+        taskId: 'b1',
+        pipelineId: 'p',
+        objectId: 'B',
+        terminalStatus: 'TIMEDOUT',
+      } as Observations['tasks'][string],
+      b2: {
+        taskId: 'b2',
+        pipelineId: 'p',
+        objectId: 'B',
+        terminalStatus: 'FAILED',
+      } as Observations['tasks'][string],
     },
     attempts: { x: { attemptId: 'x', handouts: 1, status: 'FINISHED' } },
     heartbeats: {},
@@ -19,8 +35,29 @@ function observations(patch: Partial<Observations> = {}): Observations {
 
 describe('judge', () => {
   it('should pass a clean run', () => {
-    const verdict = judge(observations(), ['a', 'b'], []);
-    expect(verdict).toMatchObject({ ok: true, tasks: 2, terminal: 2, finished: 1, failed: 1, problems: [] });
+    const verdict = judge(
+      observations(),
+      [
+        { pipelineId: 'p', objectId: 'A' },
+        { pipelineId: 'p', objectId: 'B' },
+      ],
+      [],
+    );
+    expect(verdict).toMatchObject({
+      ok: true,
+      tasks: 2,
+      terminal: 2,
+      finished: 1,
+      failed: 1,
+      retried: 1,
+      problems: [],
+    });
+  });
+
+  it('should not count a timed-out attempt with retries left as terminal', () => {
+    const obs = observations();
+    delete obs.tasks.b2;
+    expect(judge(obs, [{ pipelineId: 'p', objectId: 'B' }], []).terminal).toBe(0);
   });
 
   it('should fail on a lost task, a twice-run attempt, overlapping polls and a crash', () => {
@@ -29,7 +66,11 @@ describe('judge', () => {
         groups: { g: { inFlightPolls: 0, maxInFlightPolls: 2, polls: 1, emptyPolls: 0, tasksHandedOut: 0 } },
         attempts: { x: { attemptId: 'x', handouts: 2, status: 'FINISHED' } },
       }),
-      ['a', 'b', 'missing'],
+      [
+        { pipelineId: 'p', objectId: 'A' },
+        { pipelineId: 'p', objectId: 'B' },
+        { pipelineId: 'p', objectId: 'C' },
+      ],
       ['runner-3 exited 1'],
     );
     expect(verdict.ok).toBe(false);
