@@ -61,6 +61,7 @@ if (command === 'test') {
     ['tests (Node)', () => nx('run-many', '-t', 'test', '--outputStyle=stream', '--parallel=2')],
     ['tests (Bun)', () => nx('run-many', '-t', 'test:bun', '--outputStyle=stream', '--parallel=1')],
     ['tests (Deno)', () => nx('run-many', '-t', 'test:deno', '--outputStyle=stream', '--parallel=1')],
+    ['chaos (short)', () => run(process.execPath, [join(root, 'tools/chaos/dist/main.js'), '--short'])],
   ];
   const results = [];
   for (const [name, step] of steps) {
