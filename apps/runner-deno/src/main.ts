@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { main, type Host } from '@tasklane/cli';
 import { createRuntime } from '@tasklane/runtime/deno';
+import { serveStatic } from 'hono/deno';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 
@@ -20,6 +21,7 @@ const bin = fileURLToPath(new URL('../bin/tasklane', import.meta.url));
 const host: Host = {
   runtime: createRuntime(),
   isTTY: process.stdout.isTTY === true,
+  serveStatic,
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   selfCommand: () => [bin],

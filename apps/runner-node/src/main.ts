@@ -4,6 +4,7 @@
  * @hono/node-server, and an AWS SDK HTTP handler whose request timeout outlasts the 90 s long poll.
  */
 import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { main, type Host } from '@tasklane/cli';
 import { createRuntime } from '@tasklane/runtime/node';
@@ -16,6 +17,7 @@ const bin = fileURLToPath(new URL('../bin/tasklane', import.meta.url));
 const host: Host = {
   runtime: createRuntime(),
   isTTY: process.stdout.isTTY === true,
+  serveStatic,
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   selfCommand: () => [bin],

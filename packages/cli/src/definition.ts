@@ -18,7 +18,7 @@ export function definitionToObjects(definition: unknown, where = 'definition'): 
     const fields: Array<{ key: string; stringValue?: string; refValue?: string }> = [];
     const add = (key: string, value: unknown) => {
       if (typeof value === 'object' && value !== null && 'ref' in value)
-        fields.push({ key, refValue: String((value).ref) });
+        fields.push({ key, refValue: String(value.ref) });
       else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
         fields.push({ key, stringValue: String(value) });
       else

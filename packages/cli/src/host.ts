@@ -26,6 +26,11 @@ export interface Host {
   /** Writes to stdout/stderr without a newline added. */
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * The runtime's hono `serveStatic` (from @hono/node-server/serve-static, hono/bun or hono/deno); the
+   * BullMQ dashboard serves its assets through it. Absent: no dashboard.
+   */
+  readonly serveStatic?: unknown;
   /** True when stdout is a terminal (live views, pretty logs). */
   readonly isTTY: boolean;
 }

@@ -1,6 +1,7 @@
 import { TasklaneError, VERSION } from '@tasklane/core';
 import { demoCommand, DEMO_HELP } from './commands/demo.ts';
 import { emulatorCommand, EMULATOR_HELP } from './commands/emulator.ts';
+import { enqueueCommand, ENQUEUE_HELP } from './commands/enqueue.ts';
 import { manifestsCommand, MANIFESTS_HELP } from './commands/manifests.ts';
 import { pipelineCommand, PIPELINE_HELP } from './commands/pipeline.ts';
 import { runCommand, RUN_HELP } from './commands/run.ts';
@@ -27,6 +28,11 @@ const COMMANDS: Record<string, Command> = {
     run: pipelineCommand,
     help: PIPELINE_HELP,
     summary: 'create, put, activate and inspect pipelines',
+  },
+  enqueue: {
+    run: enqueueCommand,
+    help: ENQUEUE_HELP,
+    summary: 'add jobs to a BullMQ queue (one job or a pipeline definition)',
   },
   manifests: {
     run: manifestsCommand,

@@ -123,6 +123,72 @@ describe.each(RUNTIMES)('tasklane on %s', (runtime) => {
     expect(c.observations().violations).toEqual([]);
   });
 
+  it('serves a BullMQ queue beside a worker group; jobs added with tasklane enqueue; dashboard on /queues', async () => {
+    const queue = `jobs-${runtime}-${Date.now()}`;
+    const group = `mixed-${runtime}`;
+    const httpPort = await freePort();
+    const p = start([
+      'run',
+      '--source',
+      'datapipeline',
+      '--source',
+      'bullmq',
+      '--worker-group',
+      group,
+      '--queue',
+      queue,
+      '--endpoint',
+      emulator.endpoint,
+      '--redis-url',
+      redis.url,
+      '--http-port',
+      String(httpPort),
+      '--http-host',
+      '127.0.0.1',
+    ]);
+    await p.waitForOutput(/tasklane runner started/, 30_000);
+    const enqueue = start([
+      'enqueue',
+      '--redis-url',
+      redis.url,
+      '--queue',
+      queue,
+      '--name',
+      'ShellCommandActivity',
+      '--data',
+      JSON.stringify({ command: 'echo from-bullmq' }),
+    ]);
+    expect(await enqueue.exited).toBe(0);
+    expect(enqueue.output()).toMatch(/"jobIds"/);
+    const { taskId } = emulator.control.enqueueTask({
+      workerGroup: group,
+      type: 'ShellCommandActivity',
+      fields: { command: 'true' },
+    });
+    expect(
+      (await emulator.control.waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, 30_000)).tasks[
+        taskId
+      ]!.terminalStatus,
+    ).toBe('FINISHED');
+    const base = `http://127.0.0.1:${httpPort}`;
+    await expect
+      .poll(
+        async () =>
+          (await (await fetch(`${base}/metrics`)).text()).match(
+            new RegExp(
+              `tasklane_tasks_total\\{group="${queue}",activity_type="ShellCommandActivity",result="finished"\\} 1`,
+            ),
+          ) !== null,
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    const dashboard = await fetch(`${base}/queues`);
+    expect(dashboard.status).toBe(200);
+    expect(await dashboard.text()).toMatch(/<html[\s\S]*Tasklane queues/i);
+    p.signal('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
   it('coordinates a fleet of processes through Redis: one poll in flight per group', async () => {
     const group = `fleet-${runtime}`;
     const prefix = `tl-e2e-${runtime}-${Date.now()}:`;

@@ -4,7 +4,13 @@
  * A screenshot is saved under test-results/ for humans.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import { freePort, spawnGroup, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
+import {
+  freePort,
+  spawnGroup,
+  startTestRedis,
+  type GroupProcess,
+  type TestRedis,
+} from '@tasklane/test-utils';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -22,21 +28,57 @@ describe('fleet page', () => {
   let port = 0;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set TASKLANE_CHROMIUM)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set TASKLANE_CHROMIUM)`,
+      );
     emulator = await startEmulator({ longPollMs: 1000 });
     redis = await startTestRedis();
     port = await freePort();
     const prefix = `tl-fleetpage-${Date.now()}:`;
     for (const [i, httpPort] of [port, await freePort()].entries()) {
-      const p = spawnGroup(bin, ['run', '--worker-group', 'fleet-page', '--endpoint', emulator.endpoint, '--redis-url', redis.url, '--redis-key-prefix', prefix, '--hostname', `page-runner-${i + 1}`, '--http-port', String(httpPort), '--http-host', '127.0.0.1'], {
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'f', AWS_SECRET_ACCESS_KEY: 'f', AWS_REGION: 'us-east-1' },
-      });
+      const p = spawnGroup(
+        bin,
+        [
+          'run',
+          '--worker-group',
+          'fleet-page',
+          '--endpoint',
+          emulator.endpoint,
+          '--redis-url',
+          redis.url,
+          '--redis-key-prefix',
+          prefix,
+          '--hostname',
+          `page-runner-${i + 1}`,
+          '--http-port',
+          String(httpPort),
+          '--http-host',
+          '127.0.0.1',
+        ],
+        {
+          env: {
+            ...process.env,
+            AWS_ACCESS_KEY_ID: 'f',
+            AWS_SECRET_ACCESS_KEY: 'f',
+            AWS_REGION: 'us-east-1',
+          },
+        },
+      );
       runners.push(p);
     }
     await Promise.all(runners.map((p) => p.waitForOutput(/tasklane runner started/, 30_000)));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -52,14 +94,29 @@ describe('fleet page', () => {
     await page.goto(`http://127.0.0.1:${port}/fleet`);
     await expect.poll(async () => page.locator('#instances tbody tr').count(), { timeout: 15_000 }).toBe(2);
     // Someone always holds the poll lease while the group is idle-polling; the holder cell names a host.
-    await expect.poll(async () => page.locator('#groups [data-holder]').textContent(), { timeout: 15_000 }).toMatch(/page-runner-[12]/);
-    const { taskId } = emulator.control.enqueueTask({ workerGroup: 'fleet-page', type: 'ShellCommandActivity', fields: { command: 'sleep 4' } });
-    await expect.poll(async () => page.locator('#tasks tbody').textContent(), { timeout: 15_000 }).toContain('ShellCommandActivity');
-    const failing = emulator.control.enqueueTask({ workerGroup: 'fleet-page', type: 'ShellCommandActivity', fields: { command: 'echo nope >&2; exit 9' }, maximumRetries: 0 });
+    await expect
+      .poll(async () => page.locator('#groups [data-holder]').textContent(), { timeout: 15_000 })
+      .toMatch(/page-runner-[12]/);
+    const { taskId } = emulator.control.enqueueTask({
+      workerGroup: 'fleet-page',
+      type: 'ShellCommandActivity',
+      fields: { command: 'sleep 4' },
+    });
+    await expect
+      .poll(async () => page.locator('#tasks tbody').textContent(), { timeout: 15_000 })
+      .toContain('ShellCommandActivity');
+    const failing = emulator.control.enqueueTask({
+      workerGroup: 'fleet-page',
+      type: 'ShellCommandActivity',
+      fields: { command: 'echo nope >&2; exit 9' },
+      maximumRetries: 0,
+    });
     await emulator.control.waitFor((o) => o.tasks[failing.taskId]?.terminalStatus === 'FAILED', 15_000);
     mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: `${shots}fleet-page.png`, fullPage: true });
     await emulator.control.waitFor((o) => o.tasks[taskId]?.terminalStatus === 'FINISHED', 15_000);
-    await expect.poll(async () => page.locator('#tasks tbody').textContent(), { timeout: 10_000 }).toContain('idle');
+    await expect
+      .poll(async () => page.locator('#tasks tbody').textContent(), { timeout: 10_000 })
+      .toContain('idle');
   });
 });

@@ -18,7 +18,10 @@ export function parseCancelMessage(text: string): CancelMessage | undefined {
   try {
     const value = JSON.parse(text) as Partial<CancelMessage> | null;
     if (value && typeof value.jobId === 'string' && value.jobId !== '') {
-      return { jobId: value.jobId, reason: typeof value.reason === 'string' && value.reason !== '' ? value.reason : 'canceled' };
+      return {
+        jobId: value.jobId,
+        reason: typeof value.reason === 'string' && value.reason !== '' ? value.reason : 'canceled',
+      };
     }
   } catch {}
   return undefined;

@@ -22,8 +22,19 @@ export function openRedis(options: RedisConnectionOptions, name?: string): Redis
   return options.url ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const TRANSIENT_MESSAGE = /connection is closed|stream isn't writeable|reached the max retries|socket closed|^(LOADING|BUSY|READONLY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b/i;
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+const TRANSIENT_MESSAGE =
+  /connection is closed|stream isn't writeable|reached the max retries|socket closed|^(LOADING|BUSY|READONLY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b/i;
 
 /** True for errors that say Redis was unreachable or briefly unable to serve: worth a retry. */
 export function isConnectionError(error: unknown): boolean {
@@ -42,7 +53,13 @@ export async function closeRedis(client: Redis, timeoutMs: number): Promise<void
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
-    const result = await Promise.race([client.quit().then(() => 'ok' as const, () => 'error' as const), timedOut]);
+    const result = await Promise.race([
+      client.quit().then(
+        () => 'ok' as const,
+        () => 'error' as const,
+      ),
+      timedOut,
+    ]);
     if (result !== 'ok') client.disconnect();
   } finally {
     clearTimeout(timer);

@@ -50,9 +50,12 @@ export type QueueDashboard = Hono & {
  * ```
  */
 export function createQueueDashboard(options: QueueDashboardOptions): QueueDashboard {
-  if (!Array.isArray(options?.queues) || options.queues.length === 0) throw new InvalidJobError('createQueueDashboard: "queues" must list at least one queue');
+  if (!Array.isArray(options?.queues) || options.queues.length === 0)
+    throw new InvalidJobError('createQueueDashboard: "queues" must list at least one queue');
   if (typeof options.serveStatic !== 'function') {
-    throw new InvalidJobError('createQueueDashboard: "serveStatic" is required (from @hono/node-server/serve-static, hono/bun or hono/deno)');
+    throw new InvalidJobError(
+      'createQueueDashboard: "serveStatic" is required (from @hono/node-server/serve-static, hono/bun or hono/deno)',
+    );
   }
   const basePath = normalizeBasePath(options.basePath ?? '/queues');
   const connection = openRedis(options, 'tasklane-dashboard');

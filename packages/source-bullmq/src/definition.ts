@@ -30,8 +30,11 @@ const isActivity = (type: string | undefined) => type !== undefined && type.ends
 
 function objectsOf(definition: unknown): unknown[] {
   const value = typeof definition === 'string' ? parseJson(definition) : definition;
-  const objects = (value as { objects?: unknown } | null)?.objects ?? (value as { pipelineObjects?: unknown } | null)?.pipelineObjects;
-  if (!Array.isArray(objects)) throw new InvalidDefinitionError('expected a definition of the form {"objects": [...]}');
+  const objects =
+    (value as { objects?: unknown } | null)?.objects ??
+    (value as { pipelineObjects?: unknown } | null)?.pipelineObjects;
+  if (!Array.isArray(objects))
+    throw new InvalidDefinitionError('expected a definition of the form {"objects": [...]}');
   return objects;
 }
 
@@ -45,22 +48,30 @@ function parseJson(text: string): unknown {
 
 /** Accepts both the aws-cli file format (`"key": value | {ref} | [...]`) and the API format (`fields: [...]`). */
 function toWireObject(raw: unknown, index: number): WireObject {
-  if (typeof raw !== 'object' || raw === null) throw new InvalidDefinitionError(`objects[${index}] is not an object`);
+  if (typeof raw !== 'object' || raw === null)
+    throw new InvalidDefinitionError(`objects[${index}] is not an object`);
   const { id, name, fields, ...rest } = raw as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') throw new InvalidDefinitionError(`objects[${index}] has no "id"`);
   const out: WireField[] = [];
   if (Array.isArray(fields)) {
     for (const f of fields as Array<Partial<WireField> | null>) {
-      if (!f || typeof f.key !== 'string') throw new InvalidDefinitionError(`object "${id}": every field needs a "key"`);
+      if (!f || typeof f.key !== 'string')
+        throw new InvalidDefinitionError(`object "${id}": every field needs a "key"`);
       if (typeof f.refValue === 'string') out.push({ key: f.key, refValue: f.refValue });
       else if (typeof f.stringValue === 'string') out.push({ key: f.key, stringValue: f.stringValue });
-      else throw new InvalidDefinitionError(`object "${id}" field "${f.key}" needs a stringValue or a refValue`);
+      else
+        throw new InvalidDefinitionError(`object "${id}" field "${f.key}" needs a stringValue or a refValue`);
     }
   }
   const add = (key: string, value: unknown) => {
-    if (typeof value === 'object' && value !== null && typeof (value as { ref?: unknown }).ref === 'string') out.push({ key, refValue: (value as { ref: string }).ref });
-    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out.push({ key, stringValue: String(value) });
-    else throw new InvalidDefinitionError(`object "${id}" field "${key}" must be a string, number, {"ref": id} or a list of them`);
+    if (typeof value === 'object' && value !== null && typeof (value as { ref?: unknown }).ref === 'string')
+      out.push({ key, refValue: (value as { ref: string }).ref });
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out.push({ key, stringValue: String(value) });
+    else
+      throw new InvalidDefinitionError(
+        `object "${id}" field "${key}" must be a string, number, {"ref": id} or a list of them`,
+      );
   };
   for (const [key, value] of Object.entries(rest)) {
     if (Array.isArray(value)) value.forEach((item) => add(key, item));
@@ -76,12 +87,14 @@ function parameterValues(definition: unknown): Map<string, string> {
   const params = (value as { parameters?: unknown } | null)?.parameters;
   if (Array.isArray(params)) {
     for (const p of params as Array<Record<string, unknown> | null>) {
-      if (p && typeof p.id === 'string' && (typeof p.default === 'string' || typeof p.default === 'number')) result.set(p.id, String(p.default));
+      if (p && typeof p.id === 'string' && (typeof p.default === 'string' || typeof p.default === 'number'))
+        result.set(p.id, String(p.default));
     }
   }
   const values = (value as { values?: unknown } | null)?.values;
   if (values && typeof values === 'object') {
-    for (const [k, v] of Object.entries(values as Record<string, unknown>)) if (typeof v === 'string' || typeof v === 'number') result.set(k, String(v));
+    for (const [k, v] of Object.entries(values as Record<string, unknown>))
+      if (typeof v === 'string' || typeof v === 'number') result.set(k, String(v));
   }
   return result;
 }
@@ -94,7 +107,9 @@ function inherited(objects: Map<string, WireObject>, start: WireObject, key: str
     seen.add(current.id);
     const own = current.fields.find((f) => f.key === key && f.stringValue !== undefined);
     if (own) return own.stringValue;
-    const parent: string | undefined = current.fields.find((f) => f.key === 'parent' && f.refValue !== undefined)?.refValue;
+    const parent: string | undefined = current.fields.find(
+      (f) => f.key === 'parent' && f.refValue !== undefined,
+    )?.refValue;
     current = parent ? objects.get(parent) : undefined;
   }
   return undefined;
@@ -105,8 +120,11 @@ type JobFields = Record<string, string | string[] | { ref: string } | Array<{ re
 /** Own fields as job data: repeated keys become arrays, refs `{ ref }`. */
 function fieldsOf(object: WireObject): JobFields {
   const fields: Record<string, unknown[]> = {};
-  for (const f of object.fields) (fields[f.key] ??= []).push(f.refValue !== undefined ? { ref: f.refValue } : f.stringValue);
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.length === 1 ? v[0] : v])) as JobFields;
+  for (const f of object.fields)
+    (fields[f.key] ??= []).push(f.refValue !== undefined ? { ref: f.refValue } : f.stringValue);
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+  ) as JobFields;
 }
 
 /** Removes edges implied by longer paths, so a → b → c does not also keep a → c. */
@@ -123,7 +141,12 @@ function transitiveReduction(order: string[], deps: Map<string, Set<string>>): M
   const reduced = new Map<string, Set<string>>();
   for (const id of order) {
     const direct = deps.get(id) ?? new Set<string>();
-    reduced.set(id, new Set([...direct].filter((d) => ![...direct].some((other) => other !== d && reach.get(other)?.has(d)))));
+    reduced.set(
+      id,
+      new Set(
+        [...direct].filter((d) => ![...direct].some((other) => other !== d && reach.get(other)?.has(d))),
+      ),
+    );
   }
   return reduced;
 }
@@ -152,15 +175,23 @@ export function planFromDefinition(definition: unknown): DefinitionPlan {
   const byId = new Map(parsed.map((o) => [o.id, o]));
   const wire = parsed.map((object) => ({
     ...object,
-    fields: object.fields.map((f) => (f.stringValue !== undefined ? { key: f.key, stringValue: substitute(f.stringValue, (id) => inherited(byId, object, id)) } : f)),
+    fields: object.fields.map((f) =>
+      f.stringValue !== undefined
+        ? { key: f.key, stringValue: substitute(f.stringValue, (id) => inherited(byId, object, id)) }
+        : f,
+    ),
   }));
   const objects = new Map<string, WireObject>();
   for (const object of wire) {
-    if (objects.has(object.id)) throw new InvalidDefinitionError(`object id "${object.id}" is defined more than once`);
+    if (objects.has(object.id))
+      throw new InvalidDefinitionError(`object id "${object.id}" is defined more than once`);
     objects.set(object.id, object);
   }
   const activities = wire.filter((o) => isActivity(inherited(objects, o, 'type')));
-  if (activities.length === 0) throw new InvalidDefinitionError('the definition has no activity (an object whose type ends in "Activity")');
+  if (activities.length === 0)
+    throw new InvalidDefinitionError(
+      'the definition has no activity (an object whose type ends in "Activity")',
+    );
   const activityIds = new Set(activities.map((a) => a.id));
   const context = Object.fromEntries(wire.filter((o) => !activityIds.has(o.id)).map((o) => [o.id, o]));
 
@@ -169,18 +200,25 @@ export function planFromDefinition(definition: unknown): DefinitionPlan {
     const set = new Set<string>();
     for (const f of activity.fields) {
       if (f.key !== 'dependsOn' || f.refValue === undefined) continue;
-      if (!objects.has(f.refValue)) throw new InvalidDefinitionError(`activity "${activity.id}" dependsOn "${f.refValue}", which is not defined`);
+      if (!objects.has(f.refValue))
+        throw new InvalidDefinitionError(
+          `activity "${activity.id}" dependsOn "${f.refValue}", which is not defined`,
+        );
       if (activityIds.has(f.refValue)) set.add(f.refValue);
       else notes.push(`activity ${activity.id} dependsOn ${f.refValue}, which is not an activity: ignored`);
     }
     deps.set(activity.id, set);
     if (activity.fields.some((f) => f.key === 'precondition')) {
-      notes.push(`activity ${activity.id} has a precondition: BullMQ does not evaluate it; the job runs without waiting for it`);
+      notes.push(
+        `activity ${activity.id} has a precondition: BullMQ does not evaluate it; the job runs without waiting for it`,
+      );
     }
   }
   for (const key of ['schedule', 'scheduleType']) {
     if (wire.some((o) => o.fields.some((f) => f.key === key))) {
-      notes.push(`"${key}" is not mapped: jobs run once when enqueued (use BullMQ job schedulers for repeats)`);
+      notes.push(
+        `"${key}" is not mapped: jobs run once when enqueued (use BullMQ job schedulers for repeats)`,
+      );
       break;
     }
   }
@@ -190,7 +228,8 @@ export function planFromDefinition(definition: unknown): DefinitionPlan {
   const remaining = new Map([...deps].map(([id, d]) => [id, new Set(d)]));
   while (remaining.size > 0) {
     const ready = activities.map((a) => a.id).filter((id) => remaining.get(id)?.size === 0);
-    if (ready.length === 0) throw new InvalidDefinitionError(`dependsOn has a cycle among: ${[...remaining.keys()].join(', ')}`);
+    if (ready.length === 0)
+      throw new InvalidDefinitionError(`dependsOn has a cycle among: ${[...remaining.keys()].join(', ')}`);
     for (const id of ready) {
       order.push(id);
       remaining.delete(id);
@@ -212,9 +251,12 @@ export function planFromDefinition(definition: unknown): DefinitionPlan {
     try {
       delayMs = parseDuration(retryDelay, 'retryDelay');
     } catch {
-      throw new InvalidDefinitionError(`activity "${id}": retryDelay "${retryDelay}" is not a period such as "10 minutes"`);
+      throw new InvalidDefinitionError(
+        `activity "${id}": retryDelay "${retryDelay}" is not a period such as "10 minutes"`,
+      );
     }
-    if (!Number.isInteger(retries) || retries < 0) throw new InvalidDefinitionError(`activity "${id}": maximumRetries must be an integer >= 0`);
+    if (!Number.isInteger(retries) || retries < 0)
+      throw new InvalidDefinitionError(`activity "${id}": maximumRetries must be an integer >= 0`);
     const opts: JobsOptions = { attempts: retries + 1, backoff: { type: 'fixed', delay: delayMs } };
     return { name: type, data: { fields: fieldsOf(activity), objects: context, objectId: id }, opts };
   };
@@ -239,7 +281,9 @@ export function planFromDefinition(definition: unknown): DefinitionPlan {
   let chain: EnqueueJob | undefined;
   for (const id of order) {
     const job = jobFor(id);
-    chain = chain ? { ...job, children: [{ ...chain, opts: { ...chain.opts, failParentOnFailure: true } }] } : job;
+    chain = chain
+      ? { ...job, children: [{ ...chain, opts: { ...chain.opts, failParentOnFailure: true } }] }
+      : job;
   }
   return { jobs: chain ? [chain] : [], layout: 'chain', order, notes };
 }

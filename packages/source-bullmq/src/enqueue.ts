@@ -30,15 +30,19 @@ export interface EnqueueResult {
 }
 
 function validate(job: unknown, where: string): asserts job is EnqueueJob {
-  if (typeof job !== 'object' || job === null) throw new InvalidJobError(`${where}: expected { name, data?, opts?, children? }`);
+  if (typeof job !== 'object' || job === null)
+    throw new InvalidJobError(`${where}: expected { name, data?, opts?, children? }`);
   const { name, data, opts, children } = job as Record<string, unknown>;
-  if (typeof name !== 'string' || name.trim() === '') throw new InvalidJobError(`${where}: "name" (the activity type) must be a non-empty string`);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new InvalidJobError(`${where}: "name" (the activity type) must be a non-empty string`);
   if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) {
     throw new InvalidJobError(`${where} (${name}): "data" must be an object of fields`);
   }
-  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new InvalidJobError(`${where} (${name}): "opts" must be an object`);
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null))
+    throw new InvalidJobError(`${where} (${name}): "opts" must be an object`);
   if (children !== undefined) {
-    if (!Array.isArray(children)) throw new InvalidJobError(`${where} (${name}): "children" must be an array`);
+    if (!Array.isArray(children))
+      throw new InvalidJobError(`${where} (${name}): "children" must be an array`);
     children.forEach((child, i) => validate(child, `${where}.children[${i}]`));
   }
 }
@@ -49,7 +53,9 @@ function count(job: EnqueueJob): number {
 
 function toFlow(job: EnqueueJob, queueName: string): FlowJob {
   const node = { name: job.name, queueName, data: job.data ?? {}, ...(job.opts ? { opts: job.opts } : {}) };
-  return job.children && job.children.length > 0 ? { ...node, children: job.children.map((c) => toFlow(c, queueName)) } : node;
+  return job.children && job.children.length > 0
+    ? { ...node, children: job.children.map((c) => toFlow(c, queueName)) }
+    : node;
 }
 
 /**
@@ -62,7 +68,8 @@ function toFlow(job: EnqueueJob, queueName: string): FlowJob {
  * ```
  */
 export async function enqueueJobs(options: EnqueueOptions): Promise<EnqueueResult> {
-  if (typeof options?.queue !== 'string' || options.queue.trim() === '') throw new InvalidJobError('enqueueJobs: "queue" must be a non-empty string');
+  if (typeof options?.queue !== 'string' || options.queue.trim() === '')
+    throw new InvalidJobError('enqueueJobs: "queue" must be a non-empty string');
   if (!Array.isArray(options.jobs)) throw new InvalidJobError('enqueueJobs: "jobs" must be an array');
   options.jobs.forEach((job, i) => validate(job, `jobs[${i}]`));
   const prefix = options.prefix ?? 'bull';
@@ -71,9 +78,17 @@ export async function enqueueJobs(options: EnqueueOptions): Promise<EnqueueResul
   const flows = new FlowProducer({ connection, prefix });
   try {
     const ids: string[] = new Array<string>(options.jobs.length);
-    const plain = options.jobs.flatMap((job, index) => (job.children && job.children.length > 0 ? [] : [{ job, index }]));
+    const plain = options.jobs.flatMap((job, index) =>
+      job.children && job.children.length > 0 ? [] : [{ job, index }],
+    );
     if (plain.length > 0) {
-      const added = await queue.addBulk(plain.map(({ job }) => ({ name: job.name, data: job.data ?? {}, ...(job.opts ? { opts: job.opts } : {}) })));
+      const added = await queue.addBulk(
+        plain.map(({ job }) => ({
+          name: job.name,
+          data: job.data ?? {},
+          ...(job.opts ? { opts: job.opts } : {}),
+        })),
+      );
       added.forEach((job, i) => (ids[plain[i]!.index] = job.id ?? ''));
     }
     for (const [index, job] of options.jobs.entries()) {

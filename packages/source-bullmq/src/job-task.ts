@@ -31,7 +31,8 @@ function toFieldValue(key: string, value: unknown): FieldValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-  if (isRecord(value) && typeof value.ref === 'string' && Object.keys(value).length === 1) return { ref: value.ref };
+  if (isRecord(value) && typeof value.ref === 'string' && Object.keys(value).length === 1)
+    return { ref: value.ref };
   // Nested JSON has no Data Pipeline equivalent; handlers read it back with JSON.parse(task.get(key)).
   try {
     return JSON.stringify(value);
@@ -47,9 +48,13 @@ function toFieldValue(key: string, value: unknown): FieldValue | undefined {
  */
 export function taskFromJob(job: JobLike, queue: string): Task {
   if (!job.id) throw new MalformedTaskError('job has no id');
-  if (typeof job.name !== 'string' || job.name === '') throw new MalformedTaskError(`job ${job.id} has no name (the activity type)`);
+  if (typeof job.name !== 'string' || job.name === '')
+    throw new MalformedTaskError(`job ${job.id} has no name (the activity type)`);
   const data: unknown = job.data ?? {};
-  if (!isRecord(data)) throw new MalformedTaskError(`job ${job.id} data must be an object of fields, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+  if (!isRecord(data))
+    throw new MalformedTaskError(
+      `job ${job.id} data must be an object of fields, got ${Array.isArray(data) ? 'an array' : typeof data}`,
+    );
   const rawFields = data.fields === undefined ? data : data.fields;
   if (!isRecord(rawFields)) throw new MalformedTaskError(`job ${job.id} data.fields must be an object`);
   const fields: Record<string, FieldValue> = {};
@@ -59,7 +64,10 @@ export function taskFromJob(job: JobLike, queue: string): Task {
     const converted = toFieldValue(key, value);
     if (converted !== undefined) fields[key] = converted;
   }
-  const objects = data.fields !== undefined && isRecord(data.objects) ? (data.objects as Record<string, WireObject>) : undefined;
+  const objects =
+    data.fields !== undefined && isRecord(data.objects)
+      ? (data.objects as Record<string, WireObject>)
+      : undefined;
   return Task.fromFields({
     taskId: job.id,
     activityType: job.name,

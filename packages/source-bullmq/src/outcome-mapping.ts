@@ -15,7 +15,11 @@ export type JobDisposition =
   | { readonly kind: 'release' };
 
 /** Errors that will fail the same way on every attempt, so BullMQ retries would only waste time. */
-const DETERMINISTIC: ReadonlySet<string> = new Set([ErrorCode.MalformedTask, ErrorCode.MissingField, ErrorCode.InvalidField]);
+const DETERMINISTIC: ReadonlySet<string> = new Set([
+  ErrorCode.MalformedTask,
+  ErrorCode.MissingField,
+  ErrorCode.InvalidField,
+]);
 
 /** An UnrecoverableError (BullMQ skips remaining attempts) that keeps the Tasklane errorId as its name. */
 class UnrecoverableTaskError extends UnrecoverableError {
@@ -38,12 +42,18 @@ export function dispositionFor(outcome: TaskOutcome): JobDisposition {
     case 'FINISHED':
       return { kind: 'complete', returnValue: { status: 'FINISHED' } };
     case 'FALSE':
-      return { kind: 'complete', returnValue: outcome.message === undefined ? { status: 'FALSE' } : { status: 'FALSE', message: outcome.message } };
+      return {
+        kind: 'complete',
+        returnValue:
+          outcome.message === undefined ? { status: 'FALSE' } : { status: 'FALSE', message: outcome.message },
+      };
     case 'FAILED': {
       if (outcome.errorId === ErrorCode.Shutdown) return { kind: 'release' };
       const unrecoverable = !outcome.retryable || DETERMINISTIC.has(outcome.errorId);
       const message = `${outcome.errorId}: ${outcome.errorMessage}`;
-      const error = unrecoverable ? new UnrecoverableTaskError(outcome.errorId, message) : Object.assign(new Error(message), { name: outcome.errorId });
+      const error = unrecoverable
+        ? new UnrecoverableTaskError(outcome.errorId, message)
+        : Object.assign(new Error(message), { name: outcome.errorId });
       error.stack = outcome.errorStackTrace ?? message;
       return { kind: 'fail', error, unrecoverable };
     }

@@ -87,7 +87,9 @@ export class QueueConsumer implements TaskHost {
       // Manual fetching skips Worker.run(), which is what normally starts the check that recovers jobs of
       // crashed workers.
       this.#stalledCheckStarted = true;
-      this.worker.startStalledCheckTimer().catch((error: unknown) => this.#log.warn({ err: error }, 'stalled-job checker did not start'));
+      this.worker
+        .startStalledCheckTimer()
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'stalled-job checker did not start'));
     }
     for (;;) {
       if (this.#closing || signal.aborted) return null;
@@ -124,7 +126,10 @@ export class QueueConsumer implements TaskHost {
   async #failDeferred({ job, token }: Fetched): Promise<void> {
     try {
       await job.moveToFailed(new UnrecoverableError(job.deferredFailure), token, false);
-      this.#log.info({ jobId: job.id, reason: job.deferredFailure }, 'job failed without running: a child failed');
+      this.#log.info(
+        { jobId: job.id, reason: job.deferredFailure },
+        'job failed without running: a child failed',
+      );
     } catch (error) {
       this.#log.warn({ err: error, jobId: job.id }, 'could not fail a job with a deferred failure');
     }
@@ -142,7 +147,8 @@ export class QueueConsumer implements TaskHost {
         } else {
           // A rate-limited queue answers at once; wait out the limit rather than spin the poll loop.
           const limited = this.worker.rateLimitedForMs;
-          if (limited > 0) await new Promise((r) => setTimeout(r, Math.min(limited, this.#settings.blockTimeoutMs)));
+          if (limited > 0)
+            await new Promise((r) => setTimeout(r, Math.min(limited, this.#settings.blockTimeoutMs)));
           result = { empty: true };
         }
       } catch (error) {

@@ -1,4 +1,10 @@
-import { LeaseLostError, type LeaseReply, type SourceTask, type Task, type TaskOutcome } from '@tasklane/core';
+import {
+  LeaseLostError,
+  type LeaseReply,
+  type SourceTask,
+  type Task,
+  type TaskOutcome,
+} from '@tasklane/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { taskFromJob } from './job-task.ts';
 import { cancellationError, dispositionFor, progressValue } from './outcome-mapping.ts';
@@ -34,7 +40,12 @@ function isLost(error: unknown): boolean {
 function lostOrRethrow(error: unknown, jobId: string, what: string): never {
   if (isLost(error)) {
     const code = (error as { code?: unknown }).code;
-    throw Object.assign(new LeaseLostError(`job ${jobId}: ${what} refused, this worker no longer holds its lock`, { cause: error }), { code });
+    throw Object.assign(
+      new LeaseLostError(`job ${jobId}: ${what} refused, this worker no longer holds its lock`, {
+        cause: error,
+      }),
+      { code },
+    );
   }
   throw error;
 }
@@ -98,7 +109,9 @@ export class BullMQSourceTask implements SourceTask {
     }
     if (extended !== 1) {
       this.#finish();
-      throw new LeaseLostError(`job ${this.jobId}: lock expired or taken over (stalled?); extendLock refused`);
+      throw new LeaseLostError(
+        `job ${this.jobId}: lock expired or taken over (stalled?); extendLock refused`,
+      );
     }
     if (this.#cancelReason !== undefined) return this.#endCanceled();
     return RUNNING;
@@ -110,8 +123,10 @@ export class BullMQSourceTask implements SourceTask {
     const fetchNext = disposition.kind !== 'release' && this.host.wantsNext();
     let reply: unknown;
     try {
-      if (disposition.kind === 'complete') reply = await this.#completeOrFail(disposition.returnValue, fetchNext);
-      else if (disposition.kind === 'fail') reply = await this.job.moveToFailed(disposition.error, this.token, fetchNext);
+      if (disposition.kind === 'complete')
+        reply = await this.#completeOrFail(disposition.returnValue, fetchNext);
+      else if (disposition.kind === 'fail')
+        reply = await this.job.moveToFailed(disposition.error, this.token, fetchNext);
       else await this.job.moveToWait(this.token);
     } catch (error) {
       if (isLost(error)) this.#finish();

@@ -1,4 +1,10 @@
-import { InvalidOptionError, silentLogger, type Logger, type SourceTask, type TaskSource } from '@tasklane/core';
+import {
+  InvalidOptionError,
+  silentLogger,
+  type Logger,
+  type SourceTask,
+  type TaskSource,
+} from '@tasklane/core';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelListener, type CancelMessage } from './cancel.ts';
 import { closeRedis, isConnectionError, openRedis } from './connection.ts';
@@ -38,7 +44,10 @@ const PENDING_CANCEL_MAX = 10_000;
 function positive(option: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidOptionError(option, `Expected \`${option}\` to be a number >= ${min}, got ${String(value)}`);
+    throw new InvalidOptionError(
+      option,
+      `Expected \`${option}\` to be a number >= ${min}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -70,16 +79,27 @@ export class BullMQSource implements TaskSource {
 
   constructor(options: BullMQSourceOptions) {
     if (!options || (options.url === undefined && options.redis === undefined)) {
-      throw new InvalidOptionError('url', 'BullMQSource needs `url` (redis://host:port) or `redis` (ioredis options)');
+      throw new InvalidOptionError(
+        'url',
+        'BullMQSource needs `url` (redis://host:port) or `redis` (ioredis options)',
+      );
     }
-    if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
-      throw new InvalidOptionError('url', `Expected \`url\` to be a redis:// or rediss:// URL, got ${JSON.stringify(options.url)}`);
+    if (
+      options.url !== undefined &&
+      (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
+    ) {
+      throw new InvalidOptionError(
+        'url',
+        `Expected \`url\` to be a redis:// or rediss:// URL, got ${JSON.stringify(options.url)}`,
+      );
     }
     this.#log = (options.logger ?? silentLogger).child({ source: 'bullmq' });
     const prefix = options.prefix ?? 'bull';
     const connectionOptions = { url: options.url, redis: options.redis };
     this.#connection = openRedis(connectionOptions, 'tasklane-bullmq');
-    this.#connection.on('error', (error: unknown) => this.#log.warn({ err: error }, 'Redis connection error'));
+    this.#connection.on('error', (error: unknown) =>
+      this.#log.warn({ err: error }, 'Redis connection error'),
+    );
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, 10_000);
     const lockDurationMs = positive('lockDurationMs', options.lockDurationMs, 30_000, 100);
     this.#settings = {
@@ -90,7 +110,10 @@ export class BullMQSource implements TaskSource {
       stalledIntervalMs: positive('stalledIntervalMs', options.stalledIntervalMs, 30_000, 100),
       maxStalledCount: positive('maxStalledCount', options.maxStalledCount, 1, 0),
       // A held job's lock is not extended: give it back well before the lock could expire.
-      prefetchHoldMs: Math.min(positive('prefetchHoldMs', options.prefetchHoldMs, 2000, 1), Math.floor(lockDurationMs / 3)),
+      prefetchHoldMs: Math.min(
+        positive('prefetchHoldMs', options.prefetchHoldMs, 2000, 1),
+        Math.floor(lockDurationMs / 3),
+      ),
       workerName: options.workerName,
       logger: this.#log,
       takePendingCancel: (queue, jobId) => this.#takePendingCancel(queue, jobId),
@@ -140,7 +163,10 @@ export class BullMQSource implements TaskSource {
   async #close(): Promise<void> {
     const consumers = [...this.#consumers.values()];
     await Promise.allSettled(consumers.map((c) => c.close(this.#closeTimeoutMs)));
-    await Promise.allSettled([this.#cancels.close(this.#closeTimeoutMs), closeRedis(this.#connection, this.#closeTimeoutMs)]);
+    await Promise.allSettled([
+      this.#cancels.close(this.#closeTimeoutMs),
+      closeRedis(this.#connection, this.#closeTimeoutMs),
+    ]);
   }
 
   #consumer(queue: string): QueueConsumer {

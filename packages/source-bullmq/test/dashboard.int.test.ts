@@ -10,8 +10,10 @@ afterAll(() => redis.stop());
 
 /** The serveStatic of whichever runtime runs the test (what the runner-* app would pass). */
 async function runtimeServeStatic(): Promise<DashboardServeStatic> {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined') return (await import('hono/bun')).serveStatic as DashboardServeStatic;
-  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return (await import('hono/deno')).serveStatic as DashboardServeStatic;
+  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined')
+    return (await import('hono/bun')).serveStatic as DashboardServeStatic;
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined')
+    return (await import('hono/deno')).serveStatic as DashboardServeStatic;
   return (await import('@hono/node-server/serve-static')).serveStatic as DashboardServeStatic;
 }
 
@@ -21,7 +23,12 @@ describe('createQueueDashboard', () => {
     const connection = new Redis(redis.get().url, { maxRetriesPerRequest: null });
     const queue = new Queue(name, { connection });
     await queue.add('ShellCommandActivity', { command: 'echo hi' });
-    const dashboard = createQueueDashboard({ url: redis.get().url, queues: [name], basePath: '/ops/queues/', serveStatic: await runtimeServeStatic() });
+    const dashboard = createQueueDashboard({
+      url: redis.get().url,
+      queues: [name],
+      basePath: '/ops/queues/',
+      serveStatic: await runtimeServeStatic(),
+    });
     try {
       expect(dashboard.basePath).toBe('/ops/queues');
       const page = await dashboard.request('/ops/queues');
@@ -30,7 +37,9 @@ describe('createQueueDashboard', () => {
       expect(html).toContain('Tasklane queues');
       const api = await dashboard.request(`/ops/queues/api/queues?activeQueue=${name}&status=waiting&page=1`);
       expect(api.status).toBe(200);
-      const body = (await api.json()) as { queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ name: string }> }> };
+      const body = (await api.json()) as {
+        queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ name: string }> }>;
+      };
       const shown = body.queues.find((q) => q.name === name);
       expect(shown?.counts.waiting).toBe(1);
       expect(shown?.jobs[0]?.name).toBe('ShellCommandActivity');
@@ -50,7 +59,19 @@ describe('createQueueDashboard', () => {
   });
 
   it('requires queues and a serveStatic', () => {
-    expect(() => createQueueDashboard({ url: 'redis://127.0.0.1:1', queues: [], serveStatic: (() => {}) as unknown as DashboardServeStatic })).toThrow(/queues/);
-    expect(() => createQueueDashboard({ url: 'redis://127.0.0.1:1', queues: ['q'], serveStatic: undefined as unknown as DashboardServeStatic })).toThrow(/serveStatic/);
+    expect(() =>
+      createQueueDashboard({
+        url: 'redis://127.0.0.1:1',
+        queues: [],
+        serveStatic: (() => {}) as unknown as DashboardServeStatic,
+      }),
+    ).toThrow(/queues/);
+    expect(() =>
+      createQueueDashboard({
+        url: 'redis://127.0.0.1:1',
+        queues: ['q'],
+        serveStatic: undefined as unknown as DashboardServeStatic,
+      }),
+    ).toThrow(/serveStatic/);
   });
 });

@@ -25,7 +25,15 @@ const Step = TaskHandler('StepActivity')(
 );
 
 function step(id: string, dependsOn: string[] = [], extra: Record<string, string> = {}) {
-  return { id, name: id, type: 'StepActivity', parent: { ref: 'Default' }, step: id, ...extra, ...(dependsOn.length ? { dependsOn: dependsOn.map((ref) => ({ ref })) } : {}) };
+  return {
+    id,
+    name: id,
+    type: 'StepActivity',
+    parent: { ref: 'Default' },
+    step: id,
+    ...extra,
+    ...(dependsOn.length ? { dependsOn: dependsOn.map((ref) => ({ ref })) } : {}),
+  };
 }
 const Default = { id: 'Default', name: 'Default', maximumRetries: '0', retryDelay: '1 seconds' };
 
@@ -50,7 +58,15 @@ describe('enqueueJobs', () => {
   it('runs a definition as a BullMQ flow: dependencies first, the dependent after all of them', async () => {
     ran.length = 0;
     harness = await startBullHarness(redis.get(), [Step], { concurrency: 4 });
-    const jobs = jobsFromDefinition({ objects: [Default, step('Extract'), step('Audit'), step('Transform', ['Extract']), step('Load', ['Transform', 'Audit'])] });
+    const jobs = jobsFromDefinition({
+      objects: [
+        Default,
+        step('Extract'),
+        step('Audit'),
+        step('Transform', ['Extract']),
+        step('Load', ['Transform', 'Audit']),
+      ],
+    });
     const { jobIds } = await enqueueJobs({ url: redis.get().url, queue: harness.queueName, jobs });
     const root = await harness.settled(jobIds[0]!);
     expect(await root.getState()).toBe('completed');
@@ -62,7 +78,9 @@ describe('enqueueJobs', () => {
   it('cascades a failed dependency to its dependents (like CASCADE_FAILED)', async () => {
     ran.length = 0;
     harness = await startBullHarness(redis.get(), [Step]);
-    const jobs = jobsFromDefinition({ objects: [Default, step('Extract', [], { fail: 'yes' }), step('Load', ['Extract'])] });
+    const jobs = jobsFromDefinition({
+      objects: [Default, step('Extract', [], { fail: 'yes' }), step('Load', ['Extract'])],
+    });
     const { jobIds } = await enqueueJobs({ url: redis.get().url, queue: harness.queueName, jobs });
     const root = await harness.settled(jobIds[0]!);
     expect(await root.getState()).toBe('failed');
@@ -71,8 +89,14 @@ describe('enqueueJobs', () => {
 
   it('validates every spec before adding anything', async () => {
     const url = redis.get().url;
-    await expect(enqueueJobs({ url, queue: 'q', jobs: [{ name: 'A', data: {} }, { name: '' }] })).rejects.toMatchObject({ code: BullMQErrorCode.InvalidJob });
-    await expect(enqueueJobs({ url, queue: 'q', jobs: [{ name: 'A', data: [] as unknown }] })).rejects.toMatchObject({ code: BullMQErrorCode.InvalidJob });
-    await expect(enqueueJobs({ url, queue: '', jobs: [] })).rejects.toMatchObject({ code: BullMQErrorCode.InvalidJob });
+    await expect(
+      enqueueJobs({ url, queue: 'q', jobs: [{ name: 'A', data: {} }, { name: '' }] }),
+    ).rejects.toMatchObject({ code: BullMQErrorCode.InvalidJob });
+    await expect(
+      enqueueJobs({ url, queue: 'q', jobs: [{ name: 'A', data: [] as unknown }] }),
+    ).rejects.toMatchObject({ code: BullMQErrorCode.InvalidJob });
+    await expect(enqueueJobs({ url, queue: '', jobs: [] })).rejects.toMatchObject({
+      code: BullMQErrorCode.InvalidJob,
+    });
   });
 });

@@ -1,4 +1,10 @@
-import { HandlerRegistry, Runner, type RunnerOptions, type SourceBinding, type TaskHandlerClass } from '@tasklane/core';
+import {
+  HandlerRegistry,
+  Runner,
+  type RunnerOptions,
+  type SourceBinding,
+  type TaskHandlerClass,
+} from '@tasklane/core';
 import { startTestRedis, type TestRedis } from '@tasklane/test-utils';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -30,7 +36,11 @@ export interface HarnessOptions extends Partial<Omit<RunnerOptions, 'registry' |
   start?: boolean;
 }
 
-export async function startBullHarness(redis: TestRedis, handlers: TaskHandlerClass[], options: HarnessOptions = {}): Promise<BullHarness> {
+export async function startBullHarness(
+  redis: TestRedis,
+  handlers: TaskHandlerClass[],
+  options: HarnessOptions = {},
+): Promise<BullHarness> {
   const queueName = uniqueQueue();
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(queueName, { connection });
@@ -84,7 +94,8 @@ export function redisForFile(): { get(): TestRedis; start(): Promise<void>; stop
     async start() {
       // Every integration file checks the runtime itself, so a test:bun / test:deno run that silently
       // fell back to Node fails here rather than passing on the wrong runtime.
-      if (runningOn() !== expectedRuntime) throw new Error(`expected to run on ${expectedRuntime}, running on ${runningOn()}`);
+      if (runningOn() !== expectedRuntime)
+        throw new Error(`expected to run on ${expectedRuntime}, running on ${runningOn()}`);
       redis = await startTestRedis();
     },
     async stop() {
@@ -97,7 +108,11 @@ export { QueueEvents };
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a truthy value. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -21,7 +21,11 @@ describe('one runner, two sources', () => {
       class {
         async handle(task: Task) {
           await new Promise((r) => setTimeout(r, 10));
-          seen.push({ group: task.pipelineId, source: task.attemptId.includes('#') ? 'bullmq' : 'datapipeline', id: task.require('id') });
+          seen.push({
+            group: task.pipelineId,
+            source: task.attemptId.includes('#') ? 'bullmq' : 'datapipeline',
+            id: task.require('id'),
+          });
         }
       },
     );
@@ -32,15 +36,34 @@ describe('one runner, two sources', () => {
       taskrunnerId: 'mixed-1',
       clientConfig: { credentials: { accessKeyId: 't', secretAccessKey: 't' } },
     });
-    const harness = await startBullHarness(redis.get(), [Echo], { extraSources: [{ source: dp, groups: [group] }] });
+    const harness = await startBullHarness(redis.get(), [Echo], {
+      extraSources: [{ source: dp, groups: [group] }],
+    });
     try {
-      const dpTasks = Array.from({ length: 3 }, (_, i) => emulator.control.enqueueTask({ workerGroup: group, type: 'EchoActivity', fields: { id: `dp-${i}` } }));
-      const jobs = await harness.queue.addBulk(Array.from({ length: 3 }, (_, i) => ({ name: 'EchoActivity', data: { id: `bull-${i}` } })));
+      const dpTasks = Array.from({ length: 3 }, (_, i) =>
+        emulator.control.enqueueTask({ workerGroup: group, type: 'EchoActivity', fields: { id: `dp-${i}` } }),
+      );
+      const jobs = await harness.queue.addBulk(
+        Array.from({ length: 3 }, (_, i) => ({ name: 'EchoActivity', data: { id: `bull-${i}` } })),
+      );
       await Promise.all(jobs.map((j) => harness.settled(j.id!)));
-      await emulator.control.waitFor((o) => dpTasks.every((t) => o.tasks[t.taskId]?.terminalStatus !== undefined), 15_000);
+      await emulator.control.waitFor(
+        (o) => dpTasks.every((t) => o.tasks[t.taskId]?.terminalStatus !== undefined),
+        15_000,
+      );
       for (const t of dpTasks) expect(emulator.control.task(t.taskId)?.terminalStatus).toBe('FINISHED');
-      expect(seen.filter((s) => s.source === 'bullmq').map((s) => s.id).sort()).toEqual(['bull-0', 'bull-1', 'bull-2']);
-      expect(seen.filter((s) => s.source === 'datapipeline').map((s) => s.id).sort()).toEqual(['dp-0', 'dp-1', 'dp-2']);
+      expect(
+        seen
+          .filter((s) => s.source === 'bullmq')
+          .map((s) => s.id)
+          .sort(),
+      ).toEqual(['bull-0', 'bull-1', 'bull-2']);
+      expect(
+        seen
+          .filter((s) => s.source === 'datapipeline')
+          .map((s) => s.id)
+          .sort(),
+      ).toEqual(['dp-0', 'dp-1', 'dp-2']);
       expect(await harness.queue.getCompletedCount()).toBe(3);
     } finally {
       await harness.close();

@@ -41,11 +41,15 @@ async function start(): Promise<ShellHarness> {
     queue,
     runner,
     async settled(id) {
-      return eventually(async () => {
-        const job = await queue.getJob(id);
-        const state = await job?.getState();
-        return state === 'completed' || state === 'failed' ? queue.getJob(id) : undefined;
-      }, 20_000, `job ${id} to settle`);
+      return eventually(
+        async () => {
+          const job = await queue.getJob(id);
+          const state = await job?.getState();
+          return state === 'completed' || state === 'failed' ? queue.getJob(id) : undefined;
+        },
+        20_000,
+        `job ${id} to settle`,
+      );
     },
     async close() {
       await runner.stop();
@@ -59,7 +63,10 @@ async function start(): Promise<ShellHarness> {
 describe('@tasklane/handlers-shell through the BullMQ source', () => {
   it('runs ShellCommandActivity jobs: exit 0 completes, non-zero fails with the stderr tail', async () => {
     harness = await start();
-    const ok = await harness.queue.add('ShellCommandActivity', { command: 'test "$1" = hello', scriptArgument: ['hello'] });
+    const ok = await harness.queue.add('ShellCommandActivity', {
+      command: 'test "$1" = hello',
+      scriptArgument: ['hello'],
+    });
     const bad = await harness.queue.add('ShellCommandActivity', { command: 'echo broken >&2; exit 3' });
     const [done, failed] = await Promise.all([harness.settled(ok.id!), harness.settled(bad.id!)]);
     expect(await done.getState()).toBe('completed');
@@ -83,7 +90,9 @@ describe('@tasklane/handlers-shell through the BullMQ source', () => {
     await eventually(async () => (await harness!.queue.getJob(job.id!))?.processedOn, 10_000, 'job start');
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
-    expect(await cancelJob({ url: redis.get().url, queue: harness.queue.name, jobId: job.id! })).toBe('signaled');
+    expect(await cancelJob({ url: redis.get().url, queue: harness.queue.name, jobId: job.id! })).toBe(
+      'signaled',
+    );
     const done = await harness.settled(job.id!);
     expect(done.failedReason).toBe('TL_BULLMQ_CANCELED: canceled');
     // The runner frees the slot only once the handler returned, i.e. once the sleep was killed.

@@ -1,4 +1,11 @@
-import { preconditionFalse, TaskFailure, TaskHandler, type AbortReason, type Task, type TaskContext } from '@tasklane/core';
+import {
+  preconditionFalse,
+  TaskFailure,
+  TaskHandler,
+  type AbortReason,
+  type Task,
+  type TaskContext,
+} from '@tasklane/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cancelJob } from '../src/index.ts';
 import { delay, eventually, redisForFile, startBullHarness, type BullHarness } from './helpers.ts';
@@ -15,7 +22,15 @@ afterEach(async () => {
 
 describe('BullMQSource with the real Runner', () => {
   it('runs a job by name with its data as fields and completes it with a return value', async () => {
-    const seen: { taskId: string; attemptId: string; pipelineId: string; type: string; command?: string; args: string[]; group: string }[] = [];
+    const seen: {
+      taskId: string;
+      attemptId: string;
+      pipelineId: string;
+      type: string;
+      command?: string;
+      args: string[];
+      group: string;
+    }[] = [];
     const Echo = TaskHandler('Echo')(
       class {
         handle(task: Task, ctx: TaskContext) {
@@ -126,7 +141,11 @@ describe('BullMQSource with the real Runner', () => {
   });
 
   it('fails a job with no handler for its name as TL_NO_HANDLER', async () => {
-    const Known = TaskHandler('Known')(class { handle() {} });
+    const Known = TaskHandler('Known')(
+      class {
+        handle() {}
+      },
+    );
     harness = await startBullHarness(redis.get(), [Known]);
     const job = await harness.queue.add('Unknown', {});
     const done = await harness.settled(job.id!);
@@ -146,13 +165,19 @@ describe('BullMQSource with the real Runner', () => {
       },
     );
     // A 600 ms lock: without renewal the job would be stalled and the completion refused.
-    harness = await startBullHarness(redis.get(), [Long], { source: { lockDurationMs: 600, stalledIntervalMs: 200 } });
+    harness = await startBullHarness(redis.get(), [Long], {
+      source: { lockDurationMs: 600, stalledIntervalMs: 200 },
+    });
     const job = await harness.queue.add('Long', {});
-    await eventually(async () => {
-      const current = await harness!.queue.getJob(job.id!);
-      progressSeen.push(current?.progress);
-      return current?.progress === 50;
-    }, 5000, 'progress 50');
+    await eventually(
+      async () => {
+        const current = await harness!.queue.getJob(job.id!);
+        progressSeen.push(current?.progress);
+        return current?.progress === 50;
+      },
+      5000,
+      'progress 50',
+    );
     const done = await harness.settled(job.id!);
     expect(await done.getState()).toBe('completed');
     expect(done.progress).toEqual({ percentComplete: 75, stage: 'load' });
@@ -166,7 +191,9 @@ describe('BullMQSource with the real Runner', () => {
       class {
         async handle(_task: Task, ctx: TaskContext) {
           started = true;
-          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+          );
           reason = ctx.abortReason;
         }
       },
@@ -174,7 +201,14 @@ describe('BullMQSource with the real Runner', () => {
     harness = await startBullHarness(redis.get(), [Waits]);
     const job = await harness.queue.add('Waits', {}, { attempts: 3 });
     await eventually(() => started, 5000, 'handler start');
-    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: job.id!, reason: 'operator said so' })).toBe('signaled');
+    expect(
+      await cancelJob({
+        url: redis.get().url,
+        queue: harness.queueName,
+        jobId: job.id!,
+        reason: 'operator said so',
+      }),
+    ).toBe('signaled');
     const done = await harness.settled(job.id!);
     expect(await done.getState()).toBe('failed');
     expect(done.failedReason).toBe('TL_BULLMQ_CANCELED: operator said so');
@@ -189,7 +223,9 @@ describe('BullMQSource with the real Runner', () => {
     const Waits = TaskHandler('Waits')(
       class {
         async handle(_task: Task, ctx: TaskContext) {
-          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+          );
           reason = ctx.abortReason;
         }
       },
@@ -204,10 +240,16 @@ describe('BullMQSource with the real Runner', () => {
     expect(done.failedReason).toBe('TL_BULLMQ_CANCELED: local');
     await eventually(() => reason, 5000, 'handler abort');
     expect(reason).toBe('canceled');
-    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: queued.id! })).toBe('removed');
+    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: queued.id! })).toBe(
+      'removed',
+    );
     expect(await harness.queue.getJob(queued.id!)).toBeUndefined();
-    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: running.id! })).toBe('finished');
-    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: 'nope' })).toBe('not-found');
+    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: running.id! })).toBe(
+      'finished',
+    );
+    expect(await cancelJob({ url: redis.get().url, queue: harness.queueName, jobId: 'nope' })).toBe(
+      'not-found',
+    );
   });
 
   it('runs up to `concurrency` jobs at once', async () => {
@@ -223,7 +265,9 @@ describe('BullMQSource with the real Runner', () => {
       },
     );
     harness = await startBullHarness(redis.get(), [Sleepy], { concurrency: 4 });
-    const jobs = await harness.queue.addBulk(Array.from({ length: 16 }, () => ({ name: 'Sleepy', data: {} })));
+    const jobs = await harness.queue.addBulk(
+      Array.from({ length: 16 }, () => ({ name: 'Sleepy', data: {} })),
+    );
     await Promise.all(jobs.map((j) => harness!.settled(j.id!)));
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak).toBeGreaterThan(1);
@@ -258,7 +302,9 @@ describe('BullMQSource with the real Runner', () => {
     const Stubborn = TaskHandler('Stubborn')(
       class {
         async handle(_task: Task, ctx: TaskContext) {
-          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+          );
           reason = ctx.abortReason;
         }
       },

@@ -28,7 +28,11 @@ async function fill(connection: Redis, jobs: number): Promise<Queue> {
   const batch = 1000;
   for (let i = 0; i < jobs; i += batch) {
     await queue.addBulk(
-      Array.from({ length: Math.min(batch, jobs - i) }, () => ({ name: 'NoopActivity', data: {}, opts: { removeOnComplete: true } })),
+      Array.from({ length: Math.min(batch, jobs - i) }, () => ({
+        name: 'NoopActivity',
+        data: {},
+        opts: { removeOnComplete: true },
+      })),
     );
   }
   return queue;
@@ -57,7 +61,12 @@ async function bare(redisUrl: string, connection: Redis, jobs: number, concurren
 }
 
 /** The same jobs through a Tasklane Runner with the BullMQ source, `concurrency` slots. */
-async function tasklane(redisUrl: string, connection: Redis, jobs: number, concurrency: number): Promise<number> {
+async function tasklane(
+  redisUrl: string,
+  connection: Redis,
+  jobs: number,
+  concurrency: number,
+): Promise<number> {
   const queue = await fill(connection, jobs);
   let done = 0;
   let finish!: () => void;
@@ -90,7 +99,11 @@ async function tasklane(redisUrl: string, connection: Redis, jobs: number, concu
  * a warm-up and two measured rounds (interleaved, so drift hits both); the best round of each counts.
  * Timing starts when the consumer is created, so connection setup is included on both sides.
  */
-export async function benchBullmq(opts: { redisUrl: string; jobs: number; concurrency: number }): Promise<BullmqBenchResult> {
+export async function benchBullmq(opts: {
+  redisUrl: string;
+  jobs: number;
+  concurrency: number;
+}): Promise<BullmqBenchResult> {
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   try {
     const warm = Math.max(100, Math.floor(opts.jobs / 10));
@@ -98,13 +111,27 @@ export async function benchBullmq(opts: { redisUrl: string; jobs: number; concur
     await tasklane(opts.redisUrl, connection, warm, opts.concurrency);
     const rounds: BullmqBenchResult['rounds'] = [];
     for (let round = 0; round < 2; round++) {
-      rounds.push({ kind: 'bare', perSec: await bare(opts.redisUrl, connection, opts.jobs, opts.concurrency) });
-      rounds.push({ kind: 'tasklane', perSec: await tasklane(opts.redisUrl, connection, opts.jobs, opts.concurrency) });
+      rounds.push({
+        kind: 'bare',
+        perSec: await bare(opts.redisUrl, connection, opts.jobs, opts.concurrency),
+      });
+      rounds.push({
+        kind: 'tasklane',
+        perSec: await tasklane(opts.redisUrl, connection, opts.jobs, opts.concurrency),
+      });
     }
-    const best = (kind: 'bare' | 'tasklane') => Math.max(...rounds.filter((r) => r.kind === kind).map((r) => r.perSec));
+    const best = (kind: 'bare' | 'tasklane') =>
+      Math.max(...rounds.filter((r) => r.kind === kind).map((r) => r.perSec));
     const barePerSec = best('bare');
     const tasklanePerSec = best('tasklane');
-    return { tasklanePerSec, barePerSec, ratio: tasklanePerSec / barePerSec, jobs: opts.jobs, concurrency: opts.concurrency, rounds };
+    return {
+      tasklanePerSec,
+      barePerSec,
+      ratio: tasklanePerSec / barePerSec,
+      jobs: opts.jobs,
+      concurrency: opts.concurrency,
+      rounds,
+    };
   } finally {
     connection.disconnect();
   }

@@ -36,7 +36,12 @@ function enqueue(emulator: Emulator, group: string, count: number): string[] {
  * The baseline: the smallest correct loop on the raw SDK. One poll in flight per group (as the protocol
  * asks), tasks handed to up to `concurrency` workers that ack and set FINISHED.
  */
-async function rawLoop(emulator: Emulator, group: string, tasks: number, concurrency: number): Promise<number> {
+async function rawLoop(
+  emulator: Emulator,
+  group: string,
+  tasks: number,
+  concurrency: number,
+): Promise<number> {
   const dp = client(emulator.endpoint);
   const ids = enqueue(emulator, group, tasks);
   let running = 0;

@@ -22,10 +22,19 @@ export interface ScaleResult {
  * would have) contending for many groups: each loop acquires, "polls" for a random 1–20 ms, releases.
  * Checks that no group ever has two holders at once and reports Redis load.
  */
-export async function benchScale(opts: { redisUrl: string; instances: number; groups: number; durationMs: number }): Promise<ScaleResult> {
+export async function benchScale(opts: {
+  redisUrl: string;
+  instances: number;
+  groups: number;
+  durationMs: number;
+}): Promise<ScaleResult> {
   const admin = new Redis(opts.redisUrl);
   const prefix = `tl-scale-${Date.now()}:`;
-  const coordinators = Array.from({ length: opts.instances }, (_, i) => new RedisCoordinator({ url: opts.redisUrl, keyPrefix: prefix, instanceId: `sim-${i}`, leaseMs: 5000 }));
+  const coordinators = Array.from(
+    { length: opts.instances },
+    (_, i) =>
+      new RedisCoordinator({ url: opts.redisUrl, keyPrefix: prefix, instanceId: `sim-${i}`, leaseMs: 5000 }),
+  );
   await Promise.all(coordinators.map((c) => c.start()));
   const groups = Array.from({ length: opts.groups }, (_, i) => `g${i}`);
   const holders = new Map<string, number>();
@@ -69,7 +78,10 @@ export async function benchScale(opts: { redisUrl: string; instances: number; gr
     durationMs: elapsedMs,
     permits,
     maxConcurrentPerGroup,
-    redisCommandsPerSec: ((infoField(after, 'total_commands_processed') - infoField(before, 'total_commands_processed')) / elapsedMs) * 1000,
+    redisCommandsPerSec:
+      ((infoField(after, 'total_commands_processed') - infoField(before, 'total_commands_processed')) /
+        elapsedMs) *
+      1000,
     redisCpuPercent: ((cpu(after) - cpu(before)) / (elapsedMs / 1000)) * 100,
     connections,
   };

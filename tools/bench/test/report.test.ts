@@ -13,7 +13,15 @@ describe('bench reporting', () => {
   });
 
   it('should draw bars proportional to values, with the target line', () => {
-    const svg = barChart('t', 'ms', [{ label: 'a', value: 10 }, { label: 'b', value: 5, baseline: 2 }], { target: 8 });
+    const svg = barChart(
+      't',
+      'ms',
+      [
+        { label: 'a', value: 10 },
+        { label: 'b', value: 5, baseline: 2 },
+      ],
+      { target: 8 },
+    );
     expect(svg).toMatch(/^<svg /);
     const widths = [...svg.matchAll(/<rect x="170" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(widths[0]! / widths[1]!).toBeCloseTo(2, 5);

@@ -116,10 +116,19 @@ async function createCoordinator(config: RunConfig, logger: Logger): Promise<Coo
   if (!config.redisUrl) return new InProcessCoordinator();
   const { RedisCoordinator } = await import('@tasklane/coordinator-redis');
   try {
-    return new RedisCoordinator({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, leaseMs: config.leaseMs, logger });
+    return new RedisCoordinator({
+      url: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
+      leaseMs: config.leaseMs,
+      logger,
+    });
   } catch (error) {
     // Bad URLs and options are configuration errors: exit 2 naming the option.
-    const option = /prefix/i.test(String(error)) ? '--redis-key-prefix' : /lease/i.test(String(error)) ? '--lease' : '--redis-url';
+    const option = /prefix/i.test(String(error))
+      ? '--redis-key-prefix'
+      : /lease/i.test(String(error))
+        ? '--lease'
+        : '--redis-url';
     throw new UsageError(option, `${option}: ${(error as Error).message}`, { cause: error });
   }
 }
@@ -158,19 +167,36 @@ type FleetView = Pick<FleetSnapshot, 'groups' | 'instances'>;
  * Where the fleet page reads from: Redis (every instance, lease holders, waiters) through one lazily
  * opened connection, or this process alone with in-process coordination.
  */
-async function fleetReader(config: RunConfig, runner: Runner): Promise<{ read(): Promise<FleetView>; close(): Promise<void> }> {
+async function fleetReader(
+  config: RunConfig,
+  runner: Runner,
+): Promise<{ read(): Promise<FleetView>; close(): Promise<void> }> {
   if (!config.redisUrl) {
     return {
-      read: () => Promise.resolve({ groups: Object.keys(runner.instanceState().groups).map((group) => ({ group, waiters: 0 })), instances: [runner.instanceState()] }),
+      read: () =>
+        Promise.resolve({
+          groups: Object.keys(runner.instanceState().groups).map((group) => ({ group, waiters: 0 })),
+          instances: [runner.instanceState()],
+        }),
       close: () => Promise.resolve(),
     };
   }
   const { connectRedis, readFleetStatus } = await import('@tasklane/coordinator-redis');
-  const redis = connectRedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000 });
+  const redis = connectRedis(config.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+  });
   return {
     read: async () => {
-      const status = await readFleetStatus(redis, { keyPrefix: config.redisKeyPrefix, groups: config.workerGroups });
-      return { groups: status.groups.map((g) => ({ group: g.group, waiters: g.waiters, holder: g.holder })), instances: status.instances };
+      const status = await readFleetStatus(redis, {
+        keyPrefix: config.redisKeyPrefix,
+        groups: config.workerGroups,
+      });
+      return {
+        groups: status.groups.map((g) => ({ group: g.group, waiters: g.waiters, holder: g.holder })),
+        instances: status.instances,
+      };
     },
     close: async () => {
       redis.disconnect();
@@ -228,8 +254,27 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   if (config.httpPort !== undefined) {
     const fleet = await fleetReader(config, runner);
     closers.push(fleet.close);
-    const snapshot = async (): Promise<FleetSnapshot> => ({ coordinator: coordinator.kind, ...(await fleet.read()), failures: failures.list(), generatedAt: Date.now() });
-    server = await host.serve(createHttpApp({ runner, metrics, fleet: snapshot }), {
+    const snapshot = async (): Promise<FleetSnapshot> => ({
+      coordinator: coordinator.kind,
+      ...(await fleet.read()),
+      failures: failures.list(),
+      generatedAt: Date.now(),
+    });
+    const app = createHttpApp({ runner, metrics, fleet: snapshot });
+    if (config.queues.length > 0 && config.redisUrl && host.serveStatic) {
+      const { createQueueDashboard } = await import('@tasklane/source-bullmq');
+      const dashboard = createQueueDashboard({
+        url: config.redisUrl,
+        queues: config.queues,
+        basePath: '/queues',
+        serveStatic: host.serveStatic as never,
+      });
+      app.route('/', dashboard);
+      closers.push(async () => {
+        await (dashboard as { close?: () => Promise<void> }).close?.();
+      });
+    }
+    server = await host.serve(app, {
       port: config.httpPort,
       hostname: config.httpHost,
     });

@@ -103,7 +103,9 @@ function formatDefault(spec: OptionSpec): string {
   const value = spec.default;
   if (Array.isArray(value)) return value.join(',');
   if (spec.kind === 'duration' && typeof value === 'number') return formatDuration(value);
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
 }
 
 /** Help lines for a list of options. */
