@@ -46,7 +46,8 @@ export class Runner {
   readonly #sources: TaskSource[];
   readonly #slots: SlotPool;
   readonly #stopLoops = new AbortController();
-  readonly #forceAbort = new AbortController();
+  readonly #deadlineListeners = new Set<() => void>();
+  #deadlinePassed = false;
   readonly #running = new Set<Promise<void>>();
   readonly #inFlight = new Map<string, InFlightTask>();
   #state: RunnerState = 'created';
@@ -55,6 +56,7 @@ export class Runner {
   #loopPromises: Promise<void>[] = [];
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
+  #publishQueued = false;
   #stopped: { promise: Promise<void>; resolve: () => void };
 
   constructor(options: RunnerOptions) {
@@ -132,7 +134,10 @@ export class Runner {
     this.#setState('draining');
     this.#stopLoops.abort(new TasklaneError(ErrorCode.Shutdown, 'runner is stopping'));
     clearInterval(this.#heartbeatTimer);
-    const deadline = setTimeout(() => this.#forceAbort.abort(), this.options.shutdownTimeoutMs);
+    const deadline = setTimeout(() => {
+      this.#deadlinePassed = true;
+      for (const listener of [...this.#deadlineListeners]) listener();
+    }, this.options.shutdownTimeoutMs);
     await Promise.allSettled(this.#loopPromises);
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
     clearTimeout(deadline);
@@ -159,12 +164,17 @@ export class Runner {
   }
 
   #publish(): void {
-    if (this.#state === 'created') return;
-    try {
-      this.coordinator.publishInstance?.(this.instanceState());
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'could not publish instance state');
-    }
+    if (this.#state === 'created' || !this.coordinator.publishInstance || this.#publishQueued) return;
+    // Several changes happen per task (slot taken, task started, slot freed): build the state once.
+    this.#publishQueued = true;
+    queueMicrotask(() => {
+      this.#publishQueued = false;
+      try {
+        this.coordinator.publishInstance?.(this.instanceState());
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'could not publish instance state');
+      }
+    });
   }
 
   #heartbeat(): void {
@@ -193,7 +203,14 @@ export class Runner {
       runtime: this.runtime,
       logger: this.#logger,
       hooks: this.#hooks,
-      forceAbort: this.#forceAbort.signal,
+      onShutdownDeadline: (listener: () => void) => {
+        if (this.#deadlinePassed) {
+          listener();
+          return () => {};
+        }
+        this.#deadlineListeners.add(listener);
+        return () => this.#deadlineListeners.delete(listener);
+      },
       shutdownDeadline: () => this.#shutdownDeadline,
       onStarted: ({ task, group, startedAt }: { task: Task; group: string; startedAt: number }) => {
         this.#inFlight.set(task.taskId, {

@@ -17,8 +17,11 @@ export interface ExecutionDeps {
   readonly runtime: RuntimePrimitives;
   readonly logger: Logger;
   readonly hooks: RunnerHooks;
-  /** Aborts when the shutdown deadline passes: running handlers are then aborted with 'shutdown'. */
-  readonly forceAbort: AbortSignal;
+  /**
+   * Calls `listener` when the shutdown deadline passes (at once if it already has); returns an
+   * unsubscribe function. Running handlers are then aborted with 'shutdown'.
+   */
+  onShutdownDeadline(listener: () => void): () => void;
   /** Epoch ms of the shutdown deadline, once stop() was called. */
   shutdownDeadline(): number | undefined;
   onStarted(info: { task: Task; group: string; startedAt: number }): void;
@@ -114,13 +117,18 @@ async function runHandler(
   info: TaskInfo,
   startedAt: number,
 ): Promise<TaskEnd> {
-  const controller = new AbortController();
+  // The AbortController is created on first access of ctx.signal: Node's EventTarget-based signals
+  // cost more per task than the rest of the bookkeeping together, and many handlers never look.
+  let controller: AbortController | undefined;
   let reason: AbortReason | undefined;
+  let onAbort: (() => void) | undefined;
+  const abortError = () => new Error(`task aborted: ${reason}`);
   const abort = (why: AbortReason) => {
     if (reason) return;
     reason = why;
     log.info({ reason: why }, 'aborting handler');
-    controller.abort(new Error(`task aborted: ${why}`));
+    controller?.abort(abortError());
+    onAbort?.();
   };
 
   let leaseMs: number;
@@ -164,12 +172,16 @@ async function runHandler(
     attemptTimeoutMs === undefined ? undefined : attemptTimeoutMs - Math.min(5000, attemptTimeoutMs * 0.1);
   const attemptTimer =
     attemptBudgetMs !== undefined ? setTimeout(() => abort('attempt-timeout'), attemptBudgetMs) : undefined;
-  const onForceAbort = () => abort('shutdown');
-  if (deps.forceAbort.aborted) onForceAbort();
-  else deps.forceAbort.addEventListener('abort', onForceAbort, { once: true });
+  const offShutdown = deps.onShutdownDeadline(() => abort('shutdown'));
 
   const ctx: TaskContext = {
-    signal: controller.signal,
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (reason) controller.abort(abortError());
+      }
+      return controller.signal;
+    },
     get abortReason() {
       return reason;
     },
@@ -186,11 +198,14 @@ async function runHandler(
 
   let outcome: TaskOutcome;
   try {
-    outcome = await settleHandler(deps, task, ctx, controller.signal, info);
+    outcome = await settleHandler(deps, task, ctx, info, (listener) => {
+      if (reason) listener();
+      else onAbort = listener;
+    });
   } finally {
     clearInterval(ticker);
     if (attemptTimer) clearTimeout(attemptTimer);
-    deps.forceAbort.removeEventListener('abort', onForceAbort);
+    offShutdown();
   }
 
   switch (reason) {
@@ -227,8 +242,8 @@ async function settleHandler(
   deps: ExecutionDeps,
   task: Task,
   ctx: TaskContext,
-  signal: AbortSignal,
   info: TaskInfo,
+  whenAborted: (listener: () => void) => void,
 ): Promise<TaskOutcome> {
   const call = async (): Promise<TaskOutcome> => {
     try {
@@ -243,7 +258,7 @@ async function settleHandler(
   };
   const handled = deps.hooks.wrapHandle ? deps.hooks.wrapHandle(info, call) : call();
   const abandoned = new Promise<TaskOutcome>((resolve) => {
-    const onAbort = () => {
+    whenAborted(() => {
       const timer = setTimeout(() => {
         ctx.logger.warn(
           { graceMs: deps.options.abortGraceMs },
@@ -252,9 +267,7 @@ async function settleHandler(
         resolve(failureOutcome(new Error('handler did not stop after abort'), ErrorCode.HandlerFailed));
       }, deps.options.abortGraceMs);
       void handled.finally(() => clearTimeout(timer));
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    });
   });
   return Promise.race([handled, abandoned]);
 }
