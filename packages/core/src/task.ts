@@ -96,22 +96,18 @@ function parseObject(id: string, value: unknown): TaskObject {
     throw new MalformedTaskError(`object "${id}" is not an object`);
   const { name, fields } = value as { name?: unknown; fields?: unknown };
   if (!Array.isArray(fields)) throw new MalformedTaskError(`object "${id}" has no fields list`);
-  const parsed: WireField[] = [];
-  for (const [index, field] of fields.entries()) {
-    const f = field as Partial<WireField> | null;
+  for (let index = 0; index < fields.length; index++) {
+    const f = fields[index] as Partial<WireField> | null;
     if (!f || typeof f.key !== 'string' || f.key === '') {
       throw new MalformedTaskError(`object "${id}" field #${index} has no key`);
     }
-    const hasString = typeof f.stringValue === 'string';
-    const hasRef = typeof f.refValue === 'string';
-    if (hasString === hasRef) {
+    if ((typeof f.stringValue === 'string') === (typeof f.refValue === 'string')) {
       throw new MalformedTaskError(
         `object "${id}" field "${f.key}" must have exactly one of stringValue or refValue`,
       );
     }
-    parsed.push(hasRef ? { key: f.key, refValue: f.refValue } : { key: f.key, stringValue: f.stringValue });
   }
-  return new TaskObject(id, typeof name === 'string' ? name : id, parsed);
+  return new TaskObject(id, typeof name === 'string' ? name : id, fields as WireField[]);
 }
 
 /**
