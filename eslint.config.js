@@ -13,7 +13,7 @@ export default tseslint.config(
       '**/*.mjs',
       '**/*.cjs',
       '**/vitest.config.ts',
-      'vitest.shared.ts',
+      '**/vitest.shared.ts',
     ],
   },
   js.configs.recommended,

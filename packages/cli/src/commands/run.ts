@@ -112,7 +112,11 @@ export function resolveRunConfig(
   return { config, help, print: v['print-config'] === true, sources };
 }
 
-async function createCoordinator(config: RunConfig, logger: Logger): Promise<Coordinator> {
+async function createCoordinator(
+  config: RunConfig,
+  logger: Logger,
+  metrics: RunnerMetrics,
+): Promise<Coordinator> {
   if (!config.redisUrl) return new InProcessCoordinator();
   const { RedisCoordinator } = await import('@tasklane/coordinator-redis');
   try {
@@ -121,6 +125,8 @@ async function createCoordinator(config: RunConfig, logger: Logger): Promise<Coo
       keyPrefix: config.redisKeyPrefix,
       leaseMs: config.leaseMs,
       logger,
+      onAcquire: ({ group, waitedMs, handOff }) =>
+        metrics.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000),
     });
   } catch (error) {
     // Bad URLs and options are configuration errors: exit 2 naming the option.
@@ -223,8 +229,8 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const { registry, loaded } = await loadPlugins(config.plugins, host.runtime.env('PWD') ?? '.');
   const taskrunnerId = config.taskrunnerId ?? `tasklane-${config.hostname}-${randomSuffix()}`;
-  const coordinator = await createCoordinator(config, logger);
   const metrics = new RunnerMetrics();
+  const coordinator = await createCoordinator(config, logger, metrics);
   const failures = new RecentFailures();
   const hooks: RunnerHooks[] = [metrics.hooks(), failures.hooks(), tracingHooks()];
   const runner = new Runner({

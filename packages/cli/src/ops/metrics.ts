@@ -49,6 +49,13 @@ export class RunnerMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 1, 10, 90],
     registers: [this.registry],
   });
+  readonly leaseWait = new Histogram({
+    name: 'tasklane_lease_wait_seconds',
+    help: 'Time from asking for a group poll lease to getting it; handoff="true" when handed over directly by the previous holder',
+    labelNames: ['group', 'handoff'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 90],
+    registers: [this.registry],
+  });
   readonly leaseLost = new Counter({
     name: 'tasklane_lease_lost_total',
     help: 'Poll leases found lost while the poll was in flight',
