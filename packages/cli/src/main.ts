@@ -1,42 +1,65 @@
 import { TasklaneError, VERSION } from '@tasklane/core';
-import { demoCommand, DEMO_HELP } from './commands/demo.ts';
-import { emulatorCommand, EMULATOR_HELP } from './commands/emulator.ts';
-import { enqueueCommand, ENQUEUE_HELP } from './commands/enqueue.ts';
-import { manifestsCommand, MANIFESTS_HELP } from './commands/manifests.ts';
-import { pipelineCommand, PIPELINE_HELP } from './commands/pipeline.ts';
-import { runCommand, RUN_HELP } from './commands/run.ts';
-import { statusCommand, STATUS_HELP } from './commands/status.ts';
 import { ExitCode, UsageError } from './errors.ts';
 import type { Host } from './host.ts';
 
-type Command = { run(argv: readonly string[], host: Host): Promise<number>; help: string; summary: string };
+/** A command module: its entry point and its help text. */
+interface CommandModule {
+  run(argv: readonly string[], host: Host): Promise<number>;
+  help: string;
+}
 
+type Command = { load(): Promise<CommandModule>; summary: string };
+
+// Commands load on use: `tasklane run` never pays for the emulator, the manifest renderer or the AWS
+// control-plane commands (start-up time and idle memory are budgets, see the README).
 const COMMANDS: Record<string, Command> = {
-  run: { run: runCommand, help: RUN_HELP, summary: 'poll worker groups and run tasks with plugin handlers' },
-  emulator: { run: emulatorCommand, help: EMULATOR_HELP, summary: 'run a local Data Pipeline service' },
+  run: {
+    load: async () => {
+      const m = await import('./commands/run.ts');
+      return { run: m.runCommand, help: m.RUN_HELP };
+    },
+    summary: 'poll worker groups and run tasks with plugin handlers',
+  },
+  emulator: {
+    load: async () => {
+      const m = await import('./commands/emulator.ts');
+      return { run: m.emulatorCommand, help: m.EMULATOR_HELP };
+    },
+    summary: 'run a local Data Pipeline service',
+  },
   demo: {
-    run: demoCommand,
-    help: DEMO_HELP,
+    load: async () => {
+      const m = await import('./commands/demo.ts');
+      return { run: m.demoCommand, help: m.DEMO_HELP };
+    },
     summary: 'emulator + sample pipeline + runner fleet, with a live view',
   },
   status: {
-    run: statusCommand,
-    help: STATUS_HELP,
+    load: async () => {
+      const m = await import('./commands/status.ts');
+      return { run: m.statusCommand, help: m.STATUS_HELP };
+    },
     summary: 'print the fleet from Redis (lease holders, instances, tasks)',
   },
   pipeline: {
-    run: pipelineCommand,
-    help: PIPELINE_HELP,
+    load: async () => {
+      const m = await import('./commands/pipeline.ts');
+      return { run: m.pipelineCommand, help: m.PIPELINE_HELP };
+    },
     summary: 'create, put, activate and inspect pipelines',
   },
   enqueue: {
-    run: enqueueCommand,
-    help: ENQUEUE_HELP,
+    load: async () => {
+      const m = await import('./commands/enqueue.ts');
+      return { run: m.enqueueCommand, help: m.ENQUEUE_HELP };
+    },
     summary: 'add jobs to a BullMQ queue (one job or a pipeline definition)',
   },
   manifests: {
-    run: manifestsCommand,
-    help: MANIFESTS_HELP,
+    load: async () => {
+      const m = await import('./commands/manifests.ts');
+      return { run: m.manifestsCommand, help: m.MANIFESTS_HELP };
+    },
     summary: 'render Kubernetes manifests for a fleet',
   },
 };
@@ -66,7 +89,8 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    host.stdout((topic && COMMANDS[topic] ? COMMANDS[topic].help : usage()) + '\n');
+    const help = topic && COMMANDS[topic] ? (await COMMANDS[topic].load()).help : usage();
+    host.stdout(help + '\n');
     return name === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
@@ -76,7 +100,7 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(name, `unknown command "${name}"\n\n${usage()}`);
-    return await command.run(rest, host);
+    return await (await command.load()).run(rest, host);
   } catch (error) {
     if (error instanceof UsageError || (TasklaneError.is(error) && error.code === 'TL_USAGE')) {
       host.stderr(`tasklane: ${error.message}\n`);

@@ -43,6 +43,9 @@ describe('/readyz and /livez', () => {
         '127.0.0.1',
         '--shutdown-timeout',
         '10s',
+        // a short lease keeps the post-restart fence (one lease) short
+        '--lease',
+        '2s',
       ],
       {
         env: { ...process.env, AWS_ACCESS_KEY_ID: 'r', AWS_SECRET_ACCESS_KEY: 'r', AWS_REGION: 'us-east-1' },
@@ -69,9 +72,11 @@ describe('/readyz and /livez', () => {
     expect(await status('/livez')).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('tasklane_coordinator_up 0');
+    const pollsBefore = emulator.control.observations().groups.ready?.polls ?? 0;
     await redis.start();
     await expect.poll(() => status('/readyz'), { timeout: 15_000 }).toBe(200);
-    // and it polls again: a task enqueued now is done
+    // and it polls again by itself (after the fence that protects a poll possibly still in flight)
+    await emulator.control.waitFor((o) => (o.groups.ready?.polls ?? 0) > pollsBefore + 1, 15_000);
     const { taskId } = emulator.control.enqueueTask({
       workerGroup: 'ready',
       type: 'ShellCommandActivity',

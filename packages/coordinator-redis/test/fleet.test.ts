@@ -74,7 +74,16 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-describe.skipIf(!built)('fleet of runner processes on one worker group', () => {
+// The runner processes run the built packages; nx builds them before `test`. A missing build is a
+// failure, never a silent skip.
+describe('fleet of runner processes on one worker group', () => {
+  beforeAll(() => {
+    if (!built)
+      throw new Error(
+        'build @tasklane/core and @tasklane/coordinator-redis first (nx runs build before test)',
+      );
+  });
+
   it('keeps exactly one poll in flight over hundreds of tasks and spreads the work', async () => {
     emulator = await startEmulator({ port: 0, longPollMs: 2000 });
     const wg = 'wg-spread';

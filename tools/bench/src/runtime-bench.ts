@@ -23,6 +23,8 @@ export interface RuntimeResult {
   runtime: string;
   timeToFirstPollMs: number;
   idleRssMb: number;
+  /** RSS after the first half of the tasks. */
+  rssHalfwayMb: number;
   rssAfterTasksMb: number;
   tasks: number;
   cpuMsPerTask: number;
@@ -58,20 +60,27 @@ export async function benchRuntime(runtime: 'node' | 'bun' | 'deno', tasks: numb
     const timeToFirstPollMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 3000));
     const idleRssMb = rssMb(proc.pid);
+    // Two equal batches: memory that grows in the first and not the second is warm-up (JIT, pools,
+    // heap sizing); growth that continues into the second would be a leak.
+    const runBatch = async (n: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++)
+        ids.push(emulator.control.enqueueTask({ workerGroup: group, type: 'NoopActivity' }).taskId);
+      await waitTerminal(emulator, ids);
+      await new Promise((r) => setTimeout(r, 1000));
+      return rssMb(proc.pid);
+    };
     const cpuBefore = cpuSeconds(proc.pid);
     const t0 = performance.now();
-    const ids: string[] = [];
-    for (let i = 0; i < tasks; i++)
-      ids.push(emulator.control.enqueueTask({ workerGroup: group, type: 'NoopActivity' }).taskId);
-    await waitTerminal(emulator, ids);
-    const elapsed = performance.now() - t0;
+    const rssHalfwayMb = await runBatch(Math.floor(tasks / 2));
+    const rssAfterTasksMb = await runBatch(tasks - Math.floor(tasks / 2));
+    const elapsed = performance.now() - t0 - 2000;
     const cpu = cpuSeconds(proc.pid) - cpuBefore;
-    await new Promise((r) => setTimeout(r, 1000));
-    const rssAfterTasksMb = rssMb(proc.pid);
     return {
       runtime,
       timeToFirstPollMs,
       idleRssMb,
+      rssHalfwayMb,
       rssAfterTasksMb,
       tasks,
       cpuMsPerTask: (cpu * 1000) / tasks,

@@ -94,13 +94,13 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
     lines.push(
       '## Runtimes (real bin/tasklane processes)',
       '',
-      '| runtime | time to first poll (ms) | idle RSS (MB) | RSS after tasks (MB) | tasks | CPU per task (ms) | tasks/s |',
-      '|---|---|---|---|---|---|---|',
+      '| runtime | time to first poll (ms) | idle RSS (MB) | RSS after half the tasks (MB) | RSS after all tasks (MB) | tasks | CPU per task (ms) | tasks/s |',
+      '|---|---|---|---|---|---|---|---|',
     );
     for (const r of runtimes) {
       if (r.error) continue;
       lines.push(
-        `| ${r.runtime} | ${round(r.timeToFirstPollMs, 0)} | ${round(r.idleRssMb, 1)} | ${round(r.rssAfterTasksMb, 1)} | ${r.tasks} | ${round(r.cpuMsPerTask, 3)} | ${round(r.tasksPerSec, 0)} |`,
+        `| ${r.runtime} | ${round(r.timeToFirstPollMs, 0)} | ${round(r.idleRssMb, 1)} | ${round(r.rssHalfwayMb, 1)} | ${round(r.rssAfterTasksMb, 1)} | ${r.tasks} | ${round(r.cpuMsPerTask, 3)} | ${round(r.tasksPerSec, 0)} |`,
       );
     }
     const node = runtimes.find((r) => r.runtime === 'node');
