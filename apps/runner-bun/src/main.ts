@@ -3,7 +3,9 @@
  * Bun.serve. Bun runs the workspace packages from their TypeScript sources (the "bun" export condition).
  */
 import 'reflect-metadata';
-import { main, type Host } from '@tasklane/cli';
+import type { Host } from '@tasklane/cli';
+// The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
+import { main } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/bun';
 import { serveStatic } from 'hono/bun';
 import { fileURLToPath } from 'node:url';

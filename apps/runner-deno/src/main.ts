@@ -3,7 +3,9 @@
  * Deno.serve. Deno runs the workspace packages from their TypeScript sources (the "deno" export condition).
  */
 import 'reflect-metadata';
-import { main, type Host } from '@tasklane/cli';
+import type { Host } from '@tasklane/cli';
+// The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
+import { main } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/deno';
 import { serveStatic } from 'hono/deno';
 import { fileURLToPath } from 'node:url';

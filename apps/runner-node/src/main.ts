@@ -6,7 +6,9 @@
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { main, type Host } from '@tasklane/cli';
+import type { Host } from '@tasklane/cli';
+// The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
+import { main } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/node';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';

@@ -1,6 +1,5 @@
 import type { Logger } from '@tasklane/core';
 import { pino, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
 
 /** Field paths whose values never reach a log line. */
 export const REDACTED_PATHS = [
@@ -25,16 +24,25 @@ export type LogFormat = 'json' | 'pretty';
  * A pino logger. Pretty output runs in-process (not as a worker-thread transport) so it behaves the same
  * on Node, Bun and Deno. Credentials inside URLs are masked before logging by `maskUrl`.
  */
-export function createLogger(options: {
+export async function createLogger(options: {
   level: string;
   format: LogFormat;
   destination?: DestinationStream;
   base?: Record<string, unknown>;
-}): Logger & { level: string } {
+}): Promise<Logger & { level: string }> {
   const stream =
     options.format === 'pretty'
-      ? pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
+      ? // Loaded only when asked for: JSON logging (the default) should not pay for the pretty printer.
+        (await import('pino-pretty')).default({
+          colorize: true,
+          translateTime: 'HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          sync: true,
+        })
       : options.destination;
+  // pino's Logger type has a string index signature (custom levels), which TypeScript reads as a
+  // possible `then`; the cast to our Logger interface is what lets an async function return it.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   return pino(
     {
       level: options.level,
@@ -43,7 +51,7 @@ export function createLogger(options: {
       serializers: { err: pino.stdSerializers.err },
     },
     stream as DestinationStream,
-  );
+  ) as unknown as Logger & { level: string };
 }
 
 /** Hides the password of a URL such as redis://user:secret@host → redis://user:***@host. */

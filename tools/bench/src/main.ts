@@ -88,3 +88,5 @@ const { markdown, charts } = renderSummary(results);
 writeFileSync(`${out}summary${suffix}.md`, markdown);
 if (!quick) for (const [name, svg] of Object.entries(charts)) writeFileSync(`${out}${name}.svg`, svg);
 console.log(markdown);
+// Client libraries may still hold reconnect timers to the Redis this run already stopped.
+process.exit(0);

@@ -130,7 +130,7 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
         );
       }
     } else {
-      const logger = createLogger({ level: 'warn', format: 'pretty' });
+      const logger = await createLogger({ level: 'warn', format: 'pretty' });
       const coordinator: Coordinator = new InProcessCoordinator();
       for (let i = 0; i < runnerCount; i++) {
         const { registry } = await loadPlugins(['@tasklane/handlers-shell'], workDir);

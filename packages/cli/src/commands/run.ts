@@ -226,7 +226,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
     host.stdout(JSON.stringify({ config: shown, sources: valueSources }, null, 2) + '\n');
     return ExitCode.Ok;
   }
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const logger = await createLogger({ level: config.logLevel, format: config.logFormat });
   const { registry, loaded } = await loadPlugins(config.plugins, host.runtime.env('PWD') ?? '.');
   const taskrunnerId = config.taskrunnerId ?? `tasklane-${config.hostname}-${randomSuffix()}`;
   const metrics = new RunnerMetrics();
