@@ -3,9 +3,8 @@
  * Bun.serve. Bun runs the workspace packages from their TypeScript sources (the "bun" export condition).
  */
 import 'reflect-metadata';
-import type { Host } from '@tasklane/cli';
 // The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
-import { main } from '@tasklane/cli/main';
+import { processHost, runCli } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/bun';
 import { serveStatic } from 'hono/bun';
 import { fileURLToPath } from 'node:url';
@@ -18,23 +17,14 @@ declare const Bun: {
   }): { port: number; stop(force?: boolean): Promise<void> | void };
 };
 
-const bin = fileURLToPath(new URL('../bin/tasklane', import.meta.url));
-
-const host: Host = {
-  runtime: createRuntime(),
-  isTTY: process.stdout.isTTY === true,
-  serveStatic,
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-  selfCommand: () => [bin],
-  dataPipelineClientConfig: () => ({
-    requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true },
+await runCli({
+  ...processHost({
+    runtime: createRuntime(),
+    bin: fileURLToPath(new URL('../bin/tasklane', import.meta.url)),
   }),
+  serveStatic,
   serve: (app, { port, hostname }) => {
     const server = Bun.serve({ fetch: (request) => app.fetch(request), port, hostname });
     return Promise.resolve({ port: server.port, close: async () => void (await server.stop(true)) });
   },
-};
-
-const code = await main(process.argv.slice(2), host);
-process.exit(code);
+});

@@ -116,3 +116,5 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
     return ExitCode.Fatal;
   }
 }
+
+export { processHost, runCli } from './host-base.ts';

@@ -10,24 +10,14 @@ import {
 } from '@aws-sdk/client-data-pipeline';
 import { formatOptions, type OptionSpec } from '../config/options.ts';
 import { resolveOptions } from '../config/resolve.ts';
+import { ENDPOINT_OPTION, REGION_OPTION } from './run-options.ts';
 import { readDefinitionFile } from '../definition.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import type { Host } from '../host.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    flag: 'endpoint',
-    kind: 'url',
-    schemes: ['http', 'https'],
-    placeholder: 'URL',
-    description: 'Data Pipeline endpoint (e.g. the emulator)',
-  },
-  {
-    flag: 'region',
-    kind: 'string',
-    placeholder: 'REGION',
-    description: 'AWS region (default $AWS_REGION, then us-east-1)',
-  },
+  ENDPOINT_OPTION,
+  REGION_OPTION,
   { flag: 'name', kind: 'string', env: false, placeholder: 'NAME', description: 'pipeline name (create)' },
   {
     flag: 'unique-id',

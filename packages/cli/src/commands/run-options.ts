@@ -1,5 +1,21 @@
 import type { OptionSpec } from '../config/options.ts';
 
+/** Where the Data Pipeline service is; shared by every command that talks to it. */
+export const ENDPOINT_OPTION: OptionSpec = {
+  flag: 'endpoint',
+  kind: 'url',
+  schemes: ['http', 'https'],
+  placeholder: 'URL',
+  description: 'Data Pipeline endpoint (e.g. the emulator)',
+};
+
+export const REGION_OPTION: OptionSpec = {
+  flag: 'region',
+  kind: 'string',
+  placeholder: 'REGION',
+  description: 'AWS region (default $AWS_REGION, then us-east-1)',
+};
+
 /** Every option of `tasklane run`: flag, TASKLANE_* variable, config-file key (camelCase), default. */
 export const RUN_OPTIONS: readonly OptionSpec[] = [
   {
@@ -33,19 +49,8 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
     placeholder: 'NAME',
     description: 'BullMQ queue to serve with --source bullmq (repeatable)',
   },
-  {
-    flag: 'endpoint',
-    kind: 'url',
-    schemes: ['http', 'https'],
-    placeholder: 'URL',
-    description: 'Data Pipeline endpoint (e.g. the emulator)',
-  },
-  {
-    flag: 'region',
-    kind: 'string',
-    placeholder: 'REGION',
-    description: 'AWS region (default $AWS_REGION, then us-east-1)',
-  },
+  ENDPOINT_OPTION,
+  REGION_OPTION,
   {
     flag: 'redis-url',
     kind: 'url',
