@@ -1,0 +1,81 @@
+import { RedisCoordinator } from '@tasklane/coordinator-redis';
+import { DataPipelineSource, HandlerRegistry, Runner, TaskHandler } from '@tasklane/core';
+import { startEmulator, type Emulator } from '@tasklane/emulator';
+import { startTestRedis, type TestRedis } from '@tasklane/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/index.ts';
+import { captureHost } from './host.ts';
+
+describe('tasklane status', () => {
+  let redis: TestRedis;
+  let emulator: Emulator;
+  let runner: Runner;
+  const prefix = `tl-status-${Date.now()}:`;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    emulator = await startEmulator({ longPollMs: 2000 });
+    const source = new DataPipelineSource({
+      endpoint: emulator.endpoint,
+      hostname: 'status-host',
+      taskrunnerId: 'status-1',
+      clientConfig: { credentials: { accessKeyId: 's', secretAccessKey: 's' } },
+    });
+    runner = new Runner({
+      registry: new HandlerRegistry().register(
+        TaskHandler('Sleep')(
+          class {
+            handle() {
+              return new Promise((r) => setTimeout(r, 3000));
+            }
+          },
+        ),
+      ),
+      sources: [{ source, groups: ['status-wg'] }],
+      coordinator: new RedisCoordinator({ url: redis.url, keyPrefix: prefix }),
+      hostname: 'status-host',
+    });
+    await runner.start();
+    emulator.control.enqueueTask({ workerGroup: 'status-wg', type: 'Sleep' });
+    await emulator.control.waitFor((o) => Object.values(o.tasks).some((t) => t.acks > 0), 10_000);
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    await emulator?.close();
+    await redis?.dispose();
+  });
+
+  it('prints the fleet as JSON: instance, slots, in-flight task and the lease holder', async () => {
+    let fleet: any;
+    await expect
+      .poll(
+        async () => {
+          const host = captureHost();
+          expect(
+            await main(['status', '--redis-url', redis.url, '--redis-key-prefix', prefix, '--json'], host),
+          ).toBe(0);
+          fleet = JSON.parse(host.out);
+          return fleet.instances[0]?.inFlight?.length ?? 0;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(1);
+    expect(fleet.instances).toHaveLength(1);
+    expect(fleet.instances[0]).toMatchObject({ hostname: 'status-host', instanceId: runner.instanceId });
+    expect(fleet.instances[0].inFlight[0]).toMatchObject({ group: 'status-wg', activityType: 'Sleep' });
+    const group = fleet.groups.find((g: { group: string }) => g.group === 'status-wg');
+    expect(group.holder?.instanceId).toBe(runner.instanceId);
+  });
+
+  it('prints tables for people, and exits 2 without a Redis URL', async () => {
+    const host = captureHost();
+    expect(await main(['status', '--redis-url', redis.url, '--redis-key-prefix', prefix], host)).toBe(0);
+    expect(host.out).toMatch(/WORKER GROUPS[\s\S]*status-wg\s+status-host/);
+    expect(host.out).toMatch(/INSTANCES[\s\S]*status-host/);
+    expect(host.out).toMatch(/IN-FLIGHT TASKS[\s\S]*Sleep/);
+    const bad = captureHost();
+    expect(await main(['status'], bad)).toBe(2);
+    expect(bad.err).toContain('--redis-url');
+  });
+});
