@@ -5,7 +5,7 @@
  * `--quick` shrinks the workloads (used by CI smoke runs); `--only a,b` picks sections.
  */
 import { startTestRedis } from '@tasklane/test-utils';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchBullmq } from './bullmq-bench.ts';
@@ -83,6 +83,20 @@ try {
 results.finishedAt = new Date().toISOString();
 mkdirSync(out, { recursive: true });
 const suffix = quick ? '-quick' : '';
+if (only) {
+  // A partial run refreshes its sections and keeps the others from the last full run.
+  try {
+    const previous = JSON.parse(readFileSync(`${out}results${suffix}.json`, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    for (const [key, value] of Object.entries(previous)) if (!(key in results)) results[key] = value;
+    results.refreshedSections = [...only];
+    results.startedAt = previous.startedAt;
+  } catch {
+    // no earlier results: write what this run has
+  }
+}
 writeFileSync(`${out}results${suffix}.json`, JSON.stringify(results, null, 2) + '\n');
 const { markdown, charts } = renderSummary(results);
 writeFileSync(`${out}summary${suffix}.md`, markdown);

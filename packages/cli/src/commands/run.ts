@@ -13,8 +13,8 @@ import { formatOptions } from '../config/options.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import type { Host } from '../host.ts';
 import { createLogger, maskUrl, type LogFormat } from '../logging.ts';
-import { createHttpApp, type FleetSnapshot } from '../ops/http-app.ts';
-import { RunnerMetrics } from '../ops/metrics.ts';
+import type { FleetSnapshot } from '../ops/http-app.ts';
+import type { RunnerMetrics } from '../ops/metrics.ts';
 import { RecentFailures } from '../ops/recent-failures.ts';
 import { tracingHooks } from '../ops/tracing.ts';
 import { loadPlugins } from '../plugins.ts';
@@ -115,7 +115,7 @@ export function resolveRunConfig(
 async function createCoordinator(
   config: RunConfig,
   logger: Logger,
-  metrics: RunnerMetrics,
+  metrics: RunnerMetrics | undefined,
 ): Promise<Coordinator> {
   if (!config.redisUrl) return new InProcessCoordinator();
   const { RedisCoordinator } = await import('@tasklane/coordinator-redis');
@@ -126,7 +126,7 @@ async function createCoordinator(
       leaseMs: config.leaseMs,
       logger,
       onAcquire: ({ group, waitedMs, handOff }) =>
-        metrics.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000),
+        metrics?.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000),
     });
   } catch (error) {
     // Bad URLs and options are configuration errors: exit 2 naming the option.
@@ -229,10 +229,12 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   const logger = await createLogger({ level: config.logLevel, format: config.logFormat });
   const { registry, loaded } = await loadPlugins(config.plugins, host.runtime.env('PWD') ?? '.');
   const taskrunnerId = config.taskrunnerId ?? `tasklane-${config.hostname}-${randomSuffix()}`;
-  const metrics = new RunnerMetrics();
+  // Metrics exist to be scraped: without --http-port neither prom-client nor hono is even loaded.
+  const metrics =
+    config.httpPort !== undefined ? new (await import('../ops/metrics.ts')).RunnerMetrics() : undefined;
   const coordinator = await createCoordinator(config, logger, metrics);
   const failures = new RecentFailures();
-  const hooks: RunnerHooks[] = [metrics.hooks(), failures.hooks(), tracingHooks()];
+  const hooks: RunnerHooks[] = [...(metrics ? [metrics.hooks()] : []), failures.hooks(), tracingHooks()];
   const runner = new Runner({
     registry,
     sources: await createSources(config, host, logger, taskrunnerId),
@@ -254,10 +256,11 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
     void runner.stop();
   });
   await runner.start();
-  metrics.startProbes();
+  metrics?.startProbes();
   let server: { port: number; close(): Promise<void> } | undefined;
   const closers: Array<() => Promise<void>> = [];
-  if (config.httpPort !== undefined) {
+  if (config.httpPort !== undefined && metrics) {
+    const { createHttpApp } = await import('../ops/http-app.ts');
     const fleet = await fleetReader(config, runner);
     closers.push(fleet.close);
     const snapshot = async (): Promise<FleetSnapshot> => ({
@@ -301,7 +304,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   );
   await runner.stopped;
   unsubscribe?.();
-  metrics.stop();
+  metrics?.stop();
   await server?.close();
   await Promise.all(closers.map((close) => close()));
   logger.info('tasklane runner stopped');
