@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { UsageError } from '../errors.ts';
 import { convert, envName, fileKey, type OptionSpec } from './options.ts';
 
@@ -12,6 +13,12 @@ export interface Resolved {
   readonly sources: Record<string, ValueSource>;
   readonly positionals: string[];
   readonly help: boolean;
+}
+
+/** The YAML parser, loaded the first time a YAML file is read (most runs never need it). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yaml.parse(text);
 }
 
 /** Reads a JSON or YAML config file into a plain object; errors name the file. */
