@@ -78,7 +78,7 @@ if (command === 'test') {
 if (command === 'demo' || command === 'bench' || command === 'chaos') {
   if (nx('run-many', '-t', 'build', '--outputStyle=static') !== 0) process.exit(1);
   const entry = {
-    demo: [process.execPath, [join(root, 'apps/runner-node/bin/tasklane.mjs'), 'demo', ...rest]],
+    demo: [join(root, 'apps/runner-node/bin/tasklane'), ['demo', ...rest]],
     bench: [process.execPath, [join(root, 'tools/bench/dist/main.js'), ...rest]],
     chaos: [process.execPath, [join(root, 'tools/chaos/dist/main.js'), ...rest]],
   }[command];
