@@ -1,38 +1,19 @@
 import type { PipelineObject } from '@aws-sdk/client-data-pipeline';
+import { DefinitionError, definitionToWireObjects } from '@tasklane/core';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.ts';
 
 /**
  * Converts the aws-cli definition format (`{"objects":[{"id":…, "key": value | {"ref": id} | [..]}]}`)
- * to API PipelineObjects: `name` defaults to `id`, lists become repeated fields, `{ref}` a refValue.
+ * to API PipelineObjects (see core's `definitionToWireObjects`); problems become usage errors.
  */
 export function definitionToObjects(definition: unknown, where = 'definition'): PipelineObject[] {
-  const objects = (definition as { objects?: unknown })?.objects;
-  if (!Array.isArray(objects)) throw new UsageError('--definition', `${where}: expected {"objects": [...]}`);
-  return objects.map((raw, index) => {
-    if (typeof raw !== 'object' || raw === null)
-      throw new UsageError('--definition', `${where}: objects[${index}] is not an object`);
-    const { id, name, ...rest } = raw as Record<string, unknown>;
-    if (typeof id !== 'string' || id === '')
-      throw new UsageError('--definition', `${where}: objects[${index}] has no "id"`);
-    const fields: Array<{ key: string; stringValue?: string; refValue?: string }> = [];
-    const add = (key: string, value: unknown) => {
-      if (typeof value === 'object' && value !== null && 'ref' in value)
-        fields.push({ key, refValue: String(value.ref) });
-      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-        fields.push({ key, stringValue: String(value) });
-      else
-        throw new UsageError(
-          '--definition',
-          `${where}: object "${id}" field "${key}" must be a string, number, {"ref": id} or a list of them`,
-        );
-    };
-    for (const [key, value] of Object.entries(rest)) {
-      if (Array.isArray(value)) value.forEach((item) => add(key, item));
-      else add(key, value);
-    }
-    return { id, name: typeof name === 'string' ? name : id, fields };
-  });
+  try {
+    return definitionToWireObjects(definition);
+  } catch (error) {
+    if (DefinitionError.is(error)) throw new UsageError('--definition', `${where}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Reads a definition file (JSON) and converts it. */

@@ -35,6 +35,7 @@ export {
 } from './outcome.ts';
 export { TasklaneError, InvalidOptionError, ErrorCode, describeValue } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
+export { DefinitionError, definitionObjectToWire, definitionToWireObjects } from './definition.ts';
 export { compileRunnerOptions } from './options.ts';
 export { InProcessCoordinator } from './in-process-coordinator.ts';
 export { DataPipelineSource } from './datapipeline-source.ts';

@@ -55,6 +55,7 @@ describe('public API types', () => {
     expect(Object.keys(core).sort()).toEqual(
       [
         'DataPipelineSource',
+        'DefinitionError',
         'DuplicateHandlerError',
         'ERROR_LIMITS',
         'ErrorCode',
@@ -81,6 +82,8 @@ describe('public API types', () => {
         'injectable',
         'optional',
         'compileRunnerOptions',
+        'definitionObjectToWire',
+        'definitionToWireObjects',
         'describeValue',
         'failureOutcome',
         'fetchInstanceIdentity',

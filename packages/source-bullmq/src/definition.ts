@@ -1,4 +1,4 @@
-import { parseDuration, type WireField, type WireObject } from '@tasklane/core';
+import { definitionObjectToWire, DefinitionError, parseDuration, type WireObject } from '@tasklane/core';
 import type { JobsOptions } from 'bullmq';
 import type { EnqueueJob } from './enqueue.ts';
 import { InvalidDefinitionError } from './errors.ts';
@@ -46,38 +46,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Accepts both the aws-cli file format (`"key": value | {ref} | [...]`) and the API format (`fields: [...]`). */
+/** One definition object as API fields (both file and API formats), with this package's error type. */
 function toWireObject(raw: unknown, index: number): WireObject {
-  if (typeof raw !== 'object' || raw === null)
-    throw new InvalidDefinitionError(`objects[${index}] is not an object`);
-  const { id, name, fields, ...rest } = raw as Record<string, unknown>;
-  if (typeof id !== 'string' || id === '') throw new InvalidDefinitionError(`objects[${index}] has no "id"`);
-  const out: WireField[] = [];
-  if (Array.isArray(fields)) {
-    for (const f of fields as Array<Partial<WireField> | null>) {
-      if (!f || typeof f.key !== 'string')
-        throw new InvalidDefinitionError(`object "${id}": every field needs a "key"`);
-      if (typeof f.refValue === 'string') out.push({ key: f.key, refValue: f.refValue });
-      else if (typeof f.stringValue === 'string') out.push({ key: f.key, stringValue: f.stringValue });
-      else
-        throw new InvalidDefinitionError(`object "${id}" field "${f.key}" needs a stringValue or a refValue`);
-    }
+  try {
+    return definitionObjectToWire(raw, index);
+  } catch (error) {
+    if (DefinitionError.is(error)) throw new InvalidDefinitionError(error.message);
+    throw error;
   }
-  const add = (key: string, value: unknown) => {
-    if (typeof value === 'object' && value !== null && typeof (value as { ref?: unknown }).ref === 'string')
-      out.push({ key, refValue: (value as { ref: string }).ref });
-    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-      out.push({ key, stringValue: String(value) });
-    else
-      throw new InvalidDefinitionError(
-        `object "${id}" field "${key}" must be a string, number, {"ref": id} or a list of them`,
-      );
-  };
-  for (const [key, value] of Object.entries(rest)) {
-    if (Array.isArray(value)) value.forEach((item) => add(key, item));
-    else add(key, value);
-  }
-  return { id, name: typeof name === 'string' && name !== '' ? name : id, fields: out };
 }
 
 /** Parameter values: `values` win over `parameters[].default`. */

@@ -1,5 +1,5 @@
-import { Task, type WireField, type WireObject } from '@tasklane/core';
-import { attemptIdFor, toWireFields, type FakeFieldValue, type FakeTaskOptions } from './fake-task.ts';
+import { definitionObjectToWire, Task, type WireField, type WireObject } from '@tasklane/core';
+import { attemptIdFor, type FakeTaskOptions } from './fake-task.ts';
 
 /** An object of an aws-cli definition (`{ id, name, type, key: value | { ref } | [...] }`) or of the API (`{ id, name, fields }`). */
 export type DefinitionObject = { id: string; name?: string; fields?: WireField[] } & Record<string, unknown>;
@@ -9,14 +9,8 @@ export interface PipelineDefinitionSnippet {
   objects: DefinitionObject[];
 }
 
-function ownFields(object: DefinitionObject): WireField[] {
-  if (Array.isArray(object.fields)) return object.fields;
-  const fields: WireField[] = [];
-  for (const [key, value] of Object.entries(object)) {
-    if (key === 'id' || key === 'name' || value === undefined || value === null) continue;
-    fields.push(...toWireFields(key, value as FakeFieldValue));
-  }
-  return fields;
+function ownFields(object: DefinitionObject, index: number): WireField[] {
+  return definitionObjectToWire(object, index).fields;
 }
 
 /**
@@ -61,10 +55,10 @@ export function taskFromDefinition(
   if (!definition || !Array.isArray(definition.objects))
     throw new TypeError('taskFromDefinition: expected { objects: [...] } (the aws-cli definition format)');
   const index = new Map<string, WireField[]>();
-  for (const object of definition.objects) {
+  definition.objects.forEach((object, i) => {
     if (typeof object?.id !== 'string') throw new TypeError('taskFromDefinition: every object needs an id');
-    index.set(object.id, ownFields(object));
-  }
+    index.set(object.id, ownFields(object, i));
+  });
   if (!index.has(objectId)) {
     throw new TypeError(
       `taskFromDefinition: no object "${objectId}" in the definition (objects: ${[...index.keys()].join(', ')})`,
