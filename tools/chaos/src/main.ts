@@ -16,6 +16,7 @@ const args = process.argv.slice(2);
 const short = args.includes('--short');
 const seedArg = args.find((a) => a.startsWith('--seed='));
 let seed = seedArg ? Number(seedArg.slice(7)) : Date.now() % 100_000;
+const initialSeed = seed;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
@@ -33,7 +34,18 @@ const emulator = await startEmulator({ longPollMs: 2000, timeScale: 600 });
 const redis = await startTestRedis({ forceOwned: true });
 const groups = Array.from({ length: config.groups }, (_, i) => `chaos-${i + 1}`);
 const prefix = `tl-chaos-${began}:`;
-const runners = new Map<number, { proc: GroupProcess; expectedExit: 'any' | 0 | 'running'; name: string }>();
+interface RunnerEntry {
+  proc: GroupProcess;
+  expectedExit: 'any' | 0 | 'running';
+  name: string;
+  startedAt: number;
+}
+const runners = new Map<number, RunnerEntry>();
+/** Time a runner gets to install its signal handlers before the run may SIGTERM it. */
+const STARTUP_MS = 3000;
+/** Waits until a runner is past start-up: a SIGTERM before then is the OS default, not a drain. */
+const settled = (entry: RunnerEntry) =>
+  new Promise((r) => setTimeout(r, Math.max(0, entry.startedAt + STARTUP_MS - Date.now())));
 const unexpectedExits: string[] = [];
 let nextId = 0;
 
@@ -68,7 +80,7 @@ function startRunner(): void {
     ],
     { env: { ...process.env, AWS_ACCESS_KEY_ID: 'c', AWS_SECRET_ACCESS_KEY: 'c', AWS_REGION: 'us-east-1' } },
   );
-  const entry = { proc, expectedExit: 'running' as 'any' | 0 | 'running', name };
+  const entry: RunnerEntry = { proc, expectedExit: 'running', name, startedAt: Date.now() };
   runners.set(id, entry);
   void proc.exited.then((code) => {
     runners.delete(id);
@@ -88,6 +100,8 @@ const actions: Record<string, () => Promise<void> | void> = {
   },
   'SIGTERM rolling restart': async () => {
     for (const entry of [...runners.values()]) {
+      await settled(entry);
+      if (entry.expectedExit !== 'running') continue;
       entry.expectedExit = 0;
       entry.proc.signal('SIGTERM');
       startRunner();
@@ -154,17 +168,19 @@ try {
   while (Date.now() < settleBy && judge(emulator.control.observations(), units, []).terminal < units.length) {
     await new Promise((r) => setTimeout(r, 250));
   }
-  for (const entry of runners.values()) entry.expectedExit = 0;
+  // Runners killed with -9 may not have been reaped yet: keep their 'any'.
+  for (const entry of runners.values()) if (entry.expectedExit === 'running') entry.expectedExit = 0;
+  await Promise.all([...runners.values()].map(settled));
   await Promise.all([...runners.values()].map((e) => e.proc.stop(15_000)));
   const verdict = judge(emulator.control.observations(), units, unexpectedExits);
   writeFileSync(
     fileURLToPath(new URL(`../../../docs/chaos-last${short ? '-short' : ''}.json`, import.meta.url)),
-    JSON.stringify({ seed, config, verdict }, null, 2) + '\n',
+    JSON.stringify({ seed: initialSeed, config, verdict }, null, 2) + '\n',
   );
   verdictLine =
     `chaos ${verdict.ok ? 'PASS' : 'FAIL'}: ${verdict.terminal}/${verdict.tasks} tasks terminal (${verdict.finished} finished, ${verdict.failed} failed, ${verdict.retried} retried after chaos), ` +
     `attempts run twice ${verdict.attemptsRunTwice.length}, max polls in flight per group ${Math.max(...Object.values(verdict.maxConcurrentPolls))}, ` +
-    `unexpected runner exits ${verdict.unexpectedExits.length}, seed ${seed}${verdict.ok ? '' : ` — ${verdict.problems.join('; ')}`}`;
+    `unexpected runner exits ${verdict.unexpectedExits.length}, seed ${initialSeed}${verdict.ok ? '' : ` — ${verdict.problems.join('; ')}`}`;
   exitCode = verdict.ok ? 0 : 1;
 } finally {
   clearInterval(enqueueTimer);
