@@ -3,26 +3,11 @@
  * a private redis-server for the fleet case). A missing runtime fails the suite; nothing is skipped.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import {
-  freePort,
-  spawnGroup,
-  startTestRedis,
-  type GroupProcess,
-  type TestRedis,
-} from '@tasklane/test-utils';
-import { fileURLToPath } from 'node:url';
+import { freePort, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTasklane } from './runner-process.ts';
 
 const RUNTIMES = ['node', 'bun', 'deno'] as const;
-const bin = (runtime: string) =>
-  fileURLToPath(new URL(`../../../apps/runner-${runtime}/bin/tasklane`, import.meta.url));
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'e2e',
-  AWS_SECRET_ACCESS_KEY: 'e2e',
-  AWS_REGION: 'us-east-1',
-  NO_COLOR: '1',
-};
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -36,7 +21,7 @@ describe.each(RUNTIMES)('tasklane on %s', (runtime) => {
   let emulator: Emulator;
   const procs: GroupProcess[] = [];
   const start = (args: string[]) => {
-    const p = spawnGroup(bin(runtime), args, { env });
+    const p = startTasklane(runtime, args);
     procs.push(p);
     return p;
   };

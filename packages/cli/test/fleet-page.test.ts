@@ -4,20 +4,14 @@
  * A screenshot is saved under test-results/ for humans.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import {
-  freePort,
-  spawnGroup,
-  startTestRedis,
-  type GroupProcess,
-  type TestRedis,
-} from '@tasklane/test-utils';
+import { freePort, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTasklane } from './runner-process.ts';
 
 const CHROMIUM = process.env.TASKLANE_CHROMIUM ?? '/usr/bin/chromium';
-const bin = fileURLToPath(new URL('../../../apps/runner-node/bin/tasklane', import.meta.url));
 const shots = fileURLToPath(new URL('../test-results/', import.meta.url));
 
 describe('fleet page', () => {
@@ -37,34 +31,23 @@ describe('fleet page', () => {
     port = await freePort();
     const prefix = `tl-fleetpage-${Date.now()}:`;
     for (const [i, httpPort] of [port, await freePort()].entries()) {
-      const p = spawnGroup(
-        bin,
-        [
-          'run',
-          '--worker-group',
-          'fleet-page',
-          '--endpoint',
-          emulator.endpoint,
-          '--redis-url',
-          redis.url,
-          '--redis-key-prefix',
-          prefix,
-          '--hostname',
-          `page-runner-${i + 1}`,
-          '--http-port',
-          String(httpPort),
-          '--http-host',
-          '127.0.0.1',
-        ],
-        {
-          env: {
-            ...process.env,
-            AWS_ACCESS_KEY_ID: 'f',
-            AWS_SECRET_ACCESS_KEY: 'f',
-            AWS_REGION: 'us-east-1',
-          },
-        },
-      );
+      const p = startTasklane('node', [
+        'run',
+        '--worker-group',
+        'fleet-page',
+        '--endpoint',
+        emulator.endpoint,
+        '--redis-url',
+        redis.url,
+        '--redis-key-prefix',
+        prefix,
+        '--hostname',
+        `page-runner-${i + 1}`,
+        '--http-port',
+        String(httpPort),
+        '--http-host',
+        '127.0.0.1',
+      ]);
       runners.push(p);
     }
     await Promise.all(runners.map((p) => p.waitForOutput(/tasklane runner started/, 30_000)));

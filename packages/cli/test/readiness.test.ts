@@ -3,17 +3,9 @@
  * redis-server stopped and restarted on the same port, real drain with a task in flight.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import {
-  freePort,
-  spawnGroup,
-  startTestRedis,
-  type GroupProcess,
-  type TestRedis,
-} from '@tasklane/test-utils';
-import { fileURLToPath } from 'node:url';
+import { freePort, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../../../apps/runner-node/bin/tasklane', import.meta.url));
+import { startTasklane } from './runner-process.ts';
 
 describe('/readyz and /livez', () => {
   let emulator: Emulator;
@@ -27,30 +19,24 @@ describe('/readyz and /livez', () => {
     redis = await startTestRedis({ forceOwned: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    runner = spawnGroup(
-      bin,
-      [
-        'run',
-        '--worker-group',
-        'ready',
-        '--endpoint',
-        emulator.endpoint,
-        '--redis-url',
-        redis.url,
-        '--http-port',
-        String(port),
-        '--http-host',
-        '127.0.0.1',
-        '--shutdown-timeout',
-        '10s',
-        // a short lease keeps the post-restart fence (one lease) short
-        '--lease',
-        '2s',
-      ],
-      {
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'r', AWS_SECRET_ACCESS_KEY: 'r', AWS_REGION: 'us-east-1' },
-      },
-    );
+    runner = startTasklane('node', [
+      'run',
+      '--worker-group',
+      'ready',
+      '--endpoint',
+      emulator.endpoint,
+      '--redis-url',
+      redis.url,
+      '--http-port',
+      String(port),
+      '--http-host',
+      '127.0.0.1',
+      '--shutdown-timeout',
+      '10s',
+      // a short lease keeps the post-restart fence (one lease) short
+      '--lease',
+      '2s',
+    ]);
     await runner.waitForOutput(/tasklane runner started/, 30_000);
   });
 

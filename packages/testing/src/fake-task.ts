@@ -1,4 +1,4 @@
-import { Task, type WireField, type WireObject } from '@tasklane/core';
+import { definitionObjectToWire, Task, type WireObject } from '@tasklane/core';
 
 /** A field value in the plain-object forms: strings (numbers and booleans are stringified), refs, or lists of them (repeated fields). */
 export type FakeFieldValue =
@@ -29,16 +29,6 @@ export interface FakeTaskOptions {
 const RESERVED = new Set(['id', 'name']);
 let sequence = 0;
 
-/** One key/value of a definition object as wire fields; lists become repeated fields. */
-export function toWireFields(key: string, value: FakeFieldValue): WireField[] {
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item: string | number | boolean | { ref: string }) =>
-    typeof item === 'object' && item !== null && 'ref' in item
-      ? { key, refValue: item.ref }
-      : { key, stringValue: String(item) },
-  );
-}
-
 /** The attempt id Data Pipeline gives the first attempt of an object: `@<id>_<time>_Attempt=1`. */
 export function attemptIdFor(objectId: string, scheduledTime = '2024-01-01T00:00:00', attempt = 1): string {
   return `@${objectId}_${scheduledTime}_Attempt=${attempt}`;
@@ -53,11 +43,11 @@ export function fakeTask(spec: FakeTaskSpec, options: FakeTaskOptions = {}): Tas
     throw new TypeError('fakeTask: spec.type (the activity type) is required');
   const objectId = spec.id ?? `${spec.type}Object`;
   const attemptId = options.attemptId ?? attemptIdFor(objectId, options.scheduledTime);
-  const fields: WireField[] = [];
-  for (const [key, value] of Object.entries(spec)) {
-    if (RESERVED.has(key) || value === undefined) continue;
-    fields.push(...toWireFields(key, value));
-  }
+  // The same conversion as a definition file (core's reader): lists repeat, `{ ref }` is a refValue.
+  const own = Object.fromEntries(
+    Object.entries(spec).filter(([key, value]) => !RESERVED.has(key) && value !== undefined),
+  );
+  const { fields } = definitionObjectToWire({ ...own, id: attemptId }, 0);
   return new Task({
     taskId: options.taskId ?? `task-${++sequence}`,
     pipelineId: options.pipelineId ?? 'df-00000000TESTING',
