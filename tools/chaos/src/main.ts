@@ -10,6 +10,8 @@ import { startEmulator, type FaultSpec } from '@tasklane/emulator';
 import { spawnGroup, startTestRedis, type GroupProcess } from '@tasklane/test-utils';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { judge } from './verdict.ts';
 
 const args = process.argv.slice(2);
@@ -174,7 +176,11 @@ try {
   await Promise.all([...runners.values()].map((e) => e.proc.stop(15_000)));
   const verdict = judge(emulator.control.observations(), units, unexpectedExits);
   writeFileSync(
-    fileURLToPath(new URL(`../../../docs/chaos-last${short ? '-short' : ''}.json`, import.meta.url)),
+    // The long run's report is committed; the short (CI) run's goes to the temp dir so tests leave the
+    // checkout clean.
+    short
+      ? join(tmpdir(), 'tasklane-chaos-last-short.json')
+      : fileURLToPath(new URL('../../../docs/chaos-last.json', import.meta.url)),
     JSON.stringify({ seed: initialSeed, config, verdict }, null, 2) + '\n',
   );
   verdictLine =
