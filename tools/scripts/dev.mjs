@@ -42,18 +42,39 @@ function ensureInstalled(p) {
   }
 }
 
+// What `npm test` needs from the system, checked before anything else so a fresh machine either gets it
+// installed (root with apt, as in CI) or stops at once with the one command to run.
+function ensureSystemPackages() {
+  const missing = [];
+  if (!process.env.TASKLANE_TEST_REDIS_URL && !has('redis-server')) missing.push('redis-server');
+  if (!existsSync(process.env.TASKLANE_CHROMIUM ?? '/usr/bin/chromium')) missing.push('chromium');
+  if (missing.length === 0) return;
+  const list = missing.join(' ');
+  if (process.getuid?.() === 0 && has('apt-get')) {
+    console.log(`npm test needs ${list}: installing with apt-get`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (
+      run('apt-get', ['update', '-qq'], { env }) === 0 &&
+      run('apt-get', ['install', '-y', '-qq', ...missing], { env }) === 0
+    )
+      return;
+    console.error(`apt-get could not install ${list}`);
+    process.exit(1);
+  }
+  console.error(
+    `npm test needs ${list} (the integration tests start a private redis-server; the fleet-page test drives chromium).\n` +
+      `Install, then run npm test again:\n\n  sudo apt-get update && sudo apt-get install -y ${list}\n\n` +
+      'Or point TASKLANE_TEST_REDIS_URL at a Redis you own and TASKLANE_CHROMIUM at a Chromium binary.',
+  );
+  process.exit(2);
+}
+
+if (command === 'test') ensureSystemPackages();
 const p = pnpm();
 ensureInstalled(p);
 const nx = (...args) => run(p[0], [...p.slice(1), 'exec', 'nx', ...args]);
 
 if (command === 'test') {
-  if (!process.env.TASKLANE_TEST_REDIS_URL && !has('redis-server')) {
-    console.error(
-      'The integration tests start their own redis-server, and none is on PATH.\n' +
-        'Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) or set TASKLANE_TEST_REDIS_URL.',
-    );
-    process.exit(2);
-  }
   const steps = [
     ['format', () => run(p[0], [...p.slice(1), 'exec', 'prettier', '--check', '.', '--log-level', 'warn'])],
     ['build', () => nx('run-many', '-t', 'build', '--outputStyle=static')],
