@@ -46,6 +46,13 @@ export { backoffDelay, sleep } from './backoff.ts';
 export { fetchInstanceIdentity } from './ec2-identity.ts';
 export { combineHooks } from './hooks-combine.ts';
 export { VERSION } from './version.ts';
+export {
+  TASK_ENV_POLICY,
+  TASK_ENV_ALLOWED,
+  isDeniedTaskEnv,
+  taskEnvironment,
+  type TaskEnvPolicy,
+} from './task-env.ts';
 // Re-exported so plugins need only @tasklane/core (one inversify copy, one container).
 export { inject, injectable, optional, ContainerModule } from 'inversify';
 

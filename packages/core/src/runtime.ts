@@ -32,6 +32,11 @@ export interface SpawnOptions {
    * host's variables through {@link RuntimePrimitives.env}, so the spawner merges rather than replaces.
    */
   env?: Record<string, string>;
+  /**
+   * `true`: `env` is the child's whole environment and nothing of the host's is inherited (tasks must not
+   * see the runner's secrets). A spawner that cannot clear the environment must throw rather than ignore it.
+   */
+  clearEnv?: boolean;
 }
 
 export interface SpawnedProcess {

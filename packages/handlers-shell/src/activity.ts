@@ -1,4 +1,12 @@
-import { TaskHandler, type Task, type TaskContext } from '@tasklane/core';
+import {
+  inject,
+  optional,
+  TASK_ENV_POLICY,
+  TaskHandler,
+  type Task,
+  type TaskContext,
+  type TaskEnvPolicy,
+} from '@tasklane/core';
 import { ShellErrorId, shellFailure } from './errors.ts';
 import { describeEnd, runShellTask } from './shell-task.ts';
 
@@ -12,8 +20,11 @@ import { describeEnd, runShellTask } from './shell-task.ts';
  */
 @TaskHandler('ShellCommandActivity')
 export class ShellCommandActivity {
+  /** @param envPolicy variables the operator lets through to commands (`--task-env`); none when unbound. */
+  constructor(@inject(TASK_ENV_POLICY) @optional() private readonly envPolicy?: TaskEnvPolicy) {}
+
   async handle(task: Task, ctx: TaskContext): Promise<void> {
-    const run = await runShellTask(task, ctx, { staging: true });
+    const run = await runShellTask(task, ctx, { staging: true, envPolicy: this.envPolicy });
     if (run.aborted) {
       throw shellFailure(
         ShellErrorId.Aborted,

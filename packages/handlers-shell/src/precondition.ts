@@ -1,9 +1,13 @@
 import {
+  inject,
+  optional,
   preconditionFalse,
+  TASK_ENV_POLICY,
   TaskHandler,
   type PreconditionFalse,
   type Task,
   type TaskContext,
+  type TaskEnvPolicy,
 } from '@tasklane/core';
 import { ShellErrorId, shellFailure } from './errors.ts';
 import { describeEnd, runShellTask } from './shell-task.ts';
@@ -15,8 +19,11 @@ import { describeEnd, runShellTask } from './shell-task.ts';
  */
 @TaskHandler('ShellCommandPrecondition')
 export class ShellCommandPrecondition {
+  /** @param envPolicy variables the operator lets through to commands (`--task-env`); none when unbound. */
+  constructor(@inject(TASK_ENV_POLICY) @optional() private readonly envPolicy?: TaskEnvPolicy) {}
+
   async handle(task: Task, ctx: TaskContext): Promise<PreconditionFalse | undefined> {
-    const run = await runShellTask(task, ctx, { staging: false });
+    const run = await runShellTask(task, ctx, { staging: false, envPolicy: this.envPolicy });
     if (run.aborted) {
       throw shellFailure(
         ShellErrorId.Aborted,

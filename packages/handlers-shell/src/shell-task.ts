@@ -1,4 +1,4 @@
-import type { Task, TaskContext } from '@tasklane/core';
+import { taskEnvironment, type Task, type TaskContext, type TaskEnvPolicy } from '@tasklane/core';
 import { ShellErrorId, reason, shellFailure } from './errors.ts';
 import { LineLogger } from './line-logger.ts';
 import { openOutput, type OutputSink } from './output.ts';
@@ -34,7 +34,8 @@ function failIfAborted(ctx: TaskContext): void {
     );
 }
 
-function taskEnv(task: Task, ctx: TaskContext, attemptDir: string): Record<string, string> {
+/** Task metadata every command gets on top of the scrubbed environment (the runner's own TASKLANE_* never). */
+function taskVariables(task: Task, ctx: TaskContext, attemptDir: string): Record<string, string> {
   return {
     TASKLANE_TASK_ID: task.taskId,
     TASKLANE_ATTEMPT_ID: task.attemptId,
@@ -76,7 +77,7 @@ async function argv(
 export async function runShellTask(
   task: Task,
   ctx: TaskContext,
-  options: { staging: boolean },
+  options: { staging: boolean; envPolicy?: TaskEnvPolicy | undefined },
 ): Promise<ShellRun> {
   const spawn = ctx.runtime.spawn;
   if (!spawn) {
@@ -122,7 +123,12 @@ export async function runShellTask(
     try {
       child = spawn(program, args, {
         cwd: attemptDir,
-        env: { ...taskEnv(task, ctx, attemptDir), ...staging?.env },
+        // The command is the pipeline author's: it gets the allow-list and the operator's opt-ins only.
+        env: taskEnvironment(env, options.envPolicy, {
+          ...taskVariables(task, ctx, attemptDir),
+          ...staging?.env,
+        }),
+        clearEnv: true,
       });
     } catch (error) {
       throw shellFailure(ShellErrorId.SpawnFailed, `could not start ${program}: ${reason(error)}`, {

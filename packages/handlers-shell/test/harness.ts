@@ -4,10 +4,12 @@ import {
   isPreconditionFalse,
   silentLogger,
   Task,
+  TASK_ENV_POLICY,
   type AbortReason,
   type Logger,
   type RuntimePrimitives,
   type TaskContext,
+  type TaskEnvPolicy,
   type TaskOutcome,
 } from '@tasklane/core';
 import { readFileSync } from 'node:fs';
@@ -56,6 +58,10 @@ export interface RunOptions {
   /** Abort as soon as this resolves. */
   abortWhen?: Promise<unknown>;
   logger?: Logger;
+  /** Bound under TASK_ENV_POLICY as `tasklane run --task-env` does; unbound when absent. */
+  envPolicy?: TaskEnvPolicy;
+  /** TaskContext.shutdownDeadline (epoch ms). */
+  shutdownDeadline?: number;
 }
 
 export interface RunResult {
@@ -67,6 +73,7 @@ export interface RunResult {
 export async function runHandler(task: Task, options: RunOptions): Promise<RunResult> {
   const registry = new HandlerRegistry();
   await registry.loadModule(await import('../src/index.ts'), '@tasklane/handlers-shell');
+  if (options.envPolicy) registry.container.bind(TASK_ENV_POLICY).toConstantValue(options.envPolicy);
   const controller = new AbortController();
   let reason: AbortReason | undefined;
   const abort = () => {
@@ -86,7 +93,7 @@ export async function runHandler(task: Task, options: RunOptions): Promise<RunRe
     workerGroup: 'wg-test',
     startedAt: Date.now(),
     attemptDeadline: undefined,
-    shutdownDeadline: undefined,
+    shutdownDeadline: options.shutdownDeadline,
     runtime,
     reportProgress: async () => {},
   };

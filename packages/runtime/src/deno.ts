@@ -32,7 +32,7 @@ export const denoSpawn: ProcessSpawner = (command, args, options): SpawnedProces
   const child = new Deno.Command(command, {
     args: [...args],
     cwd: options.cwd,
-    env: mergedEnv(options.env),
+    env: mergedEnv(options),
     clearEnv: true,
     stdin: 'null',
     stdout: 'piped',

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import process from 'node:process';
-import type { RuntimePrimitives } from '@tasklane/core';
+import type { RuntimePrimitives, SpawnOptions } from '@tasklane/core';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -27,9 +27,14 @@ export function nodeCompatibleHost(): Omit<RuntimePrimitives, 'name' | 'version'
   };
 }
 
-/** The host environment with `extra` on top; spawn options add to the environment rather than replace it. */
-export function mergedEnv(extra: Record<string, string> | undefined): Record<string, string> {
+/**
+ * The child's environment: the host's with `options.env` on top, or `options.env` alone with `clearEnv`
+ * (a task's scrubbed environment, which must not pick up the runner's variables).
+ */
+export function mergedEnv(options: SpawnOptions): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-  return extra ? Object.assign(env, extra) : env;
+  if (!options.clearEnv) {
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  }
+  return options.env ? Object.assign(env, options.env) : env;
 }

@@ -11,7 +11,7 @@ import { groupAlive, signalGroup } from './process-group.ts';
 export const nodeSpawn: ProcessSpawner = (command, args, options): SpawnedProcess => {
   const child = spawn(command, [...args], {
     cwd: options.cwd,
-    env: mergedEnv(options.env),
+    env: mergedEnv(options),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
