@@ -1,0 +1,1 @@
+export { default } from '../../tools/test-utils/vitest.shared.ts';
