@@ -4,7 +4,8 @@ import { refField, stringField } from './fields.ts';
 import type { ApiField } from './model.ts';
 import { parsePeriod } from './periods.ts';
 import { hiddenPipeline } from './pipelines.ts';
-import type { Scheduler } from './scheduler.ts';
+import { cancelTask, enqueueDirect } from './operator-actions.ts';
+import { stopAllTimers } from './schedules.ts';
 import type { ServiceState } from './service.ts';
 import type {
   EmulatorControl,
@@ -15,7 +16,7 @@ import type {
   TaskRef,
 } from './types.ts';
 
-export function createControl(s: ServiceState, sched: Scheduler): EmulatorControl {
+export function createControl(s: ServiceState): EmulatorControl {
   const control: EmulatorControl = {
     enqueueTask(spec: EnqueueTaskSpec): TaskRef {
       const fields = specFields(spec);
@@ -28,7 +29,7 @@ export function createControl(s: ServiceState, sched: Scheduler): EmulatorContro
       let componentId: string;
       do componentId = `EnqueuedTask_${++p.enqueueSeq}`;
       while (p.components.has(componentId));
-      const inst = sched.enqueueDirect(p, { id: componentId, name: componentId, fields });
+      const inst = enqueueDirect(s, p, { id: componentId, name: componentId, fields });
       const attempt = inst.attempts[inst.attempts.length - 1]!;
       s.obs.changed();
       return { taskId: attempt.task!.taskId, pipelineId: p.id, attemptId: attempt.id, objectId: componentId };
@@ -36,7 +37,7 @@ export function createControl(s: ServiceState, sched: Scheduler): EmulatorContro
     cancelTask(taskId: string): void {
       const task = s.tasks.get(taskId);
       if (!task) throw new EmulatorError('EMU_UNKNOWN_TASK', `no task ${taskId.slice(0, 24)}...`);
-      sched.cancelTask(task);
+      cancelTask(s, task);
       s.obs.changed();
     },
     requestTerminate(taskrunnerId?: string): void {
@@ -60,7 +61,7 @@ export function createControl(s: ServiceState, sched: Scheduler): EmulatorContro
     },
     reset(): void {
       // Held polls stay held: they belong to live clients, and their counts stay exact.
-      sched.stopAllTimers();
+      stopAllTimers(s);
       s.queues.clearTasks();
       s.pipelines.clear();
       s.byNameAndUniqueId.clear();

@@ -9,7 +9,9 @@ import { createHttpServer } from './http-server.ts';
 import { ObservationLog } from './observations.ts';
 import { newPipeline } from './pipelines.ts';
 import { createHandlers, Router } from './router.ts';
-import { Scheduler } from './scheduler.ts';
+import { expireTask } from './handout.ts';
+import { Leases } from './leases.ts';
+import { activatePipelineRun, stopAllTimers } from './schedules.ts';
 import type { ServiceConfig, ServiceState } from './service.ts';
 import { StateFile, toSaved } from './state-file.ts';
 import type { SavedState } from './state-file.ts';
@@ -54,6 +56,7 @@ export async function startEmulator(
     obs,
     faults: new FaultInjector(internals.random),
     queues: new TaskQueues(obs),
+    leases: new Leases(clock, (task, reason) => expireTask(state, task, reason)),
     pipelines: new Map(),
     byNameAndUniqueId: new Map(),
     hiddenByGroup: new Map(),
@@ -63,17 +66,16 @@ export async function startEmulator(
     closing: false,
     persist: () => {},
   };
-  const sched = new Scheduler(state);
-  const control = createControl(state, sched);
+  const control = createControl(state);
 
   const stateFile = options.stateFile === undefined ? undefined : new StateFile(options.stateFile, log);
   if (stateFile) {
     const saved = stateFile.load();
-    if (saved) restore(state, sched, saved);
+    if (saved) restore(state, saved);
     state.persist = () => stateFile.schedule(() => toSaved(state.pipelines.values()));
   }
 
-  const server = createHttpServer({ router: new Router(state, createHandlers(state, sched)), control, log });
+  const server = createHttpServer({ router: new Router(state, createHandlers(state)), control, log });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -94,7 +96,7 @@ export async function startEmulator(
     close() {
       closed ??= (async () => {
         state.closing = true;
-        sched.stopAllTimers();
+        stopAllTimers(state);
         state.queues.releaseAll();
         obs.rejectAll(new EmulatorError('EMU_CLOSED', 'the emulator was closed'));
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -110,7 +112,7 @@ export async function startEmulator(
   };
 }
 
-function restore(state: ServiceState, sched: Scheduler, saved: SavedState): void {
+function restore(state: ServiceState, saved: SavedState): void {
   for (const sp of saved.pipelines) {
     const p = newPipeline(state, {
       id: sp.id,
@@ -132,7 +134,7 @@ function restore(state: ServiceState, sched: Scheduler, saved: SavedState): void
       const latest = p.latest;
       p.latest = p.active;
       try {
-        sched.activate(p, undefined, p.active.parameterValues);
+        activatePipelineRun(state, p, undefined, p.active.parameterValues);
       } catch (err) {
         state.log(`could not re-activate ${p.id} from the state file: ${(err as Error).message}`);
       } finally {

@@ -6,7 +6,13 @@ import type { ApiField, ApiObject, Instance, Pipeline } from './model.ts';
 import { page, parseMarker } from './paging.ts';
 import { getPipeline } from './pipelines.ts';
 import { componentIndex, renderAttempt, renderComponent, renderInstance, renderObject } from './render.ts';
-import type { Scheduler } from './scheduler.ts';
+import {
+  cancelInstance,
+  markFinished,
+  pauseComponent,
+  rerunInstance,
+  resumeComponent,
+} from './operator-actions.ts';
 import type { ServiceState } from './service.ts';
 
 type Input = Record<string, unknown>;
@@ -172,7 +178,7 @@ export function evaluateExpressionOp(s: ServiceState, input: Input): object {
 const COMPONENT_STATUSES = new Set(['PAUSE', 'RESUME']);
 const INSTANCE_STATUSES = new Set(['TRY_CANCEL', 'RERUN', 'MARK_FINISHED']);
 
-export function setStatus(s: ServiceState, sched: Scheduler, input: Input): object {
+export function setStatus(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   if (p.state === 'FINISHED')
     throw new InvalidRequestError(`Pipeline ${p.id} is FINISHED; SetStatus is not allowed.`);
@@ -197,8 +203,8 @@ export function setStatus(s: ServiceState, sched: Scheduler, input: Input): obje
         `Status '${input.status as string}' does not apply to components; use PAUSE or RESUME.`,
       );
     for (const id of components) {
-      if (status === 'PAUSE') sched.pause(p, id);
-      else sched.resume(p, id);
+      if (status === 'PAUSE') pauseComponent(s, p, id);
+      else resumeComponent(s, p, id);
     }
   } else if (instances.length > 0) {
     if (!INSTANCE_STATUSES.has(status)) {
@@ -207,9 +213,9 @@ export function setStatus(s: ServiceState, sched: Scheduler, input: Input): obje
       );
     }
     for (const inst of instances) {
-      if (status === 'TRY_CANCEL') sched.cancelInstance(inst);
-      else if (status === 'RERUN') sched.rerun(inst);
-      else sched.markFinished(inst);
+      if (status === 'TRY_CANCEL') cancelInstance(s, inst);
+      else if (status === 'RERUN') rerunInstance(s, inst);
+      else markFinished(s, inst);
     }
   }
   return {};

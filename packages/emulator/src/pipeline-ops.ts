@@ -7,7 +7,7 @@ import type { ApiObject, ParameterObject, ParameterValue, Pipeline } from './mod
 import { formatDateTime } from './periods.ts';
 import { page, parseMarker } from './paging.ts';
 import { getPipeline, nameKey, newPipeline } from './pipelines.ts';
-import type { Scheduler } from './scheduler.ts';
+import { activatePipelineRun, deactivatePipelineRun, deletePipelineRun } from './schedules.ts';
 import type { ServiceState } from './service.ts';
 
 type Input = Record<string, unknown>;
@@ -41,11 +41,11 @@ export function createPipeline(s: ServiceState, input: Input, ctx: RequestContex
   return { pipelineId: p.id };
 }
 
-export function deletePipeline(s: ServiceState, sched: Scheduler, input: Input): object {
+export function deletePipeline(s: ServiceState, input: Input): object {
   const id = input.pipelineId as string;
   const p = s.pipelines.get(id);
   if (!p || p.deleted) throw new PipelineNotFoundError(id);
-  sched.delete(p);
+  deletePipelineRun(s, p);
   s.byNameAndUniqueId.delete(nameKey(p.name, p.uniqueId));
   s.persist();
   return {};
@@ -162,14 +162,15 @@ export function getPipelineDefinition(s: ServiceState, input: Input): object {
   };
 }
 
-export function activatePipeline(s: ServiceState, sched: Scheduler, input: Input): object {
+export function activatePipeline(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   if (p.hidden)
     throw new InvalidRequestError(
       `Pipeline ${p.id} is the emulator's enqueue pipeline and cannot be activated.`,
     );
   const ts = input.startTimestamp as number | undefined;
-  sched.activate(
+  activatePipelineRun(
+    s,
     p,
     ts === undefined ? undefined : ts * 1000,
     input.parameterValues as ParameterValue[] | undefined,
@@ -177,13 +178,13 @@ export function activatePipeline(s: ServiceState, sched: Scheduler, input: Input
   return {};
 }
 
-export function deactivatePipeline(s: ServiceState, sched: Scheduler, input: Input): object {
+export function deactivatePipeline(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   if (p.hidden)
     throw new InvalidRequestError(
       `Pipeline ${p.id} is the emulator's enqueue pipeline and cannot be deactivated.`,
     );
-  sched.deactivate(p, (input.cancelActive as boolean | undefined) ?? true);
+  deactivatePipelineRun(s, p, (input.cancelActive as boolean | undefined) ?? true);
   return {};
 }
 

@@ -25,7 +25,6 @@ import {
   validatePipelineDefinition,
 } from './pipeline-ops.ts';
 import { describeObjects, evaluateExpressionOp, queryObjects, setStatus } from './object-ops.ts';
-import type { Scheduler } from './scheduler.ts';
 import type { ServiceState } from './service.ts';
 import { pollForTask, reportTaskProgress, reportTaskRunnerHeartbeat, setTaskStatus } from './task-ops.ts';
 import { validateInput } from './validation.ts';
@@ -36,26 +35,26 @@ export type Outcome = { kind: 'json'; status: number; body: string; errorType?: 
 
 const TARGET_PREFIX = 'DataPipeline.';
 
-export function createHandlers(s: ServiceState, sched: Scheduler): Record<string, Handler> {
+export function createHandlers(s: ServiceState): Record<string, Handler> {
   return {
-    ActivatePipeline: (i) => activatePipeline(s, sched, i),
+    ActivatePipeline: (i) => activatePipeline(s, i),
     AddTags: (i) => addTags(s, i),
     CreatePipeline: (i, ctx) => createPipeline(s, i, ctx),
-    DeactivatePipeline: (i) => deactivatePipeline(s, sched, i),
-    DeletePipeline: (i) => deletePipeline(s, sched, i),
+    DeactivatePipeline: (i) => deactivatePipeline(s, i),
+    DeletePipeline: (i) => deletePipeline(s, i),
     DescribeObjects: (i) => describeObjects(s, i),
     DescribePipelines: (i) => describePipelines(s, i),
     EvaluateExpression: (i) => evaluateExpressionOp(s, i),
     GetPipelineDefinition: (i) => getPipelineDefinition(s, i),
     ListPipelines: (i) => listPipelines(s, i),
-    PollForTask: (i, ctx) => pollForTask(s, sched, i, ctx),
+    PollForTask: (i, ctx) => pollForTask(s, i, ctx),
     PutPipelineDefinition: (i) => putPipelineDefinition(s, i),
     QueryObjects: (i) => queryObjects(s, i),
     RemoveTags: (i) => removeTags(s, i),
-    ReportTaskProgress: (i) => reportTaskProgress(s, sched, i),
+    ReportTaskProgress: (i) => reportTaskProgress(s, i),
     ReportTaskRunnerHeartbeat: (i) => reportTaskRunnerHeartbeat(s, i),
-    SetStatus: (i) => setStatus(s, sched, i),
-    SetTaskStatus: (i) => setTaskStatus(s, sched, i),
+    SetStatus: (i) => setStatus(s, i),
+    SetTaskStatus: (i) => setTaskStatus(s, i),
     ValidatePipelineDefinition: (i) => validatePipelineDefinition(s, i),
   };
 }

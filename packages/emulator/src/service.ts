@@ -1,6 +1,7 @@
 /** Shared state and collaborators of one emulator instance. */
 import type { Clock } from './clock.ts';
 import type { FaultInjector } from './faults.ts';
+import type { Leases } from './leases.ts';
 import type { Pipeline, Task } from './model.ts';
 import type { ObservationLog } from './observations.ts';
 import type { TaskQueues } from './task-queue.ts';
@@ -21,6 +22,8 @@ export interface ServiceState {
   readonly obs: ObservationLog;
   readonly faults: FaultInjector;
   readonly queues: TaskQueues;
+  /** Ack, progress and attempt deadlines of handed-out tasks. */
+  readonly leases: Leases;
   readonly pipelines: Map<string, Pipeline>;
   /** `${name}\u0000${uniqueId}` → pipeline id, for CreatePipeline idempotency. */
   readonly byNameAndUniqueId: Map<string, string>;

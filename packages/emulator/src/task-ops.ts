@@ -2,18 +2,15 @@
 import type { RequestContext } from './context.ts';
 import { InvalidRequestError, PipelineDeletedError, TaskNotFoundError } from './errors.ts';
 import type { ApiField, Task } from './model.ts';
-import type { Scheduler } from './scheduler.ts';
+import { closeTask } from './attempts.ts';
+import { handOut, requeue } from './handout.ts';
+import { attemptEnded } from './instances.ts';
 import type { ServiceState } from './service.ts';
 import type { PollWaiter } from './task-queue.ts';
 
 type Input = Record<string, unknown>;
 
-export function pollForTask(
-  s: ServiceState,
-  sched: Scheduler,
-  input: Input,
-  ctx: RequestContext,
-): object | Promise<object> {
+export function pollForTask(s: ServiceState, input: Input, ctx: RequestContext): object | Promise<object> {
   const workerGroup = input.workerGroup as string;
   if (workerGroup === '') {
     throw new InvalidRequestError(
@@ -31,9 +28,9 @@ export function pollForTask(
     s.obs.changed();
   });
   const respond = (task: Task) => {
-    const taskObject = sched.handOut(task, hostname);
+    const taskObject = handOut(s, task, hostname);
     ctx.onUndelivered(() => {
-      sched.requeue(task);
+      requeue(s, task);
       s.obs.changed();
     });
     return { taskObject };
@@ -93,7 +90,7 @@ function abbreviate(taskId: string): string {
   return taskId.length > 24 ? `${taskId.slice(0, 20)}...` : taskId;
 }
 
-export function reportTaskProgress(s: ServiceState, sched: Scheduler, input: Input): object {
+export function reportTaskProgress(s: ServiceState, input: Input): object {
   const task = findTask(s, input.taskId as string);
   const a = task.attempt;
   if (task.state === 'closed') {
@@ -109,7 +106,7 @@ export function reportTaskProgress(s: ServiceState, sched: Scheduler, input: Inp
     throw new TaskNotFoundError(`Task for ${a.id} is no longer assigned (${task.closeReason}).`);
   }
   if (task.state === 'queued') throw new TaskNotFoundError(`Task for ${a.id} is not assigned to any runner.`);
-  if (sched.leases.expireIfDue(task)) {
+  if (s.leases.expireIfDue(task)) {
     s.obs.violation(
       task.acked ? 'report-after-expiry' : 'ack-after-deadline',
       `ReportTaskProgress for ${a.id} after its lease expired`,
@@ -132,16 +129,16 @@ export function reportTaskProgress(s: ServiceState, sched: Scheduler, input: Inp
   a.reportProgressTime = now;
   if (task.cancelRequested) {
     task.cancelDelivered = true;
-    sched.closeTask(task, 'canceled');
+    closeTask(s, task, 'canceled');
     obs.terminalStatus = 'CANCELED';
-    sched.attemptEnded(a, 'CANCELED');
+    attemptEnded(s, a, 'CANCELED');
     return { canceled: true };
   }
-  sched.leases.extend(task, a.instance.reportProgressTimeoutMs);
+  s.leases.extend(task, a.instance.reportProgressTimeoutMs);
   return { canceled: false };
 }
 
-export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): object {
+export function setTaskStatus(s: ServiceState, input: Input): object {
   const task = findTask(s, input.taskId as string);
   const a = task.attempt;
   const status = input.taskStatus as 'FINISHED' | 'FAILED' | 'FALSE';
@@ -164,7 +161,7 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
     throw new TaskNotFoundError(`Task for ${a.id} is no longer assigned (${task.closeReason}).`);
   }
   if (task.state === 'queued') throw new TaskNotFoundError(`Task for ${a.id} is not assigned to any runner.`);
-  if (sched.leases.expireIfDue(task)) {
+  if (s.leases.expireIfDue(task)) {
     s.obs.violation('status-after-expiry', `SetTaskStatus ${status} for ${a.id} after its lease expired`);
     throw new TaskNotFoundError(`Task for ${a.id} is no longer assigned (expired).`);
   }
@@ -173,7 +170,7 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
       'status-before-ack',
       `SetTaskStatus ${status} for ${a.id} without a ReportTaskProgress first`,
     );
-  sched.closeTask(task, 'status');
+  closeTask(s, task, 'status');
   const obs = task.obs;
   obs.terminalStatus = status;
   const error = {
@@ -190,7 +187,7 @@ export function setTaskStatus(s: ServiceState, sched: Scheduler, input: Input): 
     );
     outcome = 'FAILED';
   }
-  sched.attemptEnded(a, outcome, error);
+  attemptEnded(s, a, outcome, error);
   return {};
 }
 
