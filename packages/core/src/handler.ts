@@ -31,8 +31,11 @@ export interface TaskHandlerMetadata {
 }
 
 /**
- * Marks a class as the handler of `activityType` and makes it injectable. Works as a legacy decorator in
- * TypeScript and as a plain function in JavaScript: `TaskHandler('X')(class { async handle() {} })`.
+ * Marks a class as the handler of `activityType` and makes it injectable. Works as a TypeScript standard
+ * (TC39) decorator, as a legacy `experimentalDecorators` decorator, and as a plain function in JavaScript:
+ * `TaskHandler('X')(class { async handle() {} })`. No tsconfig setting is needed; constructor injection by
+ * type (`@inject` on parameters, `design:paramtypes`) still needs `experimentalDecorators` and
+ * `emitDecoratorMetadata`, because standard decorators have no parameter decorators.
  * Registration happens per runner (see HandlerRegistry), never in a module-global list.
  */
 export function TaskHandler(activityType: string, options: TaskHandlerOptions = {}) {
@@ -42,7 +45,14 @@ export function TaskHandler(activityType: string, options: TaskHandlerOptions = 
       '@TaskHandler needs a non-empty activity type, e.g. @TaskHandler("ShellCommandActivity")',
     );
   }
-  return <C extends TaskHandlerClass>(target: C): C => {
+  // A standard decorator is called with (class, context), a legacy one with (class) alone.
+  return <C extends TaskHandlerClass>(target: C, context?: ClassDecoratorContext<C>): C => {
+    if (context !== undefined && context.kind !== 'class') {
+      throw new TasklaneError(
+        ErrorCode.InvalidHandler,
+        `@TaskHandler("${activityType}") decorates classes, not a ${String(context.kind)}`,
+      );
+    }
     if (
       typeof target !== 'function' ||
       typeof (target.prototype as Partial<TaskHandlerInstance>)?.handle !== 'function'
