@@ -1,1 +1,1 @@
-export { default } from '../../tools/test-utils/vitest.shared.ts';
+export { default } from '@tasklane/vitest-config';
