@@ -1,0 +1,82 @@
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { PgSessionExtras, SqlSession } from './session.ts';
+import type { ConnectionSpec } from './spec.ts';
+
+type PgClient = pg.Client & { processID?: number | null };
+
+function clientConfig(spec: ConnectionSpec): pg.ClientConfig {
+  return {
+    host: spec.host,
+    port: spec.port,
+    ...(spec.database !== undefined ? { database: spec.database } : {}),
+    ...(spec.user !== undefined ? { user: spec.user } : {}),
+    ...(spec.password !== undefined ? { password: spec.password } : {}),
+    ssl: spec.tls === false ? false : { rejectUnauthorized: spec.tls.rejectUnauthorized },
+    connectionTimeoutMillis: spec.connectTimeoutMs,
+    application_name: 'tasklane',
+  };
+}
+
+/** A PostgreSQL (or Redshift) session through `pg`, with COPY through `pg-copy-streams`. */
+export class PgSession implements SqlSession, PgSessionExtras {
+  readonly dialect = 'postgres' as const;
+  private constructor(
+    readonly spec: ConnectionSpec,
+    private readonly client: PgClient,
+  ) {}
+
+  static async open(spec: ConnectionSpec): Promise<PgSession> {
+    const client: PgClient = new pg.Client(clientConfig(spec));
+    // A dropped connection emits 'error' on the client; without a listener it would crash the runner.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    return new PgSession(spec, client);
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.client.query(params.length ? { text: sql, values: [...params] } : sql);
+    // A multi-statement simple query returns one result per statement.
+    const last = Array.isArray(result) ? (result as pg.QueryResult[]).at(-1) : result;
+    return last?.rowCount ?? 0;
+  }
+
+  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    const result = await this.client.query({ text: sql, values: [...params], rowMode: 'array' });
+    return result.rows as unknown[][];
+  }
+
+  async cancel(): Promise<void> {
+    const pid = this.client.processID;
+    if (!pid) return;
+    const other: PgClient = new pg.Client(clientConfig(this.spec));
+    other.on('error', () => {});
+    try {
+      await other.connect();
+      await other.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await other.end().catch(() => {});
+    }
+  }
+
+  async setStatementTimeout(ms: number): Promise<void> {
+    await this.client.query(`SET statement_timeout = ${Math.max(1, Math.ceil(ms))}`);
+  }
+
+  copyFrom(sql: string): ReturnType<typeof copyFrom> {
+    return this.client.query(copyFrom(sql));
+  }
+
+  copyTo(sql: string): ReturnType<typeof copyTo> {
+    return this.client.query(copyTo(sql));
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+}

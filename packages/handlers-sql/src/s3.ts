@@ -1,0 +1,149 @@
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import type { EnvReader } from './objects.ts';
+
+type S3Module = typeof S3Sdk;
+
+/** Parts of a streamed upload; S3's minimum is 5 MiB, and two in flight bound memory at about 16 MiB. */
+export const PART_SIZE = 8 * 1024 * 1024;
+
+let modulePromise: Promise<S3Module> | undefined;
+const clients = new Map<string, S3Client>();
+
+/**
+ * One client per region. Endpoint, credentials and the rest come from the SDK's standard configuration
+ * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, profiles), so an S3-compatible store needs no Tasklane setting.
+ */
+export async function s3(env: EnvReader): Promise<{ sdk: S3Module; client: S3Client }> {
+  modulePromise ??= import('@aws-sdk/client-s3');
+  const sdk = await modulePromise;
+  const region = env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1';
+  let client = clients.get(region);
+  if (!client) {
+    client = new sdk.S3Client({ region });
+    clients.set(region, client);
+  }
+  return { sdk, client };
+}
+
+/** `s3://bucket/key` → bucket and key (the key may be empty or end with `/` for a prefix). */
+export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
+  const match = /^s3n?:\/\/([^/]+)\/?(.*)$/.exec(url.trim());
+  return match ? { bucket: match[1]!, key: match[2]! } : undefined;
+}
+
+/** The object as a Node stream, read as it arrives. */
+export async function readObject(
+  env: EnvReader,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<Readable> {
+  const { sdk, client } = await s3(env);
+  const reply = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
+    abortSignal: signal,
+  });
+  const body = reply.Body;
+  if (!body) throw new Error(`s3://${bucket}/${key} has no body`);
+  if (body instanceof Readable) return body;
+  return Readable.fromWeb(body.transformToWebStream() as never);
+}
+
+/** True when the object exists (HeadObject); false on 404/NotFound. */
+export async function objectExists(env: EnvReader, bucket: string, key: string, signal?: AbortSignal) {
+  const { sdk, client } = await s3(env);
+  try {
+    await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    return true;
+  } catch (error) {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+/** Keys under a prefix, page by page, in S3's order; folder markers (`…/`) are skipped. */
+export async function* listKeys(
+  env: EnvReader,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+): AsyncGenerator<string> {
+  const { sdk, client } = await s3(env);
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      { abortSignal: signal },
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key && !object.Key.endsWith('/')) yield object.Key;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/**
+ * Streams `source` into one object without knowing its size: small bodies are one PutObject, larger
+ * ones a multipart upload of {@link PART_SIZE} parts, aborted if anything fails so no part is left billed.
+ */
+export async function writeObject(
+  env: EnvReader,
+  bucket: string,
+  key: string,
+  source: AsyncIterable<Uint8Array>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const { sdk, client } = await s3(env);
+  const opts = { abortSignal: signal };
+  let buffered: Uint8Array[] = [];
+  let size = 0;
+  let total = 0;
+  let uploadId: string | undefined;
+  const parts: { ETag: string; PartNumber: number }[] = [];
+  const sendPart = async () => {
+    const body = Buffer.concat(buffered, size);
+    buffered = [];
+    size = 0;
+    uploadId ??= (await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), opts))
+      .UploadId;
+    const PartNumber = parts.length + 1;
+    const reply = await client.send(
+      new sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body }),
+      opts,
+    );
+    parts.push({ ETag: reply.ETag ?? '', PartNumber });
+  };
+  try {
+    for await (const chunk of source) {
+      buffered.push(chunk);
+      size += chunk.length;
+      total += chunk.length;
+      if (size >= PART_SIZE) await sendPart();
+    }
+    if (uploadId === undefined) {
+      const body = Buffer.concat(buffered, size);
+      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), opts);
+      return total;
+    }
+    if (size > 0) await sendPart();
+    await client.send(
+      new sdk.CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+      opts,
+    );
+    return total;
+  } catch (error) {
+    if (uploadId !== undefined) {
+      await client
+        .send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
+        .catch(() => {});
+    }
+    throw error;
+  }
+}
