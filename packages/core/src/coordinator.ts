@@ -27,6 +27,11 @@ export interface PollPermit {
   readonly epoch: number;
   /** True once the coordinator saw the lease lost while the poll was in flight (counted, never aborts). */
   readonly lost: boolean;
+  /**
+   * Epoch ms until which the lease holds even if it is never renewed again, when the coordinator knows.
+   * The runner gives a permit back unused rather than start a poll with less than `minPollLease` left.
+   */
+  readonly expiresAt?: number | undefined;
   /** Ends the permit and hands the group to the next waiting instance. Never throws. */
   release(): Promise<void>;
 }

@@ -8,7 +8,14 @@ import {
   type TaskObject as SdkTaskObject,
 } from '@aws-sdk/client-data-pipeline';
 import type { TaskOutcome } from './outcome.ts';
-import { LeaseLostError, type LeaseReply, type SourceTask, type TaskSource } from './source.ts';
+import { sanitizeText } from './sanitize.ts';
+import {
+  LeaseLostError,
+  type LeaseReply,
+  type RunnerIdentity,
+  type SourceTask,
+  type TaskSource,
+} from './source.ts';
 import { Task, type RawTask } from './task.ts';
 
 /** Options of {@link DataPipelineSource}. */
@@ -17,10 +24,10 @@ export interface DataPipelineSourceOptions {
   endpoint?: string;
   /** @default 'us-east-1' */
   region?: string;
-  /** Sent with every poll and heartbeat. */
-  hostname: string;
-  /** Sent with heartbeats. */
-  taskrunnerId: string;
+  /** Sent with every poll and heartbeat. @default the serving runner's hostname */
+  hostname?: string;
+  /** Sent with heartbeats. @default the serving runner's taskrunnerId */
+  taskrunnerId?: string;
   /**
    * Request timeout for every call in ms. Must exceed the service's 90 s long poll.
    * @default 100_000
@@ -58,11 +65,18 @@ export class DataPipelineSource implements TaskSource {
   readonly kind = 'datapipeline';
   readonly coordinated = true;
   readonly client: DataPipelineClient;
+  readonly maxPollMs: number;
   readonly #options: DataPipelineSourceOptions;
+  #hostname: string;
+  #taskrunnerId: string;
 
   constructor(options: DataPipelineSourceOptions) {
     this.#options = options;
+    // Shape `id`: 1–1024 characters of pattern P; the runner's identity replaces the placeholder.
+    this.#hostname = sanitizeText(options.hostname ?? 'tasklane', 1024) || 'tasklane';
+    this.#taskrunnerId = sanitizeText(options.taskrunnerId ?? this.#hostname, 1024) || 'tasklane';
     const timeout = options.requestTimeoutMs ?? 100_000;
+    this.maxPollMs = timeout;
     this.client =
       options.client ??
       new DataPipelineClient({
@@ -79,11 +93,18 @@ export class DataPipelineSource implements TaskSource {
       });
   }
 
+  bindRunner(identity: RunnerIdentity): void {
+    if (this.#options.hostname === undefined)
+      this.#hostname = sanitizeText(identity.hostname, 1024) || 'tasklane';
+    if (this.#options.taskrunnerId === undefined)
+      this.#taskrunnerId = sanitizeText(identity.taskrunnerId, 1024) || 'tasklane';
+  }
+
   async poll(group: string): Promise<SourceTask | null> {
     const response = await this.client.send(
       new PollForTaskCommand({
         workerGroup: group,
-        hostname: this.#options.hostname,
+        hostname: this.#hostname,
         ...(this.#options.instanceIdentity ? { instanceIdentity: this.#options.instanceIdentity } : {}),
       }),
     );
@@ -95,9 +116,9 @@ export class DataPipelineSource implements TaskSource {
   async heartbeat(group: string): Promise<{ terminate: boolean }> {
     const response = await this.client.send(
       new ReportTaskRunnerHeartbeatCommand({
-        taskrunnerId: this.#options.taskrunnerId,
+        taskrunnerId: this.#taskrunnerId,
         workerGroup: group,
-        hostname: this.#options.hostname,
+        hostname: this.#hostname,
       }),
     );
     return { terminate: response.terminate === true };
@@ -112,6 +133,10 @@ export class DataPipelineSource implements TaskSource {
     if (TRANSIENT_NAMES.has(name) || TRANSIENT_NAMES.has(code) || this.isThrottle(error)) return true;
     // No HTTP status at all means the request never got an answer: network trouble.
     return status === undefined && error instanceof Error;
+  }
+
+  isRejected(error: unknown): boolean {
+    return (error as { name?: string })?.name === 'InvalidRequestException';
   }
 
   isThrottle(error: unknown): boolean {
@@ -171,7 +196,13 @@ class DataPipelineTask implements SourceTask {
         new ReportTaskProgressCommand({
           taskId: this.#raw.taskId,
           ...(fields
-            ? { fields: Object.entries(fields).map(([key, stringValue]) => ({ key, stringValue })) }
+            ? {
+                // Field keys are 1–256 characters, values 0–10240 (the model's fieldStringValue).
+                fields: Object.entries(fields).map(([key, stringValue]) => ({
+                  key: sanitizeText(key, 256) || 'field',
+                  stringValue: sanitizeText(stringValue, 10_240),
+                })),
+              }
             : {}),
         }),
       );

@@ -15,6 +15,9 @@ export const ErrorCode = {
   Shutdown: 'TL_SHUTDOWN',
   CoordinatorUnavailable: 'TL_COORDINATOR_UNAVAILABLE',
   LifecycleError: 'TL_LIFECYCLE',
+  LeaseLost: 'TL_LEASE_LOST',
+  TaskFailure: 'TL_TASK_FAILURE',
+  StatusRejected: 'TL_STATUS_REJECTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -12,6 +12,9 @@ const OBSERVERS: Observer[] = [
   'onTaskRejected',
   'onProgress',
   'onStatusRetry',
+  'onLeaseLost',
+  'onPermitSkipped',
+  'onEventLoopLag',
   'onSlotsChanged',
   'onHeartbeat',
 ];

@@ -56,6 +56,25 @@ export interface RunnerHooks {
     readonly attempt: number;
     readonly error: unknown;
   }): void;
+  /**
+   * An attempt's lease was lost: `service` when the source said it no longer knows the task, `local`
+   * when no progress could be reported for longer than the lease (`sinceMs` since the last success).
+   * The handler is aborted with 'lease-lost' and nothing terminal is reported.
+   */
+  onLeaseLost?(info: {
+    readonly group: string;
+    readonly id: string;
+    readonly cause: 'local' | 'service';
+    readonly sinceMs: number;
+  }): void;
+  /** A permit was given back unused because its lease might end before a poll could (see `minPollLease`). */
+  onPermitSkipped?(info: {
+    readonly group: string;
+    readonly epoch: number;
+    readonly remainingMs: number;
+  }): void;
+  /** How late the event loop ran a timer, sampled every `lagProbeInterval` (a metric). */
+  onEventLoopLag?(info: { readonly lagMs: number }): void;
   onSlotsChanged?(info: { readonly group: string; readonly busy: number; readonly slots: number }): void;
   onHeartbeat?(info: { readonly group: string; readonly ok: boolean; readonly terminate: boolean }): void;
   /** Wraps the handler call; call `next()` exactly once and return its result (e.g. inside a span). */

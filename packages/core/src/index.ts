@@ -31,8 +31,14 @@ export {
   preconditionFalse,
   isPreconditionFalse,
   failureOutcome,
+  sanitizeOutcome,
+  minimalOutcome,
   ERROR_LIMITS,
 } from './outcome.ts';
+export { sanitizeText, safeString, matchesPatternP } from './sanitize.ts';
+export { optionError, integerOption, durationOption, stringOption } from './validate.ts';
+export { setLongTimeout, setLongInterval, MAX_TIMER_MS } from './timers.ts';
+export { TaskAbort, callHandler, settleHandler, reportedOutcome } from './settle.ts';
 export { TasklaneError, InvalidOptionError, ErrorCode, describeValue } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { DefinitionError, definitionObjectToWire, definitionToWireObjects } from './definition.ts';
@@ -68,7 +74,9 @@ export type { RawTask, WireField, WireObject } from './task.ts';
 export type { TaskOutcome, PreconditionFalse } from './outcome.ts';
 export type { RunnerOptions, CompiledRunnerOptions, SourceBinding, DurationInput } from './options.ts';
 export type { Coordinator, PollPermit, InstanceState, InFlightTask } from './coordinator.ts';
-export type { TaskSource, SourceTask, LeaseReply } from './source.ts';
+export type { TaskSource, SourceTask, LeaseReply, RunnerIdentity } from './source.ts';
+export type { Settled } from './settle.ts';
+export type { LongTimer } from './timers.ts';
 export type { DataPipelineSourceOptions } from './datapipeline-source.ts';
 export type { RuntimePrimitives, ProcessSpawner, SpawnOptions, SpawnedProcess } from './runtime.ts';
 export type { Logger } from './logger.ts';

@@ -1,11 +1,10 @@
 import type { Coordinator } from './coordinator.ts';
-import { parseDuration } from './duration.ts';
-import { describeValue, InvalidOptionError } from './errors.ts';
 import type { RunnerHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { HandlerRegistry } from './registry.ts';
 import type { RuntimePrimitives } from './runtime.ts';
 import type { TaskSource } from './source.ts';
+import { durationOption as duration, integerOption, optionError, stringOption } from './validate.ts';
 
 /** A duration in milliseconds, or a string such as `'500ms'`, `'2s'`, `'1m'`, `'20 minutes'`. */
 export type DurationInput = number | string;
@@ -57,6 +56,15 @@ export interface RunnerOptions {
   statusRetryBase?: DurationInput;
   /** Longest delay between SetTaskStatus retries. @default 10s */
   statusRetryMax?: DurationInput;
+  /**
+   * Least lease a poll permit must have left (when its coordinator says) for a poll to start on it.
+   * @default 1s
+   */
+  minPollLease?: DurationInput;
+  /** How often the event loop's lag is sampled (`onEventLoopLag`). @default 500ms */
+  lagProbeInterval?: DurationInput;
+  /** Event-loop lag that logs a warning. @default 2s */
+  lagWarnThreshold?: DurationInput;
   /** Observers and interceptors. */
   hooks?: RunnerHooks[];
 }
@@ -75,72 +83,32 @@ export interface CompiledRunnerOptions {
   readonly pollBackoffMaxMs: number;
   readonly statusRetryBaseMs: number;
   readonly statusRetryMaxMs: number;
-}
-
-function positiveInteger(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(
-      option,
-      `Expected \`${option}\` to be an integer >= 1, got ${describeValue(value)}`,
-    );
-  }
-  return value;
-}
-
-function duration(option: string, value: DurationInput | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  let ms: number;
-  try {
-    ms = parseDuration(value, option);
-  } catch {
-    throw new InvalidOptionError(
-      option,
-      `Expected \`${option}\` to be a duration such as 500ms, 2s or 1m, got ${describeValue(value)}`,
-    );
-  }
-  if (ms < min)
-    throw new InvalidOptionError(
-      option,
-      `Expected \`${option}\` to be at least ${min} ms, got ${describeValue(value)}`,
-    );
-  return ms;
+  readonly minPollLeaseMs: number;
+  readonly lagProbeIntervalMs: number;
+  readonly lagWarnThresholdMs: number;
 }
 
 /** Validates options once; throws {@link InvalidOptionError} naming the option on the first problem. */
 export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOptions {
-  if (!options || typeof options !== 'object')
-    throw new InvalidOptionError('options', 'Runner options must be an object');
-  if (!options.registry) throw new InvalidOptionError('registry', 'Expected `registry` (a HandlerRegistry)');
-  if (!Array.isArray(options.sources) || options.sources.length === 0) {
-    throw new InvalidOptionError('sources', 'Expected `sources` to list at least one source with its groups');
-  }
+  if (!options || typeof options !== 'object') throw optionError('options', 'an object', options);
+  if (!options.registry) throw optionError('registry', 'a HandlerRegistry', options.registry);
+  if (!Array.isArray(options.sources) || options.sources.length === 0)
+    throw optionError('sources', 'a list of at least one { source, groups }', options.sources);
   const seen = new Set<string>();
   for (const [i, binding] of options.sources.entries()) {
-    if (!binding?.source || typeof binding.source.poll !== 'function') {
-      throw new InvalidOptionError(
-        `sources[${i}].source`,
-        `Expected \`sources[${i}].source\` to be a TaskSource`,
-      );
-    }
-    if (!Array.isArray(binding.groups) || binding.groups.length === 0) {
-      throw new InvalidOptionError(
-        `sources[${i}].groups`,
-        `Expected \`sources[${i}].groups\` to name at least one group`,
-      );
-    }
+    if (!binding?.source || typeof binding.source.poll !== 'function')
+      throw optionError(`sources[${i}].source`, 'a TaskSource', binding?.source);
+    if (!Array.isArray(binding.groups) || binding.groups.length === 0)
+      throw optionError(`sources[${i}].groups`, 'a list of at least one group', binding.groups);
     for (const group of binding.groups) {
-      if (typeof group !== 'string' || group.trim() === '' || group.length > 1024) {
-        throw new InvalidOptionError(
-          'groups',
-          `Expected each group to be a non-empty string of at most 1024 characters, got ${describeValue(group)}`,
-        );
-      }
+      if (typeof group !== 'string' || group.trim() === '' || group.length > 1024)
+        throw optionError('groups', 'a list of non-empty strings of at most 1024 characters', group);
       const key = `${binding.source.kind}:${group}`;
       if (seen.has(key))
-        throw new InvalidOptionError(
+        throw optionError(
           'groups',
-          `Group "${group}" is listed twice for source ${binding.source.kind}`,
+          `a list of distinct groups (one is listed twice for ${binding.source.kind})`,
+          group,
         );
       seen.add(key);
     }
@@ -148,40 +116,35 @@ export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOpti
   const base = duration('pollBackoffBase', options.pollBackoffBase, 1000);
   const max = duration('pollBackoffMax', options.pollBackoffMax, 60_000);
   if (max < base)
-    throw new InvalidOptionError(
-      'pollBackoffMax',
-      `Expected \`pollBackoffMax\` (${max} ms) to be >= \`pollBackoffBase\` (${base} ms)`,
-    );
-  if (
-    options.taskrunnerId !== undefined &&
-    (typeof options.taskrunnerId !== 'string' || options.taskrunnerId === '')
-  ) {
-    throw new InvalidOptionError(
-      'taskrunnerId',
-      `Expected \`taskrunnerId\` to be a non-empty string, got ${describeValue(options.taskrunnerId)}`,
-    );
-  }
+    throw optionError('pollBackoffMax', `at least \`pollBackoffBase\` (${base} ms)`, options.pollBackoffMax);
+  const taskrunnerId = stringOption('taskrunnerId', options.taskrunnerId, undefined);
+  const hostname = stringOption('hostname', options.hostname, undefined);
   return {
-    concurrency: positiveInteger('concurrency', options.concurrency, 2),
-    maxConcurrentTasks: positiveInteger(
+    concurrency: integerOption('concurrency', options.concurrency, 2),
+    maxConcurrentTasks: integerOption(
       'maxConcurrentTasks',
       options.maxConcurrentTasks,
       Number.MAX_SAFE_INTEGER,
     ),
-    taskrunnerId: options.taskrunnerId,
-    hostname: options.hostname,
-    progressIntervalMs: duration('progressInterval', options.progressInterval, 60_000, 10),
+    taskrunnerId,
+    hostname,
+    progressIntervalMs: duration('progressInterval', options.progressInterval, 60_000, { min: 10 }),
     runnerHeartbeatIntervalMs: duration(
       'runnerHeartbeatInterval',
       options.runnerHeartbeatInterval,
       15 * 60_000,
-      10,
+      {
+        min: 10,
+      },
     ),
-    shutdownTimeoutMs: duration('shutdownTimeout', options.shutdownTimeout, 60_000, 0),
-    abortGraceMs: duration('abortGrace', options.abortGrace, 10_000, 0),
+    shutdownTimeoutMs: duration('shutdownTimeout', options.shutdownTimeout, 60_000, { min: 0 }),
+    abortGraceMs: duration('abortGrace', options.abortGrace, 10_000, { min: 0 }),
     pollBackoffBaseMs: base,
     pollBackoffMaxMs: max,
     statusRetryBaseMs: duration('statusRetryBase', options.statusRetryBase, 500),
     statusRetryMaxMs: duration('statusRetryMax', options.statusRetryMax, 10_000),
+    minPollLeaseMs: duration('minPollLease', options.minPollLease, 1000, { min: 0 }),
+    lagProbeIntervalMs: duration('lagProbeInterval', options.lagProbeInterval, 500, { min: 10 }),
+    lagWarnThresholdMs: duration('lagWarnThreshold', options.lagWarnThreshold, 2000, { min: 1 }),
   };
 }

@@ -1,11 +1,26 @@
+import { ErrorCode, TasklaneError } from './errors.ts';
+import { safeString, sanitizeText } from './sanitize.ts';
+
 const FAILURE_BRAND = Symbol.for('tasklane.TaskFailure');
 const PRECONDITION_BRAND = Symbol.for('tasklane.PreconditionFalse');
 
+/** Reads a property without letting a getter, a proxy trap or a null prototype throw. */
+function read(value: unknown, key: PropertyKey): unknown {
+  try {
+    return typeof value === 'object' && value !== null
+      ? (value as Record<PropertyKey, unknown>)[key]
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Throw this from a handler to end the task FAILED with your own errorId and message.
- * `retryable: false` asks sources that retry on their own (BullMQ) not to.
+ * `retryable: false` asks sources that retry on their own (BullMQ) not to. Its `code` is
+ * `TL_TASK_FAILURE`; the errorId reported is `errorId`.
  */
-export class TaskFailure extends Error {
+export class TaskFailure extends TasklaneError {
   readonly [FAILURE_BRAND] = true;
   override name = 'TaskFailure';
   readonly retryable: boolean;
@@ -14,15 +29,11 @@ export class TaskFailure extends Error {
     message: string,
     options: ErrorOptions & { retryable?: boolean } = {},
   ) {
-    super(message, options);
+    super(ErrorCode.TaskFailure, message, options);
     this.retryable = options.retryable ?? true;
   }
-  static is(value: unknown): value is TaskFailure {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[FAILURE_BRAND] === true
-    );
+  static override is(value: unknown): value is TaskFailure {
+    return read(value, FAILURE_BRAND) === true;
   }
 }
 
@@ -38,11 +49,7 @@ export function preconditionFalse(message?: string): PreconditionFalse {
 }
 
 export function isPreconditionFalse(value: unknown): value is PreconditionFalse {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[PRECONDITION_BRAND] === true
-  );
+  return read(value, PRECONDITION_BRAND) === true;
 }
 
 /** The terminal result the runner reports for a task. */
@@ -57,39 +64,92 @@ export type TaskOutcome =
       readonly retryable: boolean;
     };
 
-/** Data Pipeline caps errorStackTrace at 4095 characters; messages are cut to keep reports small. */
-export const ERROR_LIMITS = { errorId: 1024, errorMessage: 10_000, errorStackTrace: 4095 } as const;
+/**
+ * Field limits the runner keeps to. The service model gives errorId and errorStackTrace the `string`
+ * shape (0–1024, pattern P); the API reference allows a 4095-character stack, but a service enforcing the
+ * model refuses that, so the strictest documented limit wins. errorMessage is unconstrained by the model
+ * and cut only to keep reports small.
+ */
+export const ERROR_LIMITS = { errorId: 1024, errorMessage: 10_000, errorStackTrace: 1024 } as const;
 
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 3) + '...';
-}
+type Failed = TaskOutcome & { status: 'FAILED' };
 
-/** Maps whatever a handler threw to a FAILED outcome with fields inside the service's limits. */
-export function failureOutcome(error: unknown, fallbackId: string): TaskOutcome & { status: 'FAILED' } {
-  let errorId = fallbackId;
-  let message: string;
-  let stack: string | undefined;
-  let retryable = true;
-  if (TaskFailure.is(error)) {
-    errorId = error.errorId;
-    message = error.message;
-    stack = error.stack;
-    retryable = error.retryable;
-  } else if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '') errorId = code;
-    message = error.message ? `${error.name}: ${error.message}` : error.name;
-    stack = error.stack;
-  } else {
-    message = `handler threw a non-error value: ${String(error)}`;
+/** Puts every field of an outcome within the service's shapes: pattern P and the length limits. */
+export function sanitizeOutcome<T extends TaskOutcome>(outcome: T): T {
+  if (outcome.status === 'FINISHED') return outcome;
+  if (outcome.status === 'FALSE') {
+    if (outcome.message === undefined) return outcome;
+    return { ...outcome, message: sanitizeText(outcome.message, ERROR_LIMITS.errorMessage) };
   }
+  let errorId = sanitizeText(outcome.errorId, ERROR_LIMITS.errorId);
   // The service rejects errorIds with its own prefix; keep the report from being refused.
-  if (errorId.startsWith('Service_')) errorId = `Handler_${errorId}`;
+  if (errorId.startsWith('Service_')) errorId = sanitizeText(`Handler_${errorId}`, ERROR_LIMITS.errorId);
+  const stack =
+    outcome.errorStackTrace === undefined
+      ? undefined
+      : sanitizeText(outcome.errorStackTrace, ERROR_LIMITS.errorStackTrace);
   return {
     status: 'FAILED',
-    errorId: cut(errorId, ERROR_LIMITS.errorId),
-    errorMessage: cut(message, ERROR_LIMITS.errorMessage),
-    errorStackTrace: stack === undefined ? undefined : cut(stack, ERROR_LIMITS.errorStackTrace),
-    retryable,
+    errorId: errorId || ErrorCode.HandlerFailed,
+    errorMessage: sanitizeText(outcome.errorMessage, ERROR_LIMITS.errorMessage),
+    ...(stack ? { errorStackTrace: stack } : {}),
+    retryable: outcome.retryable === true,
+  } as T;
+}
+
+/**
+ * The smallest FAILED status that any service accepts: a plain-ASCII errorId, a short ASCII message and
+ * no stack. Sent when the service refused the full status as an invalid request.
+ */
+export function minimalOutcome(outcome: Failed, why: string): Failed {
+  const ascii = (text: string, max: number) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
+  const id = /^[A-Za-z0-9_.:-]{1,128}$/.test(outcome.errorId) && !outcome.errorId.startsWith('Service_');
+  return {
+    status: 'FAILED',
+    errorId: id ? outcome.errorId : ErrorCode.StatusRejected,
+    errorMessage: ascii(`${why}; original message: ${outcome.errorMessage}`, 512),
+    retryable: outcome.retryable,
   };
+}
+
+function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** Maps whatever a handler threw to a FAILED outcome inside the service's shapes. Never throws. */
+export function failureOutcome(error: unknown, fallbackId: string): Failed {
+  let errorId = fallbackId;
+  let message: string;
+  let stack: unknown;
+  let retryable = true;
+  try {
+    if (TaskFailure.is(error)) {
+      errorId = safeString(read(error, 'errorId'));
+      message = safeString(read(error, 'message'));
+      stack = read(error, 'stack');
+      retryable = read(error, 'retryable') !== false;
+    } else if (isError(error)) {
+      const code = read(error, 'code');
+      if (typeof code === 'string' && code !== '') errorId = code;
+      const name = safeString(read(error, 'name') ?? 'Error');
+      const text = read(error, 'message');
+      message = text ? `${name}: ${safeString(text)}` : name;
+      stack = read(error, 'stack');
+    } else {
+      message = `handler threw a non-error value: ${safeString(error)}`;
+    }
+  } catch {
+    message = 'handler threw a value that could not be described';
+  }
+  return sanitizeOutcome({
+    status: 'FAILED',
+    errorId,
+    errorMessage: message,
+    errorStackTrace: typeof stack === 'string' ? stack : undefined,
+    retryable,
+  });
 }

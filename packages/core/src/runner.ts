@@ -1,18 +1,19 @@
-import { backoffDelay, sleep } from './backoff.ts';
 import type { Coordinator, InFlightTask, InstanceState } from './coordinator.ts';
 import { ErrorCode, TasklaneError } from './errors.ts';
 import { combineHooks } from './hooks-combine.ts';
 import type { RunnerHooks, RunnerState } from './hooks.ts';
 import { InProcessCoordinator } from './in-process-coordinator.ts';
+import { LagWatchdog } from './lag-watchdog.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { compileRunnerOptions, type CompiledRunnerOptions, type RunnerOptions } from './options.ts';
 import { Tokens, type HandlerRegistry } from './registry.ts';
 import { portableRuntime, type RuntimePrimitives } from './runtime.ts';
 import { SlotPool } from './slots.ts';
-import type { TaskSource } from './source.ts';
-import { executeTask, type ExecutionDeps } from './task-execution.ts';
-import type { Task } from './task.ts';
+import type { SourceTask, TaskSource } from './source.ts';
+import { TaskExecution, type ExecutionHost } from './task-execution.ts';
+import { setLongInterval, setLongTimeout, type LongTimer } from './timers.ts';
 import { VERSION } from './version.ts';
+import { WorkerGroupLoop, type LoopHost } from './worker-group-loop.ts';
 
 function randomId(): string {
   const bytes = new Uint8Array(8);
@@ -20,20 +21,17 @@ function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-interface Loop {
-  readonly source: TaskSource;
-  readonly group: string;
-}
-
 /**
  * Polls each group, runs tasks in slots, keeps their leases, and reports outcomes.
  *
  * Lifecycle: created → starting → running → draining → stopped. `stop()` stops taking work, lets the
- * in-flight poll finish (a task it brings still runs), waits for running tasks up to the shutdown timeout,
- * then aborts the rest and reports them FAILED with errorId TL_SHUTDOWN.
+ * in-flight poll finish (a task it brings runs, or is left un-acked once the shutdown deadline passed),
+ * waits for running tasks up to the shutdown timeout, then aborts the rest and reports them FAILED with
+ * errorId TL_SHUTDOWN.
  */
 export class Runner {
   readonly options: CompiledRunnerOptions;
+  /** Sent with heartbeats; the runner's identity, handed to every source that asks for it. */
   readonly taskrunnerId: string;
   readonly instanceId: string;
   readonly hostname: string;
@@ -42,22 +40,23 @@ export class Runner {
   readonly runtime: RuntimePrimitives;
   readonly #logger: Logger;
   readonly #hooks: RunnerHooks;
-  readonly #loops: Loop[];
+  readonly #loops: WorkerGroupLoop[];
   readonly #sources: TaskSource[];
   readonly #slots: SlotPool;
   readonly #stopLoops = new AbortController();
-  readonly #deadlineListeners = new Set<() => void>();
-  #deadlinePassed = false;
+  readonly #deadline = new AbortController();
   readonly #running = new Set<Promise<void>>();
   readonly #inFlight = new Map<string, InFlightTask>();
+  readonly #execution: ExecutionHost;
+  readonly #watchdog: LagWatchdog;
   #state: RunnerState = 'created';
   #startedAt = 0;
   #shutdownDeadline: number | undefined;
   #loopPromises: Promise<void>[] = [];
-  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  #heartbeatTimer: LongTimer | undefined;
   #stopping: Promise<void> | undefined;
   #publishQueued = false;
-  #stopped: { promise: Promise<void>; resolve: () => void };
+  readonly #stopped: { promise: Promise<void>; resolve: () => void };
 
   constructor(options: RunnerOptions) {
     this.options = compileRunnerOptions(options);
@@ -69,13 +68,56 @@ export class Runner {
     this.taskrunnerId = this.options.taskrunnerId ?? `tasklane-${this.hostname}-${this.instanceId}`;
     this.#logger = (options.logger ?? silentLogger).child({ taskrunnerId: this.taskrunnerId });
     this.#hooks = combineHooks(options.hooks ?? [], this.#logger);
-    this.#loops = options.sources.flatMap((binding) =>
-      binding.groups.map((group) => ({ source: binding.source, group })),
-    );
     this.#sources = [...new Set(options.sources.map((b) => b.source))];
+    const identity = {
+      taskrunnerId: this.taskrunnerId,
+      hostname: this.hostname,
+      instanceId: this.instanceId,
+    };
+    for (const source of this.#sources) source.bindRunner?.(identity);
     this.#slots = new SlotPool(this.options.concurrency, this.options.maxConcurrentTasks, (group, busy) => {
       this.#hooks.onSlotsChanged?.({ group, busy, slots: this.options.concurrency });
       this.#publish();
+    });
+    const loopHost: LoopHost = {
+      options: this.options,
+      coordinator: this.coordinator,
+      runtime: this.runtime,
+      logger: this.#logger,
+      hooks: this.#hooks,
+      slots: this.#slots,
+      startTask: (source, group, received) => this.#startTask(source, group, received),
+    };
+    this.#loops = options.sources.flatMap((binding) =>
+      binding.groups.map((group) => new WorkerGroupLoop(loopHost, binding.source, group)),
+    );
+    const deadlineOf = () => this.#shutdownDeadline;
+    this.#execution = {
+      options: this.options,
+      registry: this.registry,
+      runtime: this.runtime,
+      logger: this.#logger,
+      hooks: this.#hooks,
+      shutdown: {
+        get deadline() {
+          return deadlineOf();
+        },
+        deadlinePassed: this.#deadline.signal,
+      },
+      inFlight: {
+        add: (task) => {
+          this.#inFlight.set(task.taskId, task);
+          this.#publish();
+        },
+        delete: (taskId) => this.#inFlight.delete(taskId),
+      },
+    };
+    this.#watchdog = new LagWatchdog({
+      runtime: this.runtime,
+      hooks: this.#hooks,
+      logger: this.#logger,
+      probeMs: this.options.lagProbeIntervalMs,
+      warnMs: this.options.lagWarnThresholdMs,
     });
     let resolve!: () => void;
     this.#stopped = { promise: new Promise<void>((r) => (resolve = r)), resolve };
@@ -112,9 +154,10 @@ export class Runner {
       this.#stopped.resolve();
       throw error;
     }
-    this.#loopPromises = this.#loops.map((loop) => this.#runLoop(loop));
+    this.#watchdog.start();
+    this.#loopPromises = this.#loops.map((loop) => loop.run(this.#stopLoops.signal));
     this.#heartbeat();
-    this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.options.runnerHeartbeatIntervalMs);
+    this.#heartbeatTimer = setLongInterval(() => this.#heartbeat(), this.options.runnerHeartbeatIntervalMs);
     this.#setState('running');
   }
 
@@ -133,17 +176,33 @@ export class Runner {
     this.#shutdownDeadline = this.runtime.now() + this.options.shutdownTimeoutMs;
     this.#setState('draining');
     this.#stopLoops.abort(new TasklaneError(ErrorCode.Shutdown, 'runner is stopping'));
-    clearInterval(this.#heartbeatTimer);
-    const deadline = setTimeout(() => {
-      this.#deadlinePassed = true;
-      for (const listener of [...this.#deadlineListeners]) listener();
-    }, this.options.shutdownTimeoutMs);
+    this.#heartbeatTimer?.clear();
+    this.#logOpenPolls();
+    const deadline = setLongTimeout(() => this.#deadline.abort(), this.options.shutdownTimeoutMs);
     await Promise.allSettled(this.#loopPromises);
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
-    clearTimeout(deadline);
+    deadline.clear();
+    this.#watchdog.stop();
     await Promise.allSettled([this.coordinator.close(), ...this.#sources.map((s) => s.close?.())]);
     this.#setState('stopped');
     this.#stopped.resolve();
+  }
+
+  /** Tells the person at the terminal what the runner waits for: polls cannot be abandoned safely. */
+  #logOpenPolls(): void {
+    const now = this.runtime.monotonicNow();
+    for (const loop of this.#loops) {
+      if (loop.pollStartedAt === undefined) continue;
+      const max = loop.source.maxPollMs;
+      const atMostMs =
+        max === undefined ? undefined : Math.max(0, Math.round(max - (now - loop.pollStartedAt)));
+      this.#logger.info(
+        { workerGroup: loop.group, source: loop.source.kind, atMostMs },
+        atMostMs === undefined
+          ? 'waiting for the in-flight poll to answer before stopping (abandoning it could lose a task)'
+          : `waiting up to ${Math.ceil(atMostMs / 1000)} s for the in-flight poll to answer before stopping (abandoning it could lose a task)`,
+      );
+    }
   }
 
   /** Snapshot for status pages and the fleet registry. */
@@ -196,107 +255,16 @@ export class Runner {
     }
   }
 
-  #deps(): ExecutionDeps {
-    return {
-      options: this.options,
-      registry: this.registry,
-      runtime: this.runtime,
-      logger: this.#logger,
-      hooks: this.#hooks,
-      onShutdownDeadline: (listener: () => void) => {
-        if (this.#deadlinePassed) {
-          listener();
-          return () => {};
-        }
-        this.#deadlineListeners.add(listener);
-        return () => this.#deadlineListeners.delete(listener);
-      },
-      shutdownDeadline: () => this.#shutdownDeadline,
-      onStarted: ({ task, group, startedAt }: { task: Task; group: string; startedAt: number }) => {
-        this.#inFlight.set(task.taskId, {
-          taskId: task.taskId,
-          attemptId: task.attemptId,
-          group,
-          activityType: task.activityType,
-          startedAt,
-        });
-        this.#publish();
-      },
-      onFinished: (task: Task) => {
-        this.#inFlight.delete(task.taskId);
-      },
-    };
-  }
-
-  async #runLoop({ source, group }: Loop): Promise<void> {
-    const stop = this.#stopLoops.signal;
-    const deps = this.#deps();
-    const log = this.#logger.child({ workerGroup: group, source: source.kind });
-    let failures = 0;
-    while (!stop.aborted) {
-      if (!(await this.#slots.reserve(group, stop))) break;
-      let permit;
-      try {
-        permit = source.coordinated ? await this.coordinator.acquire(group, stop) : undefined;
-      } catch (error) {
+  #startTask(source: TaskSource, group: string, received: SourceTask): void {
+    const run = new TaskExecution(this.#execution, source, group, received)
+      .run()
+      .catch((error: unknown) =>
+        this.#logger.error({ err: error, workerGroup: group }, 'task execution failed unexpectedly'),
+      )
+      .finally(() => {
         this.#slots.release(group);
-        if (stop.aborted) break;
-        log.warn({ err: error }, 'coordinator acquire failed');
-        await sleep(
-          backoffDelay(failures++, this.options.pollBackoffBaseMs, this.options.pollBackoffMaxMs),
-          stop,
-        );
-        continue;
-      }
-      const pollInfo = { group, source: source.kind, epoch: permit?.epoch ?? 0 };
-      const started = this.runtime.monotonicNow();
-      this.#hooks.onPollStart?.(pollInfo);
-      let received = null;
-      let pollError: unknown;
-      try {
-        // The poll is never aborted once sent: an abandoned Data Pipeline poll can lose a task.
-        const poll = () => source.poll(group, stop);
-        received = await (this.#hooks.wrapPoll ? this.#hooks.wrapPoll(pollInfo, poll) : poll());
-      } catch (error) {
-        pollError = error;
-      }
-      const leaseLost = permit?.lost ?? false;
-      if (permit) {
-        const heldMs = this.runtime.monotonicNow() - started;
-        void permit.release().then(() => this.#hooks.onPermitReleased?.({ group, heldMs }));
-      }
-      this.#hooks.onPollEnd?.({
-        ...pollInfo,
-        durationMs: this.runtime.monotonicNow() - started,
-        gotTask: received !== null,
-        leaseLost,
-        ...(pollError === undefined ? {} : { error: pollError }),
+        this.#running.delete(run);
       });
-      if (leaseLost) log.warn({ epoch: pollInfo.epoch }, 'poll lease was lost while the poll was in flight');
-      if (pollError !== undefined) {
-        this.#slots.release(group);
-        const throttled = source.isThrottle?.(pollError) ?? false;
-        const delay = backoffDelay(
-          failures++ + (throttled ? 2 : 0),
-          this.options.pollBackoffBaseMs,
-          this.options.pollBackoffMaxMs,
-        );
-        log.warn({ err: pollError, delayMs: delay, throttled }, 'poll failed; backing off');
-        await sleep(delay, stop);
-        continue;
-      }
-      failures = 0;
-      if (!received) {
-        this.#slots.release(group);
-        continue;
-      }
-      const run = executeTask(deps, source, group, received)
-        .catch((error: unknown) => log.error({ err: error }, 'task execution failed unexpectedly'))
-        .finally(() => {
-          this.#slots.release(group);
-          this.#running.delete(run);
-        });
-      this.#running.add(run);
-    }
+    this.#running.add(run);
   }
 }

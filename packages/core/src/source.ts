@@ -1,3 +1,4 @@
+import { ErrorCode, TasklaneError } from './errors.ts';
 import type { TaskOutcome } from './outcome.ts';
 import type { Task } from './task.ts';
 
@@ -27,6 +28,13 @@ export interface SourceTask {
   complete(outcome: TaskOutcome): Promise<void>;
 }
 
+/** Who a runner is, as it tells its sources (the service sees these in polls and heartbeats). */
+export interface RunnerIdentity {
+  readonly taskrunnerId: string;
+  readonly hostname: string;
+  readonly instanceId: string;
+}
+
 /** Where tasks come from: Data Pipeline, BullMQ, or anything that can poll, lease and complete. */
 export interface TaskSource {
   /** 'datapipeline', 'bullmq', ... */
@@ -44,18 +52,38 @@ export interface TaskSource {
   isTransient(error: unknown): boolean;
   /** True when the error says the poll rate is too high, so the next poll should back off longer. */
   isThrottle?(error: unknown): boolean;
+  /**
+   * True when the service refused a request for its content (Data Pipeline's InvalidRequestException):
+   * retrying it as is cannot help, but a smaller status can.
+   */
+  isRejected?(error: unknown): boolean;
+  /** The longest one poll can stay open (its request timeout), for shutdown logs and lease checks. */
+  readonly maxPollMs?: number | undefined;
+  /**
+   * Called once by the runner that serves this source, before any poll: the runner owns its identity
+   * and a source that needs one (heartbeats name the taskrunnerId) takes it from here unless it was
+   * given one explicitly.
+   */
+  bindRunner?(identity: RunnerIdentity): void;
   close?(): Promise<void>;
 }
 
 const LEASE_LOST = Symbol.for('tasklane.LeaseLost');
 
-/** The source no longer holds the task for us (expired, reassigned, or unknown). */
-export class LeaseLostError extends Error {
+/** The source no longer holds the task for us (expired, reassigned, or unknown). Code `TL_LEASE_LOST`. */
+export class LeaseLostError extends TasklaneError {
   readonly [LEASE_LOST] = true;
   override name = 'LeaseLostError';
-  static is(value: unknown): value is LeaseLostError {
-    return (
-      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LEASE_LOST] === true
-    );
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.LeaseLost, message, options);
+  }
+  static override is(value: unknown): value is LeaseLostError {
+    try {
+      return (
+        typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LEASE_LOST] === true
+      );
+    } catch {
+      return false;
+    }
   }
 }

@@ -44,7 +44,7 @@ describe('compileRunnerOptions', () => {
     ['sources', { sources: [] }, /`sources`/],
     ['sources[0].groups', { sources: [{ source, groups: [] }] }, /`sources\[0\]\.groups`/],
     ['groups', { sources: [{ source, groups: ['a', 'a'] }] }, /listed twice/],
-    ['groups', { sources: [{ source, groups: [''] }] }, /non-empty string/],
+    ['groups', { sources: [{ source, groups: [''] }] }, /non-empty strings/],
     ['taskrunnerId', { taskrunnerId: '' }, /`taskrunnerId`/],
   ])('should reject a bad %s naming it', (option, patch, message) => {
     try {

@@ -1,9 +1,11 @@
 import {
-  ErrorCode,
-  failureOutcome,
+  callHandler,
   getTaskHandlerMetadata,
   HandlerRegistry,
-  isPreconditionFalse,
+  reportedOutcome,
+  setLongTimeout,
+  settleHandler,
+  TaskAbort,
   Tokens,
   type AbortReason,
   type RuntimePrimitives,
@@ -125,19 +127,16 @@ export class MockHandlerEnvironment {
     const logs: LogLine[] = [];
     const logger = captureLogger(logs);
     const progress: Array<Record<string, string | number>> = [];
-    const controller = new AbortController();
-    let reason: AbortReason | undefined;
-    const abort = (why: AbortReason) => {
-      if (reason) return;
-      reason = why;
-      controller.abort(new Error(`task aborted: ${why}`));
-    };
-    this.#running.add(abort);
+    // The runner's own abort, handler-call, settle and outcome code: what this reports cannot drift.
+    const abort = new TaskAbort();
+    const abortRun = (reason: AbortReason) => void abort.abort(reason);
+    this.#running.add(abortRun);
     const startedAt = this.runtime.now();
     const started = this.runtime.monotonicNow();
+    const { attemptTimeoutMs } = options;
     const timer =
-      options.attemptTimeoutMs !== undefined
-        ? setTimeout(() => abort('attempt-timeout'), options.attemptTimeoutMs)
+      attemptTimeoutMs !== undefined
+        ? setLongTimeout(() => abort.abort('attempt-timeout'), attemptTimeoutMs)
         : undefined;
     const taskLogger = logger.child({
       taskId: task.taskId,
@@ -145,83 +144,38 @@ export class MockHandlerEnvironment {
       activityType: task.activityType,
     });
     const ctx: TaskContext = {
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
       get abortReason() {
-        return reason;
+        return abort.reason;
       },
       logger: taskLogger,
       workerGroup: this.#options.workerGroup ?? 'test-group',
       startedAt,
-      attemptDeadline:
-        options.attemptTimeoutMs !== undefined ? startedAt + options.attemptTimeoutMs : undefined,
+      attemptDeadline: attemptTimeoutMs !== undefined ? startedAt + attemptTimeoutMs : undefined,
       shutdownDeadline: undefined,
       runtime: this.runtime,
       reportProgress: async (fields = {}) => {
         progress.push({ ...fields });
       },
     };
-
-    const call = (async (): Promise<TaskOutcome> => {
-      try {
-        const instance = await this.#instantiate(handler, logger);
-        const result = await instance.handle(task, ctx);
-        return isPreconditionFalse(result)
-          ? { status: 'FALSE', message: result.message }
-          : { status: 'FINISHED' };
-      } catch (error) {
-        return failureOutcome(error, ErrorCode.HandlerFailed);
-      }
-    })();
-    let settled = true;
-    const graceMs = this.#options.abortGraceMs ?? 10_000;
-    const abandoned = new Promise<TaskOutcome>((resolve) => {
-      const onAbort = () => {
-        const grace = setTimeout(() => {
-          settled = false;
-          resolve(failureOutcome(new Error('handler did not stop after abort'), ErrorCode.HandlerFailed));
-        }, graceMs);
-        void call.finally(() => clearTimeout(grace));
-      };
-      if (controller.signal.aborted) onAbort();
-      else controller.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    let outcome: TaskOutcome;
+    const handled = callHandler(() => this.#instantiate(handler, logger), task, ctx);
+    let result;
     try {
-      outcome = await Promise.race([call, abandoned]);
+      result = await settleHandler(handled, abort, this.#options.abortGraceMs ?? 10_000);
     } finally {
-      clearTimeout(timer);
-      this.#running.delete(abort);
+      timer?.clear();
+      this.#running.delete(abortRun);
     }
     return {
-      outcome,
-      reported: reportedOutcome(outcome, reason),
+      outcome: result.outcome,
+      reported: reportedOutcome(result.outcome, abort.reason, { attemptTimeoutMs }),
       progress,
       logs,
-      abortReason: reason,
-      settled,
+      abortReason: abort.reason,
+      settled: result.settled,
       durationMs: this.runtime.monotonicNow() - started,
     };
-  }
-}
-
-function reportedOutcome(outcome: TaskOutcome, reason: AbortReason | undefined): TaskOutcome | undefined {
-  switch (reason) {
-    case 'canceled':
-    case 'lease-lost':
-      return undefined;
-    case 'attempt-timeout':
-      return failureOutcome(
-        Object.assign(new Error('attempt exceeded attemptTimeout'), { code: ErrorCode.AttemptTimeout }),
-        ErrorCode.AttemptTimeout,
-      );
-    case 'shutdown':
-      return failureOutcome(
-        Object.assign(new Error('runner shut down before the task finished (shutdown timeout reached)'), {
-          code: ErrorCode.Shutdown,
-        }),
-        ErrorCode.Shutdown,
-      );
-    case undefined:
-      return outcome;
   }
 }
