@@ -59,6 +59,7 @@ export function closeTask(s: ServiceState, task: Task, reason: CloseReason): voi
   s.leases.stop(task);
   task.state = 'closed';
   task.closeReason = reason;
+  s.retention.closed(s, task);
 }
 
 /** A running task learns of a cancel through its next ReportTaskProgress (or its lease runs out). */

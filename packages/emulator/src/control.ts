@@ -67,6 +67,7 @@ export function createControl(s: ServiceState): EmulatorControl {
       s.byNameAndUniqueId.clear();
       s.hiddenByGroup.clear();
       s.tasks.clear();
+      s.retention.clear();
       s.terminate.allSeq = 0;
       s.terminate.seen.clear();
       s.terminate.runners.clear();

@@ -11,6 +11,7 @@ import { newPipeline } from './pipelines.ts';
 import { createHandlers, Router } from './router.ts';
 import { expireTask } from './handout.ts';
 import { Leases } from './leases.ts';
+import { TaskRetention } from './retention.ts';
 import { activatePipelineRun, stopAllTimers } from './schedules.ts';
 import type { ServiceConfig, ServiceState } from './service.ts';
 import { StateFile, toSaved } from './state-file.ts';
@@ -39,6 +40,8 @@ export function serviceConfig(options: EmulatorOptions): ServiceConfig {
     defaultReportProgressTimeoutMs: options.defaultReportProgressTimeoutMs ?? (15 * MINUTE) / timeScale,
     defaultRetryDelayMs: (10 * MINUTE) / timeScale,
     defaultMaximumRetries: 2,
+    observationRetentionMs: options.observationRetentionMs ?? 3_600_000,
+    maxEndedTasks: options.maxEndedTasks ?? 50_000,
   };
 }
 
@@ -49,13 +52,14 @@ export async function startEmulator(
   const config = serviceConfig(options);
   const clock = internals.clock ?? systemClock;
   const log = options.log ?? (() => {});
-  const obs = new ObservationLog(clock, log);
+  const obs = new ObservationLog(clock, log, config.observationRetentionMs);
   const state: ServiceState = {
     config,
     clock,
     obs,
     faults: new FaultInjector(internals.random),
-    queues: new TaskQueues(obs),
+    queues: new TaskQueues(obs, clock, config.observationRetentionMs),
+    retention: new TaskRetention(),
     leases: new Leases(clock, (task, reason) => expireTask(state, task, reason)),
     pipelines: new Map(),
     byNameAndUniqueId: new Map(),

@@ -3,9 +3,9 @@
  * `#{parent.field}`-style paths, plus `#{myParam}` parameter substitution at activation.
  */
 import { InvalidRequestError } from './errors.ts';
+import { replaceExpressions, scanExpressions } from './expression-scan.ts';
 import type { ApiField, ApiObject, ParameterObject, ParameterValue } from './model.ts';
 
-const EXPR = /#\{\s*([^}]*?)\s*\}/g;
 const PATH = /^@?[A-Za-z_][\w]*(?:\.@?[A-Za-z_][\w]*)*$/;
 
 /**
@@ -19,7 +19,14 @@ export function evaluateExpression(
   follow: (ref: string) => readonly ApiField[] | undefined,
   strict: boolean,
 ): string {
-  return text.replace(EXPR, (whole, path: string) => {
+  if (strict) {
+    const { unterminated } = scanExpressions(text);
+    if (unterminated !== undefined)
+      throw new InvalidRequestError(
+        `Unterminated expression at offset ${unterminated}: '#{' has no closing '}'.`,
+      );
+  }
+  return replaceExpressions(text, (path, whole) => {
     if (!PATH.test(path)) {
       if (strict)
         throw new InvalidRequestError(
@@ -60,7 +67,7 @@ export function substituteParameters(
   params: ReadonlyMap<string, string>,
 ): ApiObject[] {
   if (params.size === 0) return objects.slice();
-  const sub = (s: string) => s.replace(EXPR, (whole, name: string) => params.get(name) ?? whole);
+  const sub = (s: string) => replaceExpressions(s, (name, whole) => params.get(name) ?? whole);
   return objects.map((o) => ({
     ...o,
     fields: o.fields.map((f) =>

@@ -72,10 +72,11 @@ export const INPUT_SHAPES: Record<string, StructShape> = {
   SetTaskStatus: struct({
     taskId: req(taskId),
     taskStatus: req(oneOf(['FINISHED', 'FAILED', 'FALSE'])),
-    // [AR] gives errorId no limit and errorStackTrace 4095; errorMessage is unconstrained.
-    errorId: opt(str(0, 20_971_520)),
+    // The service model's `string` shape (0-1024, pattern P), not the API reference's looser 4095: a
+    // runner tested against the looser limit loses its terminal status on the real service.
+    errorId: opt(string),
     errorMessage: opt(str(0, 20_971_520, false)),
-    errorStackTrace: opt(str(0, 4095)),
+    errorStackTrace: opt(string),
   }),
   ValidatePipelineDefinition: definitionInput,
 };

@@ -31,10 +31,14 @@ export class ObservationLog {
   readonly #clock: Clock;
   readonly #waiters = new Set<Waiter>();
   readonly #log: ((line: string) => void) | undefined;
+  readonly #retentionMs: number;
+  /** Runners in order of their last heartbeat, oldest first, so silent ones are swept from the front. */
+  #runners = new Map<string, HeartbeatObservation>();
 
-  constructor(clock: Clock, log?: (line: string) => void) {
+  constructor(clock: Clock, log?: (line: string) => void, retentionMs = Infinity) {
     this.#clock = clock;
     this.#log = log;
+    this.#retentionMs = retentionMs;
   }
 
   group(workerGroup: string): GroupObservation {
@@ -50,17 +54,33 @@ export class ObservationLog {
     this.live.requests[operation] = (this.live.requests[operation] ?? 0) + 1;
   }
 
-  heartbeat(taskrunnerId: string, workerGroup?: string, hostname?: string): HeartbeatObservation {
+  /** Records a heartbeat; returns the runners that fell silent long ago and were forgotten. */
+  heartbeat(taskrunnerId: string, workerGroup?: string, hostname?: string): string[] {
     let h = this.live.heartbeats[taskrunnerId];
     if (!h) {
       h = { count: 0, lastAt: 0 };
       this.live.heartbeats[taskrunnerId] = h;
     }
+    const now = this.#clock.now();
     h.count++;
-    h.lastAt = this.#clock.now();
+    h.lastAt = now;
     if (workerGroup !== undefined) h.workerGroup = workerGroup;
     if (hostname !== undefined) h.hostname = hostname;
-    return h;
+    this.#runners.delete(taskrunnerId);
+    this.#runners.set(taskrunnerId, h);
+    const forgotten: string[] = [];
+    for (const [id, r] of this.#runners) {
+      if (now - r.lastAt <= this.#retentionMs) break;
+      this.#runners.delete(id);
+      if (this.live.heartbeats[id] === r) delete this.live.heartbeats[id];
+      forgotten.push(id);
+    }
+    return forgotten;
+  }
+
+  /** An idle worker group was dropped by its queue. */
+  forgetGroup(workerGroup: string, g: GroupObservation): void {
+    if (this.live.groups[workerGroup] === g) delete this.live.groups[workerGroup];
   }
 
   violation(kind: string, detail: string): void {
@@ -125,6 +145,7 @@ export class ObservationLog {
     }
     this.live = fresh();
     this.live.groups = groups;
+    this.#runners = new Map();
   }
 
   rejectAll(reason: unknown): void {

@@ -2,6 +2,7 @@
 import type { Clock } from './clock.ts';
 import type { FaultInjector } from './faults.ts';
 import type { Leases } from './leases.ts';
+import type { TaskRetention } from './retention.ts';
 import type { Pipeline, Task } from './model.ts';
 import type { ObservationLog } from './observations.ts';
 import type { TaskQueues } from './task-queue.ts';
@@ -14,6 +15,10 @@ export interface ServiceConfig {
   /** Undocumented by AWS; the emulator's choices are in the README. */
   defaultRetryDelayMs: number;
   defaultMaximumRetries: number;
+  /** Ended tasks, idle worker groups and silent runners are forgotten after this long (real ms). */
+  observationRetentionMs: number;
+  /** At most this many ended tasks are remembered, whatever their age. */
+  maxEndedTasks: number;
 }
 
 export interface ServiceState {
@@ -24,6 +29,7 @@ export interface ServiceState {
   readonly queues: TaskQueues;
   /** Ack, progress and attempt deadlines of handed-out tasks. */
   readonly leases: Leases;
+  readonly retention: TaskRetention;
   readonly pipelines: Map<string, Pipeline>;
   /** `${name}\u0000${uniqueId}` → pipeline id, for CreatePipeline idempotency. */
   readonly byNameAndUniqueId: Map<string, string>;

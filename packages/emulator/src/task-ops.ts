@@ -193,8 +193,13 @@ export function setTaskStatus(s: ServiceState, input: Input): object {
 
 export function reportTaskRunnerHeartbeat(s: ServiceState, input: Input): object {
   const id = input.taskrunnerId as string;
-  s.obs.heartbeat(id, input.workerGroup as string | undefined, input.hostname as string | undefined);
   const t = s.terminate;
+  const forgotten = s.obs.heartbeat(
+    id,
+    input.workerGroup as string | undefined,
+    input.hostname as string | undefined,
+  );
+  for (const gone of forgotten) t.seen.delete(gone);
   let terminate = t.runners.delete(id);
   if ((t.seen.get(id) ?? 0) < t.allSeq) terminate = true;
   t.seen.set(id, t.allSeq);

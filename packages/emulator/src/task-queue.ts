@@ -4,6 +4,7 @@
  */
 import { LinkedQueue } from './linked-queue.ts';
 import type { QueueNode } from './linked-queue.ts';
+import type { Clock } from './clock.ts';
 import type { Task } from './model.ts';
 import type { ObservationLog } from './observations.ts';
 import type { GroupObservation } from './types.ts';
@@ -21,21 +22,46 @@ export interface GroupQueue {
   readonly ready: LinkedQueue<Task>;
   readonly waiters: LinkedQueue<PollWaiter>;
   readonly obs: GroupObservation;
+  lastUsed: number;
 }
 
 export class TaskQueues {
   readonly #groups = new Map<string, GroupQueue>();
   readonly #obs: ObservationLog;
+  readonly #clock: Clock | undefined;
+  readonly #retentionMs: number;
 
-  constructor(obs: ObservationLog) {
+  constructor(obs: ObservationLog, clock?: Clock, retentionMs = Infinity) {
     this.#obs = obs;
+    this.#clock = clock;
+    this.#retentionMs = retentionMs;
   }
 
+  /**
+   * The group's queue. Groups are kept in order of last use, so groups idle for longer than the retention
+   * (no queued task, no held or in-flight poll) are dropped from the front: names come from clients.
+   */
   group(name: string): GroupQueue {
+    const now = this.#clock?.now() ?? 0;
     let g = this.#groups.get(name);
-    if (!g) {
-      g = { name, ready: new LinkedQueue(), waiters: new LinkedQueue(), obs: this.#obs.group(name) };
-      this.#groups.set(name, g);
+    if (g) {
+      this.#groups.delete(name);
+    } else {
+      g = {
+        name,
+        ready: new LinkedQueue(),
+        waiters: new LinkedQueue(),
+        obs: this.#obs.group(name),
+        lastUsed: now,
+      };
+    }
+    g.lastUsed = now;
+    this.#groups.set(name, g);
+    for (const [n, old] of this.#groups) {
+      if (now - old.lastUsed <= this.#retentionMs) break;
+      if (old.ready.size > 0 || old.waiters.size > 0 || old.obs.inFlightPolls > 0) break;
+      this.#groups.delete(n);
+      this.#obs.forgetGroup(n, old.obs);
     }
     return g;
   }

@@ -14,6 +14,13 @@ export interface EmulatorOptions {
   defaultReportProgressTimeoutMs?: number;
   /** Pipelines (definitions, tags, state) are saved here on change and reloaded on start. */
   stateFile?: string;
+  /**
+   * Ended tasks, worker groups idle and runners silent for longer than this (real ms) are dropped from
+   * observations; default 1 hour.
+   */
+  observationRetentionMs?: number;
+  /** At most this many ended tasks stay observable, newest kept; default 50 000. */
+  maxEndedTasks?: number;
   log?: (line: string) => void;
 }
 
