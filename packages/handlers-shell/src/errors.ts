@@ -1,4 +1,5 @@
 import { TaskFailure } from '@tasklane/core';
+import { bounded, describeThrown, MAX_MESSAGE_CHARS } from './message.ts';
 
 /**
  * Stable errorIds the shell handlers report with FAILED. They show up in SetTaskStatus, in the console
@@ -30,10 +31,13 @@ export function shellFailure(
   message: string,
   options: { cause?: unknown; retryable?: boolean } = {},
 ): TaskFailure {
-  return new TaskFailure(errorId, message, options);
+  return new TaskFailure(errorId, bounded(message, MAX_MESSAGE_CHARS), options);
 }
 
-/** `error.message` when there is one, so failure messages read "...: ENOENT: no such file" and not "[object]". */
+/**
+ * `error.message` when there is one, so failure messages read "...: ENOENT: no such file" and not
+ * "[object]"; printable, at most 1000 characters, and it never throws whatever was thrown.
+ */
 export function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeThrown(error);
 }

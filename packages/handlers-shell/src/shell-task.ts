@@ -1,10 +1,11 @@
 import { taskEnvironment, type Task, type TaskContext, type TaskEnvPolicy } from '@tasklane/core';
 import { ShellErrorId, reason, shellFailure } from './errors.ts';
 import { LineLogger } from './line-logger.ts';
+import { bounded, MAX_MESSAGE_CHARS, printable } from './message.ts';
 import { openOutput, type OutputSink } from './output.ts';
 import type { EnvReader } from './s3.ts';
 import { prepareScript } from './script.ts';
-import { readShellSpec, type ShellSpec } from './spec.ts';
+import { cappedKillGrace, readShellSpec, type ShellSpec } from './spec.ts';
 import { prepareStaging, type Staging } from './staging.ts';
 import { superviseProcess } from './supervise.ts';
 import { TailBuffer } from './tail-buffer.ts';
@@ -142,7 +143,7 @@ export async function runShellTask(
     let stdoutBytes = 0;
     const end = await superviseProcess(child, {
       signal: ctx.signal,
-      killGraceMs: spec.killGraceMs,
+      killGraceMs: () => cappedKillGrace(spec.killGraceMs, ctx.shutdownDeadline, ctx.runtime.now()),
       logger: log,
       onStdout: (chunk) => {
         stdoutBytes += chunk.byteLength;
@@ -177,7 +178,7 @@ export async function runShellTask(
       what:
         spec.command !== undefined
           ? 'command'
-          : `script ${spec.script!.kind === 's3' ? spec.script!.uri : spec.script!.path}`,
+          : `script ${bounded(printable(spec.script!.kind === 's3' ? spec.script!.uri : spec.script!.path), 300)}`,
     };
     const outputError = stdoutSink.error ?? stderrSink.error;
     if (outputError && succeeded) throw shellFailure(ShellErrorId.OutputFailed, outputError);
@@ -199,13 +200,16 @@ export async function runShellTask(
   }
 }
 
-/** "exited with code 3" / "was killed by SIGSEGV", plus the stderr tail when there is one. */
+/**
+ * "exited with code 3" / "was killed by SIGSEGV", plus the stderr tail when there is one, printable (no
+ * escape sequences or control bytes) and within {@link MAX_MESSAGE_CHARS}.
+ */
 export function describeEnd(run: ShellRun): string {
   const how =
     run.code !== null ? `exited with code ${run.code}` : `was killed by ${run.signal ?? 'an unknown signal'}`;
-  const tail = run.stderrTail.trimEnd();
+  const tail = printable(run.stderrTail).trimEnd();
   if (tail === '') return `${run.what} ${how} (no stderr output)`;
   const cut =
     run.stderrBytes > STDERR_TAIL_BYTES ? `last ${STDERR_TAIL_BYTES} bytes of ${run.stderrBytes}` : 'stderr';
-  return `${run.what} ${how}; ${cut}:\n${tail}`;
+  return bounded(`${run.what} ${how}; ${cut}:\n${tail}`, MAX_MESSAGE_CHARS);
 }

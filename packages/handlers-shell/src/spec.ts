@@ -6,6 +6,24 @@ import { workBase } from './workdir.ts';
 /** Default time between SIGTERM and SIGKILL when a command is stopped. */
 export const DEFAULT_KILL_GRACE_MS = 5000;
 
+/** The least SIGTERM gets before SIGKILL when the drain budget is already spent. */
+export const MIN_SHUTDOWN_KILL_GRACE_MS = 1000;
+
+/**
+ * The kill grace of a stop that begins at `now`: the task's own, but once the runner is draining never
+ * past the shutdown deadline (and at least {@link MIN_SHUTDOWN_KILL_GRACE_MS}, so TERM is not a formality
+ * at the deadline itself). The runner exits soon after the deadline; a grace outlasting it would leave the
+ * command running after the runner had reported the task FAILED.
+ */
+export function cappedKillGrace(
+  killGraceMs: number,
+  shutdownDeadline: number | undefined,
+  now: number,
+): number {
+  if (shutdownDeadline === undefined) return killGraceMs;
+  return Math.min(killGraceMs, Math.max(MIN_SHUTDOWN_KILL_GRACE_MS, shutdownDeadline - now));
+}
+
 /** What a shell task asks for, read and validated once before anything runs. */
 export interface ShellSpec {
   /** Run by `/bin/sh -c`; exactly one of command / script is set. */

@@ -12,7 +12,8 @@ export interface ProcessEnd {
 
 export interface SuperviseOptions {
   readonly signal: AbortSignal;
-  readonly killGraceMs: number;
+  /** Time from SIGTERM to SIGKILL, asked when the stop begins (a drain may have shortened it meanwhile). */
+  readonly killGraceMs: () => number;
   readonly logger: Logger;
   readonly onStdout: (chunk: Uint8Array) => Promise<void> | void;
   readonly onStderr: (chunk: Uint8Array) => Promise<void> | void;
@@ -97,10 +98,23 @@ export async function superviseProcess(
   ]);
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stopGroup(child, killGraceMs, pipesClosed, logger));
+  // Never rejects: it runs from an abort listener, where a rejection would be unhandled and, with no
+  // process-wide handler, could end the runner. A group we failed to signal is left to the lifeline.
+  const stop = (graceMs: number) =>
+    (stopping ??= stopGroup(child, graceMs, pipesClosed, logger).catch((error: unknown) => {
+      logger.warn({ pid: child.pid, err: error }, 'could not stop the command process group');
+    }));
   const onAbort = () => {
-    logger.info({ pid: child.pid, killGraceMs }, 'task aborted: stopping the command process group');
-    void stop();
+    try {
+      const graceMs = killGraceMs();
+      logger.info(
+        { pid: child.pid, killGraceMs: graceMs },
+        'task aborted: stopping the command process group',
+      );
+      void stop(graceMs);
+    } catch (error) {
+      logger.warn({ pid: child.pid, err: error }, 'could not stop the command process group');
+    }
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
@@ -119,7 +133,7 @@ export async function superviseProcess(
           { pid: child.pid },
           'the command exited but left processes running in its group; stopping them',
         );
-        void stop();
+        void stop(killGraceMs());
       }
     }
     if (stopping) await stopping;
