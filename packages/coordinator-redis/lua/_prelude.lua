@@ -1,5 +1,5 @@
--- Shared by every script that grants a lease; prepended at load time (see src/scripts.ts), so each
--- command is still a single script with one SHA.
+-- Shared by every script; prepended at load time (see src/scripts.ts), so each command is still a
+-- single script with one SHA. The number in each script's file name is its number of KEYS.
 local function tl_now()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -22,21 +22,31 @@ local function tl_pop_live(queue, waiters, nowMs)
   return nil
 end
 
-local function tl_grant(lease, epochKey, owner, inst, ms, nowMs)
+-- A lease records whether others queue for it ('contended'): its holder may keep it across polls only
+-- while nobody does, and learns of a later waiter through a 'y' pushed to its own wake list.
+local function tl_grant(lease, epochKey, queue, owner, inst, ms, nowMs)
   local e = redis.call('INCR', epochKey)
+  local contended = 0
+  if redis.call('ZCARD', queue) > 0 then contended = 1 end
   redis.call('DEL', lease)
-  redis.call('HSET', lease, 'owner', owner, 'instance', inst, 'epoch', e, 'since', nowMs)
+  redis.call('HSET', lease, 'owner', owner, 'instance', inst, 'epoch', e, 'since', nowMs, 'contended', contended)
   redis.call('PEXPIRE', lease, ms)
-  return e
+  return e, contended
 end
 
--- Grants the lease to the first live waiter and wakes it through its own list; returns the epoch or 0.
-local function tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, nowMs)
-  local head, ms, inst = tl_pop_live(queue, waiters, nowMs)
-  if not head then return 0, nil end
-  local e = tl_grant(lease, epochKey, head, inst, ms, nowMs)
-  local wake = wakePrefix .. head
-  redis.call('RPUSH', wake, 'g:' .. e)
+local function tl_push(wakePrefix, waiterId, message, wakeTtl)
+  local wake = wakePrefix .. waiterId
+  redis.call('RPUSH', wake, message)
   redis.call('PEXPIRE', wake, wakeTtl)
-  return e, head
+end
+
+-- The one hand-off: grants the (free) lease to the first live waiter and wakes it through its own list
+-- with "g:<epoch>:<contended>", unless that waiter is `self`, who learns it from the script's reply.
+-- Returns epoch, waiterId, leaseMs, contended; epoch 0 when nobody waits.
+local function tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, nowMs, self)
+  local head, ms, inst = tl_pop_live(queue, waiters, nowMs)
+  if not head then return 0, nil, 0, 0 end
+  local e, contended = tl_grant(lease, epochKey, queue, head, inst, ms, nowMs)
+  if head ~= self then tl_push(wakePrefix, head, 'g:' .. e .. ':' .. contended, wakeTtl) end
+  return e, head, ms, contended
 end

@@ -10,6 +10,8 @@ export const RedisErrorCode = {
   Closed: 'TL_REDIS_CLOSED',
   /** A Lua script file was missing or unreadable (a broken install). */
   ScriptMissing: 'TL_REDIS_SCRIPT',
+  /** The Redis server is older than the coordinator needs (6.0). */
+  Version: 'TL_REDIS_VERSION',
 } as const;
 export type RedisErrorCode = (typeof RedisErrorCode)[keyof typeof RedisErrorCode];
 

@@ -2,7 +2,7 @@ import type { InstanceState } from '@tasklane/core';
 import type { Redis } from 'ioredis';
 import { connectRedis } from './connect.ts';
 import { groupKeys, registryKeys } from './keys.ts';
-import { defineScripts } from './scripts.ts';
+import { Scripts } from './scripts.ts';
 
 /** Who holds a group's lease. */
 export interface LeaseHolder {
@@ -69,39 +69,36 @@ export async function readFleetStatus(
 ): Promise<FleetStatus> {
   const prefix = options.keyPrefix ?? 'tl:';
   const own = typeof redis === 'string';
-  const client = defineScripts(
-    own ? connectRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 5000 }) : redis,
-  );
+  const client = own
+    ? connectRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 5000 })
+    : redis;
+  const scripts = new Scripts(client);
   try {
-    const reg = registryKeys(prefix);
-    const flat = (await client.tlFleet(reg.index, reg.instancePrefix)) as string[];
     const instances: FleetInstance[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const inst = toInstance(flat[i + 1]!);
+    for (const [, json] of await scripts.fleet(registryKeys(prefix))) {
+      const inst = toInstance(json);
       if (inst) instances.push(inst);
     }
     const names = new Set(options.groups ?? []);
     for (const inst of instances) for (const g of Object.keys(inst.groups ?? {})) names.add(g);
     const groups = await Promise.all(
       [...names].sort().map(async (group): Promise<GroupStatus> => {
-        const k = groupKeys(prefix, group);
-        const [owner, instanceId, epoch, since, pttl, waiters, lastEpoch, fencePttl] =
-          (await client.tlGroupStatus(k.lease, k.epoch, k.waiters, k.fence)) as [
-            string | null,
-            string | null,
-            number,
-            number,
-            number,
-            number,
-            number,
-            number,
-          ];
+        const s = await scripts.groupStatus(groupKeys(prefix, group));
         return {
           group,
-          ...(owner ? { holder: { instanceId: instanceId ?? '?', epoch, since, expiresInMs: pttl } } : {}),
-          waiters,
-          epoch: lastEpoch,
-          fencedForMs: Math.max(0, fencePttl),
+          ...(s.owner
+            ? {
+                holder: {
+                  instanceId: s.instanceId ?? '?',
+                  epoch: s.epoch,
+                  since: s.since,
+                  expiresInMs: s.pttl,
+                },
+              }
+            : {}),
+          waiters: s.waiters,
+          epoch: s.lastEpoch,
+          fencedForMs: Math.max(0, s.fencePttl),
         };
       }),
     );

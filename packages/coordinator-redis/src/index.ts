@@ -23,6 +23,9 @@ export {
 } from './errors.ts';
 export { groupKeys, registryKeys } from './keys.ts';
 
-export type { RedisCoordinatorOptions, RedisCoordinatorStats } from './redis-coordinator.ts';
+export type { RedisCoordinatorStats } from './redis-coordinator.ts';
+export type { RedisCoordinatorOptions } from './options.ts';
+export type { RedisPollPermit } from './lease-manager.ts';
+export { MIN_REDIS_VERSION } from './connection.ts';
 export type { FleetStatus, FleetInstance, GroupStatus, LeaseHolder, FleetQueryOptions } from './fleet.ts';
 export type { GroupKeys, RegistryKeys } from './keys.ts';

@@ -1,6 +1,6 @@
 import type { InstanceState, Logger } from '@tasklane/core';
 import type { RegistryKeys } from './keys.ts';
-import type { ScriptedRedis } from './scripts.ts';
+import type { Scripts } from './scripts.ts';
 
 export interface RegistryOptions {
   readonly keys: RegistryKeys;
@@ -22,7 +22,7 @@ function unref(timer: unknown): void {
  * keeps an idle instance well under one Redis command per second.
  */
 export class InstanceRegistry {
-  readonly #client: ScriptedRedis;
+  readonly #client: Scripts;
   readonly #o: RegistryOptions;
   #state: InstanceState | undefined;
   #lastWrite = 0;
@@ -31,7 +31,7 @@ export class InstanceRegistry {
   #writing = false;
   #stopped = false;
 
-  constructor(client: ScriptedRedis, options: RegistryOptions) {
+  constructor(client: Scripts, options: RegistryOptions) {
     this.#client = client;
     this.#o = options;
   }
@@ -76,15 +76,16 @@ export class InstanceRegistry {
     this.#lastWrite = Date.now();
     try {
       this.#o.onCommand();
-      await this.#client.tlPublish(
-        this.#o.keys.instancePrefix + state.instanceId,
-        this.#o.keys.index,
-        state.instanceId,
-        JSON.stringify(state),
-        this.#o.ttlMs,
-      );
+      await this.#client.publish(this.#o.keys, {
+        instanceId: state.instanceId,
+        json: JSON.stringify(state),
+        ttlMs: this.#o.ttlMs,
+      });
     } catch (error) {
-      this.#o.logger.debug({ err: error }, 'could not publish instance state; retrying at the next refresh');
+      this.#o.logger.warn(
+        { err: error },
+        'could not publish instance state to the fleet registry; retrying at the next refresh',
+      );
     } finally {
       this.#writing = false;
     }
@@ -101,7 +102,7 @@ export class InstanceRegistry {
     if (!id || !this.#o.isReady()) return;
     try {
       this.#o.onCommand();
-      await this.#client.tlUnpublish(this.#o.keys.instancePrefix + id, this.#o.keys.index, id);
+      await this.#client.unpublish(this.#o.keys, id);
     } catch {}
   }
 }

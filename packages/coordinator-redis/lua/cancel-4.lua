@@ -11,9 +11,7 @@ local handed = 0
 if redis.call('HGET', lease, 'owner') == me then
   redis.call('DEL', lease)
   handed = 1
-  tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, tl_now())
+  tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, tl_now(), nil)
 end
-local mine = wakePrefix .. me
-redis.call('RPUSH', mine, 'c')
-redis.call('PEXPIRE', mine, wakeTtl)
+tl_push(wakePrefix, me, 'c', wakeTtl)
 return handed

@@ -1,10 +1,10 @@
 -- acquire: take the group's lease, or join its FIFO queue of waiters.
--- KEYS[1] lease (hash: owner, instance, epoch, since)   KEYS[2] epoch (counter)
--- KEYS[3] queue (zset waiterId -> arrival µs)           KEYS[4] waiters (hash waiterId -> "deadline|leaseMs|instanceId")
+-- KEYS[1] lease (hash: owner, instance, epoch, since, contended)   KEYS[2] epoch (counter)
+-- KEYS[3] queue (zset waiterId -> arrival µs)   KEYS[4] waiters (hash waiterId -> "deadline|leaseMs|instanceId")
 -- KEYS[5] fence (string with PX: nobody acquires while it exists)
 -- ARGV[1] waiterId (also the owner token)  ARGV[2] instanceId  ARGV[3] leaseMs  ARGV[4] waiterTtlMs
 -- ARGV[5] floorEpoch (highest epoch this client has seen)  ARGV[6] fenceMs  ARGV[7] wake key prefix  ARGV[8] wakeTtlMs
--- Returns {granted (1|0), epoch, waitMs (pttl of lease or fence; -1 unknown), stateLost (1|0)}
+-- Returns {granted (1|0), epoch, waitMs (pttl of lease or fence; -1 unknown), stateLost (1|0), contended (1|0)}
 local lease, epochKey, queue, waiters, fence = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local me, instance = ARGV[1], ARGV[2]
 local leaseMs, waiterTtl = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -32,28 +32,35 @@ local function register()
   redis.call('HSET', waiters, me, (nowMs + waiterTtl) .. '|' .. leaseMs .. '|' .. instance)
 end
 
-local owner = redis.call('HGET', lease, 'owner')
+local h = redis.call('HMGET', lease, 'owner', 'epoch', 'contended')
+local owner = h[1]
 if owner == me then
-  return {1, tonumber(redis.call('HGET', lease, 'epoch')), redis.call('PTTL', lease), lost}
+  return {1, tonumber(h[2]), redis.call('PTTL', lease), lost, tonumber(h[3] or '1')}
 end
 if owner then
   register()
-  return {0, cur, redis.call('PTTL', lease), lost}
+  -- The holder may be keeping the lease across polls; tell it once that someone waits now.
+  if h[3] ~= '1' then
+    redis.call('HSET', lease, 'contended', 1)
+    tl_push(wakePrefix, owner, 'y', wakeTtl)
+  end
+  return {0, cur, redis.call('PTTL', lease), lost, 0}
 end
 local fencePttl = redis.call('PTTL', fence)
 if fencePttl > 0 then
   register()
-  return {0, cur, fencePttl, lost}
+  return {0, cur, fencePttl, lost, 0}
 end
 
 -- The lease is free. Waiters that queued earlier go first; the caller gets it only at the head.
 register()
-local head, ms, inst = tl_pop_live(queue, waiters, nowMs)
-if head == me or not head then
-  return {1, tl_grant(lease, epochKey, me, instance, leaseMs, nowMs), leaseMs, lost}
+local e, head, ms, contended = tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, nowMs, me)
+if head == me then return {1, e, ms, lost, contended} end
+if not head then
+  -- Over a thousand dead registrations ahead of us: we are live, so take it and leave the rest to age out.
+  redis.call('ZREM', queue, me)
+  redis.call('HDEL', waiters, me)
+  local mine, c = tl_grant(lease, epochKey, queue, me, instance, leaseMs, nowMs)
+  return {1, mine, leaseMs, lost, c}
 end
-local e = tl_grant(lease, epochKey, head, inst, ms, nowMs)
-local wake = wakePrefix .. head
-redis.call('RPUSH', wake, 'g:' .. e)
-redis.call('PEXPIRE', wake, wakeTtl)
-return {0, e, ms, lost}
+return {0, e, ms, lost, 0}

@@ -1,0 +1,264 @@
+import type { Logger, PollPermit } from '@tasklane/core';
+import { errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
+import type { GroupKeys } from './keys.ts';
+import type { CompiledOptions } from './options.ts';
+import type { WakeChannel } from './wake-channel.ts';
+
+/** A permit of the Redis coordinator; `expiresAt` says how long the lease under it lasts at least. */
+export interface RedisPollPermit extends PollPermit {
+  /** Wall-clock ms (Date.now()) before which the lease cannot have expired, as far as this instance knows. */
+  readonly expiresAt: number;
+}
+
+export interface LeaseEvents {
+  /** The lease of a group was lost while a poll was in flight on it. */
+  onLeaseLost(info: { group: string; epoch: number; reason: 'taken' | 'unreachable' }): void;
+  /** The group's lease became idle-kept or left this instance: a local waiter may go on. */
+  onChange(group: string): void;
+}
+
+/** A lease this instance holds in Redis, in use by a poll or kept idle for the next one. */
+interface Held {
+  readonly group: string;
+  readonly keys: GroupKeys;
+  /** Owner token in Redis: the id of the waiter that won it. */
+  readonly owner: string;
+  readonly epoch: number;
+  readonly channel: WakeChannel;
+  /** Conservative expiry: when the last successful grant or renewal was sent, plus the lease. */
+  expiresAt: number;
+  /** Another instance waits: give the lease back at the end of the poll. */
+  contended: boolean;
+  inUse: boolean;
+  watching: boolean;
+  renewing: boolean;
+  gone: boolean;
+  permit: { lost: boolean } | undefined;
+  renewTimer: ReturnType<typeof setInterval>;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Owns every lease this instance holds: grant, renewal, release, and loss. After a poll the lease stays
+ * here for the next poll while no other instance waits (`keepIdleMs`), so a busy instance polls
+ * back-to-back without a Redis round trip. An instance that starts waiting flags the lease contended
+ * and pushes 'y' to the holder, which blocks on its own wake list while it keeps an uncontended lease;
+ * a contended lease goes to the first waiter at the end of the current poll.
+ */
+export class LeaseManager {
+  readonly stats = { leaseLost: 0, keptGrants: 0 };
+  readonly #conn: RedisConnection;
+  readonly #o: CompiledOptions;
+  readonly #log: Logger;
+  readonly #events: LeaseEvents;
+  readonly #held = new Map<string, Held>();
+  readonly #releasing = new Set<Promise<void>>();
+  readonly #closed: AbortSignal;
+
+  constructor(
+    conn: RedisConnection,
+    o: CompiledOptions,
+    log: Logger,
+    events: LeaseEvents,
+    closed: AbortSignal,
+  ) {
+    this.#conn = conn;
+    this.#o = o;
+    this.#log = log;
+    this.#events = events;
+    this.#closed = closed;
+  }
+
+  /** True while this instance holds the group's lease (a local waiter waits for it locally). */
+  holds(group: string): boolean {
+    return this.#held.has(group);
+  }
+
+  /** Takes a lease Redis just granted (`sentAt`: when the granting command was sent). */
+  adopt(
+    group: string,
+    keys: GroupKeys,
+    channel: WakeChannel,
+    grant: { owner: string; epoch: number; contended: boolean; sentAt: number },
+  ): RedisPollPermit {
+    const h: Held = {
+      group,
+      keys,
+      channel,
+      owner: grant.owner,
+      epoch: grant.epoch,
+      expiresAt: grant.sentAt + this.#o.leaseMs,
+      contended: grant.contended,
+      inUse: true,
+      watching: false,
+      renewing: false,
+      gone: false,
+      permit: undefined,
+      renewTimer: setInterval(() => void this.#renew(h), this.#o.renewEveryMs),
+      idleTimer: undefined,
+    };
+    this.#held.set(group, h);
+    if (!h.contended && this.#o.keepIdleMs > 0) void this.#watch(h);
+    return this.#permit(h);
+  }
+
+  /**
+   * The kept lease of the group for the next poll, without a Redis round trip; undefined when there is
+   * none, someone else waits for it, Redis is not ready (fail closed), or too little of it is left.
+   */
+  takeKept(group: string): RedisPollPermit | undefined {
+    const h = this.#held.get(group);
+    if (!h || h.inUse || h.contended || !this.#conn.isReady()) return undefined;
+    // Renewal runs every renewEveryMs; less than a full lease minus two periods left means renewals are
+    // not landing, and a poll must not start on a lease that may run out under it.
+    if (h.expiresAt - Date.now() < this.#o.leaseMs - 2 * this.#o.renewEveryMs) {
+      void this.#giveBack(h);
+      return undefined;
+    }
+    clearTimeout(h.idleTimer);
+    h.idleTimer = undefined;
+    h.inUse = true;
+    this.stats.keptGrants++;
+    return this.#permit(h);
+  }
+
+  #permit(h: Held): RedisPollPermit {
+    const state = { lost: false };
+    h.permit = state;
+    let released: Promise<void> | undefined;
+    return {
+      group: h.group,
+      epoch: h.epoch,
+      expiresAt: h.expiresAt,
+      get lost() {
+        return state.lost;
+      },
+      release: () => (released ??= this.#endPoll(h, state)),
+    };
+  }
+
+  #endPoll(h: Held, state: { lost: boolean }): Promise<void> {
+    if (h.permit === state) h.permit = undefined;
+    if (h.gone) return Promise.resolve();
+    h.inUse = false;
+    if (h.contended || this.#o.keepIdleMs === 0 || this.#closed.aborted || !this.#conn.isReady())
+      return this.#giveBack(h);
+    h.idleTimer = setTimeout(() => void this.#giveBack(h), this.#o.keepIdleMs);
+    this.#events.onChange(h.group);
+    return Promise.resolve();
+  }
+
+  /** While the lease is kept uncontended, waits for the 'y' of an instance that starts waiting. */
+  async #watch(h: Held): Promise<void> {
+    h.watching = true;
+    let failures = 0;
+    try {
+      while (!h.gone && !h.contended && !this.#closed.aborted) {
+        const r = await h.channel.pop(h.keys.wakePrefix + h.owner, this.#o.maxWaitMs);
+        if (r.kind === 'message' && r.value === 'y') {
+          h.contended = true;
+          if (!h.inUse) void this.#giveBack(h);
+        } else if (r.kind === 'error') {
+          this.#conn.stats.errors++;
+          this.#conn.logError(r.error, 'lease watch (BLPOP) failed; backing off', { workerGroup: h.group });
+          await sleep(errorBackoffMs(failures++), this.#closed);
+        } else failures = 0;
+      }
+    } finally {
+      h.watching = false;
+    }
+  }
+
+  async #renew(h: Held): Promise<void> {
+    if (h.renewing || h.gone) return;
+    h.renewing = true;
+    const sentAt = Date.now();
+    try {
+      const ok = await this.#conn.run(() =>
+        this.#conn.scripts.renew(h.keys, { owner: h.owner, leaseMs: this.#o.leaseMs }),
+      );
+      if (h.gone) return;
+      if (ok) h.expiresAt = sentAt + this.#o.leaseMs;
+      else this.#lose(h, 'taken');
+    } catch (error) {
+      this.#conn.logError(error, 'lease renewal failed', { workerGroup: h.group, epoch: h.epoch });
+      // Unknown whether we still hold it; once it would have expired, assume someone else may poll.
+      if (Date.now() >= h.expiresAt) this.#lose(h, 'unreachable');
+    } finally {
+      h.renewing = false;
+    }
+  }
+
+  #lose(h: Held, reason: 'taken' | 'unreachable'): void {
+    if (h.gone) return;
+    if (h.permit) {
+      h.permit.lost = true;
+      this.stats.leaseLost++;
+      this.#log.warn(
+        { workerGroup: h.group, epoch: h.epoch, reason },
+        'poll lease lost while the poll was in flight (the poll continues)',
+      );
+      try {
+        this.#events.onLeaseLost({ group: h.group, epoch: h.epoch, reason });
+      } catch {}
+    }
+    // The release script finds the lease gone and only ends this instance's watch.
+    void this.#giveBack(h);
+  }
+
+  /** Gives the lease back to Redis (handing it to the first waiter); never throws. */
+  #giveBack(h: Held): Promise<void> {
+    if (h.gone) return Promise.resolve();
+    h.gone = true;
+    clearInterval(h.renewTimer);
+    clearTimeout(h.idleTimer);
+    if (this.#held.get(h.group) === h) this.#held.delete(h.group);
+    const endWatch = h.watching;
+    const done = this.#release(h, endWatch).finally(() => this.#releasing.delete(done));
+    this.#releasing.add(done);
+    this.#events.onChange(h.group);
+    return done;
+  }
+
+  async #release(h: Held, endWatch: boolean): Promise<void> {
+    const attempt = () =>
+      this.#conn.run(() =>
+        this.#conn.scripts.release(h.keys, { owner: h.owner, wakeTtlMs: this.wakeTtlMs(), endWatch }),
+      );
+    // Redis blinked: retry while the lease could still be alive, so the group does not sit idle until
+    // it expires. After that it is gone anyway.
+    for (let failures = 0; ; failures++) {
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        const left = h.expiresAt - Date.now();
+        this.#conn.logError(error, 'lease release failed; retrying while the lease could be alive', {
+          workerGroup: h.group,
+          leftMs: left,
+        });
+        if (left <= 0 || this.#closed.aborted) return;
+        await sleep(Math.min(left, errorBackoffMs(failures)), this.#closed);
+        const wait = new AbortController();
+        const timer = setTimeout(() => wait.abort(), Math.max(0, h.expiresAt - Date.now()));
+        try {
+          await this.#conn.waitReady(AbortSignal.any([wait.signal, this.#closed]));
+        } catch {
+          return;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    }
+  }
+
+  wakeTtlMs(): number {
+    return 2 * Math.max(this.#o.leaseMs, this.#o.maxWaitMs);
+  }
+
+  /** Gives every lease back and waits for the releases (close). */
+  async releaseAll(): Promise<void> {
+    for (const h of [...this.#held.values()]) void this.#giveBack(h);
+    await Promise.allSettled([...this.#releasing]);
+  }
+}

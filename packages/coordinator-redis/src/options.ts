@@ -1,0 +1,139 @@
+import type { Logger } from '@tasklane/core';
+import type { RedisOptions } from 'ioredis';
+import { RedisOptionError } from './errors.ts';
+
+/** Options of {@link RedisCoordinator}. */
+export interface RedisCoordinatorOptions {
+  /**
+   * Where Redis is; see `redisOptionsFromUrl` for the accepted forms (redis://, rediss://, redis+sentinel://).
+   * Redis 6.0 or newer (BLPOP with a fractional timeout); an older server is refused at start.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  url?: string;
+  /** ioredis options laid over what the URL says: tls, username, password, sentinels, name, ... */
+  redis?: RedisOptions;
+  /**
+   * Prefix of every key, so several fleets can share one Redis.
+   * @default 'tl:'
+   */
+  keyPrefix?: string;
+  /**
+   * How long a lease lives without renewal: a crashed holder blocks its group at most this long.
+   * @default 15_000
+   */
+  leaseMs?: number;
+  /** @default leaseMs / 3 */
+  renewEveryMs?: number;
+  /**
+   * Every non-blocking Redis command fails after this long; a failure counts as "Redis unreachable".
+   * @default 1000
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Longest a waiter blocks before it re-checks the lease itself (a lost wake-up stalls no longer).
+   * @default leaseMs
+   */
+  maxWaitMs?: number;
+  /**
+   * How long a released lease stays with this instance for its next poll while no other instance waits
+   * for it (the next poll then costs no Redis round trip). Another instance that starts waiting takes it
+   * over at once, so this only bounds how long an instance without free slots sits on an idle lease.
+   * 0 gives every lease back at once.
+   * @default 250
+   */
+  keepIdleMs?: number;
+  /** TTL of this instance's registry entry. @default 30_000 */
+  registryTtlMs?: number;
+  /** How often the registry entry is refreshed while nothing changes. @default 10_000 */
+  registryRefreshMs?: number;
+  /** Slot changes are written to the registry at most this often. @default 1000 */
+  publishMinIntervalMs?: number;
+  /** Names this instance in leases and the registry; by default the id the runner publishes. */
+  instanceId?: string;
+  logger?: Logger;
+  /** A lease was lost while its poll was in flight (the poll goes on; this is for metrics). */
+  onLeaseLost?(info: {
+    readonly group: string;
+    readonly epoch: number;
+    readonly reason: 'taken' | 'unreachable';
+  }): void;
+  /** Readiness changed: false while Redis is unreachable (no coordinated polls), true once it is back. */
+  onReadyChange?(ready: boolean): void;
+  /**
+   * A permit was granted; `handOff` is true when another instance's release handed it over directly,
+   * `kept` when this instance still held the lease from its previous poll (no Redis round trip).
+   */
+  onAcquire?(info: {
+    readonly group: string;
+    readonly epoch: number;
+    readonly waitedMs: number;
+    readonly handOff: boolean;
+    readonly kept: boolean;
+  }): void;
+}
+
+/** The options with every default filled in. */
+export interface CompiledOptions {
+  readonly keyPrefix: string;
+  readonly leaseMs: number;
+  readonly renewEveryMs: number;
+  readonly commandTimeoutMs: number;
+  readonly maxWaitMs: number;
+  readonly keepIdleMs: number;
+  readonly registryTtlMs: number;
+  readonly registryRefreshMs: number;
+  readonly publishMinIntervalMs: number;
+}
+
+/** Timers above this overflow to 1 ms in every runtime. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function duration(
+  option: string,
+  value: number | undefined,
+  fallback: number,
+  { allowZero = false } = {},
+): number {
+  if (value === undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (allowZero ? value >= 0 : value > 0) &&
+    value <= MAX_TIMER_MS;
+  if (!ok) {
+    throw new RedisOptionError(
+      option,
+      `${option} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds up to ${MAX_TIMER_MS}, got ${String(value)}`,
+    );
+  }
+  return Math.round(value);
+}
+
+/** Validates the options; throws a {@link RedisOptionError} naming the first bad one. */
+export function compileOptions(o: RedisCoordinatorOptions): CompiledOptions {
+  const leaseMs = duration('leaseMs', o.leaseMs, 15_000);
+  const renewEveryMs = duration('renewEveryMs', o.renewEveryMs, Math.max(1, Math.floor(leaseMs / 3)));
+  if (renewEveryMs >= leaseMs)
+    throw new RedisOptionError(
+      'renewEveryMs',
+      `renewEveryMs (${renewEveryMs}) must be below leaseMs (${leaseMs})`,
+    );
+  const keyPrefix = o.keyPrefix ?? 'tl:';
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
+    throw new RedisOptionError(
+      'keyPrefix',
+      `keyPrefix must be a string without braces (they are hash tags), got ${JSON.stringify(keyPrefix)}`,
+    );
+  }
+  return {
+    keyPrefix,
+    leaseMs,
+    renewEveryMs,
+    commandTimeoutMs: duration('commandTimeoutMs', o.commandTimeoutMs, 1000),
+    maxWaitMs: duration('maxWaitMs', o.maxWaitMs, leaseMs),
+    keepIdleMs: duration('keepIdleMs', o.keepIdleMs, 250, { allowZero: true }),
+    registryTtlMs: duration('registryTtlMs', o.registryTtlMs, 30_000),
+    registryRefreshMs: duration('registryRefreshMs', o.registryRefreshMs, 10_000),
+    publishMinIntervalMs: duration('publishMinIntervalMs', o.publishMinIntervalMs, 1000),
+  };
+}

@@ -1,0 +1,295 @@
+import { errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
+import { EpochMemory } from './epochs.ts';
+import { CoordinatorClosedError } from './errors.ts';
+import { groupKeys, type GroupKeys } from './keys.ts';
+import type { LeaseManager, RedisPollPermit } from './lease-manager.ts';
+import type { CompiledOptions } from './options.ts';
+import { WakeChannel } from './wake-channel.ts';
+
+interface LocalWaiter {
+  readonly signal: AbortSignal;
+  settled: boolean;
+  resolve(permit: RedisPollPermit): void;
+  reject(error: unknown): void;
+}
+
+interface Group {
+  readonly name: string;
+  readonly keys: GroupKeys;
+  readonly channel: WakeChannel;
+  readonly queue: LocalWaiter[];
+  active: LocalWaiter | undefined;
+  pumping: boolean;
+  /** Wakes the pump when the group's lease turns idle or leaves this instance. */
+  changed: (() => void) | undefined;
+}
+
+/** What the waiters need of the coordinator besides the connection and the leases. */
+export interface WaiterContext {
+  readonly instanceId: () => string;
+  readonly token: string;
+  readonly closed: AbortSignal;
+  readonly onGrant: (info: {
+    group: string;
+    epoch: number;
+    began: number;
+    handOff: boolean;
+    kept: boolean;
+  }) => void;
+  readonly onStateLoss: (group: string, epoch: number) => void;
+}
+
+/**
+ * Per-group FIFO of this instance's acquirers. Only the head waits in Redis: one Redis registration and
+ * one blocking connection per group, however many loops share the coordinator. A lease this instance
+ * already holds is taken locally instead.
+ */
+export class GroupWaiters {
+  readonly #conn: RedisConnection;
+  readonly #o: CompiledOptions;
+  readonly #leases: LeaseManager;
+  readonly #ctx: WaiterContext;
+  readonly #groups = new Map<string, Group>();
+  readonly #epochs = new EpochMemory();
+  #seq = 0;
+
+  constructor(conn: RedisConnection, o: CompiledOptions, leases: LeaseManager, ctx: WaiterContext) {
+    this.#conn = conn;
+    this.#o = o;
+    this.#leases = leases;
+    this.#ctx = ctx;
+  }
+
+  /** Called by the lease manager: the group's lease is idle or gone, so its head waiter may go on. */
+  changed(group: string): void {
+    this.#groups.get(group)?.changed?.();
+  }
+
+  acquire(name: string, signal: AbortSignal): Promise<RedisPollPermit> {
+    const g = this.#group(name);
+    // The hot path: the lease of the previous poll is still ours and nobody else waits for it.
+    if (g.queue.length === 0) {
+      const kept = this.#leases.takeKept(name);
+      if (kept) {
+        this.#ctx.onGrant({
+          group: name,
+          epoch: kept.epoch,
+          began: performance.now(),
+          handOff: false,
+          kept: true,
+        });
+        return Promise.resolve(kept);
+      }
+    }
+    return new Promise<RedisPollPermit>((resolve, reject) => {
+      const onAbort = () => {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        // The active waiter may be inside Redis' queue; the pump takes it out (cancel script) and moves on.
+        if (g.active !== waiter) {
+          const i = g.queue.indexOf(waiter);
+          if (i >= 0) g.queue.splice(i, 1);
+        } else g.changed?.();
+        reject(signal.reason);
+      };
+      const waiter: LocalWaiter = {
+        signal,
+        settled: false,
+        resolve: (permit) => {
+          signal.removeEventListener('abort', onAbort);
+          waiter.settled = true;
+          resolve(permit);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          waiter.settled = true;
+          reject(error);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      g.queue.push(waiter);
+      if (!g.pumping) void this.#pump(g);
+    });
+  }
+
+  #group(name: string): Group {
+    let g = this.#groups.get(name);
+    if (!g) {
+      g = {
+        name,
+        keys: groupKeys(this.#o.keyPrefix, name),
+        channel: new WakeChannel(this.#conn, name),
+        queue: [],
+        active: undefined,
+        pumping: false,
+        changed: undefined,
+      };
+      this.#groups.set(name, g);
+    }
+    return g;
+  }
+
+  async #pump(g: Group): Promise<void> {
+    g.pumping = true;
+    try {
+      while (g.queue.length > 0) {
+        const waiter = g.queue[0]!;
+        g.active = waiter;
+        let permit: RedisPollPermit | undefined;
+        let failure: unknown;
+        try {
+          permit = await this.#next(g, waiter);
+        } catch (error) {
+          failure = this.#ctx.closed.aborted && !waiter.signal.aborted ? new CoordinatorClosedError() : error;
+        }
+        g.queue.shift();
+        g.active = undefined;
+        if (permit && waiter.settled) void permit.release();
+        else if (permit) waiter.resolve(permit);
+        else if (!waiter.settled) waiter.reject(failure);
+      }
+    } finally {
+      g.pumping = false;
+    }
+  }
+
+  /** The head waiter's permit: the kept lease once this instance's poll on it ends, or one from Redis. */
+  async #next(g: Group, waiter: LocalWaiter): Promise<RedisPollPermit> {
+    const signal = AbortSignal.any([waiter.signal, this.#ctx.closed]);
+    const began = performance.now();
+    for (;;) {
+      if (signal.aborted || waiter.settled) throw signal.reason ?? new CoordinatorClosedError();
+      const kept = this.#leases.takeKept(g.name);
+      if (kept) {
+        this.#ctx.onGrant({ group: g.name, epoch: kept.epoch, began, handOff: false, kept: true });
+        return kept;
+      }
+      if (!this.#leases.holds(g.name)) return this.#fromRedis(g, signal, began);
+      await new Promise<void>((resolve) => {
+        g.changed = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      g.changed = undefined;
+    }
+  }
+
+  async #fromRedis(g: Group, signal: AbortSignal, began: number): Promise<RedisPollPermit> {
+    const waiterId = `${this.#ctx.token}:${++this.#seq}`;
+    // Once Redis has queued us, an abort must take us out again, or a release would hand the lease to a
+    // waiter that is gone and the group would sit idle until that lease expired.
+    let queued = false;
+    try {
+      let failures = 0;
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        await this.#conn.waitReady(signal);
+        const sentAt = Date.now();
+        let reply;
+        try {
+          reply = await this.#conn.run(() =>
+            this.#conn.scripts.acquire(g.keys, {
+              waiterId,
+              instanceId: this.#ctx.instanceId(),
+              leaseMs: this.#o.leaseMs,
+              waiterTtlMs: this.#o.maxWaitMs + 2 * this.#o.commandTimeoutMs + 1000,
+              floorEpoch: this.#epochs.floor(g.name),
+              fenceMs: EpochMemory.fenceMs(this.#conn.disconnectedAt, this.#o.leaseMs),
+              wakeTtlMs: this.#leases.wakeTtlMs(),
+            }),
+          );
+        } catch (error) {
+          this.#conn.logError(error, 'acquire failed; retrying (no coordinated poll meanwhile)', {
+            workerGroup: g.name,
+          });
+          await sleep(errorBackoffMs(failures++), signal);
+          continue;
+        }
+        this.#epochs.see(g.name, reply.epoch);
+        if (reply.stateLost) this.#ctx.onStateLoss(g.name, reply.epoch);
+        if (reply.granted) {
+          this.#ctx.onGrant({ group: g.name, epoch: reply.epoch, began, handOff: false, kept: false });
+          return this.#leases.adopt(g.name, g.keys, g.channel, {
+            owner: waiterId,
+            epoch: reply.epoch,
+            contended: reply.contended,
+            sentAt,
+          });
+        }
+        queued = true;
+        const waitMs = reply.waitMs > 0 ? reply.waitMs + 20 : this.#o.maxWaitMs;
+        const timeoutMs = Math.max(10, Math.min(this.#o.maxWaitMs, waitMs));
+        const popAt = Date.now();
+        const woke = await g.channel.pop(g.keys.wakePrefix + waiterId, timeoutMs, signal);
+        if (woke.kind === 'aborted') throw signal.reason;
+        if (woke.kind === 'error') {
+          this.#conn.stats.errors++;
+          this.#conn.logError(woke.error, 'waiting for the lease (BLPOP) failed; backing off', {
+            workerGroup: g.name,
+          });
+          await sleep(errorBackoffMs(failures++), signal);
+          continue;
+        }
+        failures = 0;
+        if (woke.kind === 'message' && woke.value.startsWith('g:')) {
+          // "g:<epoch>:<contended>", sent with the lease by the previous holder's release.
+          const [, epoch, contended] = woke.value.split(':');
+          const handed = Number(epoch);
+          this.#epochs.see(g.name, handed);
+          this.#ctx.onGrant({ group: g.name, epoch: handed, began, handOff: true, kept: false });
+          // The lease was granted after our registration (sentAt), and after popAt when the BLPOP had to
+          // block (a message already waiting comes back within one round trip).
+          const blocked = Date.now() - popAt > this.#o.commandTimeoutMs;
+          return this.#leases.adopt(g.name, g.keys, g.channel, {
+            owner: waiterId,
+            epoch: handed,
+            contended: contended === '1',
+            sentAt: blocked ? popAt : sentAt,
+          });
+        }
+        // Timeout or 'c': run acquire again (it also refreshes our place in the queue).
+      }
+    } catch (error) {
+      if (queued) await this.#cancel(g, waiterId);
+      throw error;
+    }
+  }
+
+  /** Leaves Redis' queue; a lease granted to us in the meantime goes on to the next waiter. */
+  async #cancel(g: Group, waiterId: string): Promise<void> {
+    try {
+      await this.#conn.run(() =>
+        this.#conn.scripts.cancel(g.keys, { waiterId, wakeTtlMs: this.#leases.wakeTtlMs() }),
+      );
+    } catch (error) {
+      // Our registration expires by its deadline; until then a release may hand us a lease we never use,
+      // which then expires after leaseMs.
+      this.#conn.logError(error, 'could not leave the wait queue', { workerGroup: g.name });
+    }
+  }
+
+  /** Rejects every queued waiter that is not inside Redis' queue; the pumps end the active ones. */
+  rejectQueued(): Promise<void>[] {
+    const active: Promise<void>[] = [];
+    for (const g of this.#groups.values()) {
+      for (const waiter of [...g.queue])
+        if (g.active !== waiter && !waiter.settled) waiter.reject(new CoordinatorClosedError());
+      if (g.active) active.push(g.channel.idle());
+    }
+    return active;
+  }
+
+  /** The blocking connections, for closing. */
+  takeConnections() {
+    return [...this.#groups.values()].flatMap((g) => {
+      const c = g.channel.take();
+      return c ? [c] : [];
+    });
+  }
+
+  /** BLPOPs sent by every group. */
+  blockingCommands(): number {
+    let n = 0;
+    for (const g of this.#groups.values()) n += g.channel.sent;
+    return n;
+  }
+}
