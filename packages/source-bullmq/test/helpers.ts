@@ -1,15 +1,9 @@
-import {
-  HandlerRegistry,
-  Runner,
-  type RunnerOptions,
-  type SourceBinding,
-  type TaskHandlerClass,
-} from '@tasklane/core';
+import type { Runner, RunnerOptions, SourceBinding, TaskHandlerClass } from '@tasklane/core';
 import { startTestRedis, type TestRedis } from '@tasklane/test-utils';
+import { assertExpectedRuntime, startTestRunner } from '@tasklane/test-utils/harness';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullMQSource, type BullMQSourceOptions } from '../src/index.ts';
-import { expectedRuntime, runningOn } from './current-runtime.ts';
 
 let counter = 0;
 
@@ -46,17 +40,12 @@ export async function startBullHarness(
   const queue = new Queue(queueName, { connection });
   const source = new BullMQSource({ url: redis.url, blockTimeoutMs: 500, ...options.source });
   const { source: _s, extraSources, start, ...runnerOptions } = options;
-  const runner = new Runner({
-    registry: new HandlerRegistry().register(...handlers),
-    sources: [{ source, groups: [queueName] }, ...(extraSources ?? [])],
-    progressInterval: 200,
-    pollBackoffBase: 50,
-    pollBackoffMax: 400,
-    statusRetryBase: 20,
-    statusRetryMax: 100,
+  const runner = await startTestRunner({
     ...runnerOptions,
+    handlers,
+    sources: [{ source, groups: [queueName] }, ...(extraSources ?? [])],
+    start: start !== false,
   });
-  if (start !== false) await runner.start();
   return {
     queueName,
     queue,
@@ -94,8 +83,7 @@ export function redisForFile(): { get(): TestRedis; start(): Promise<void>; stop
     async start() {
       // Every integration file checks the runtime itself, so a test:bun / test:deno run that silently
       // fell back to Node fails here rather than passing on the wrong runtime.
-      if (runningOn() !== expectedRuntime)
-        throw new Error(`expected to run on ${expectedRuntime}, running on ${runningOn()}`);
+      assertExpectedRuntime();
       redis = await startTestRedis();
     },
     async stop() {

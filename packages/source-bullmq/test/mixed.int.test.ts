@@ -1,5 +1,6 @@
-import { DataPipelineSource, TaskHandler, type Task } from '@tasklane/core';
+import { TaskHandler, type Task } from '@tasklane/core';
 import { startEmulator, type Emulator } from '@tasklane/emulator';
+import { emulatorSource } from '@tasklane/test-utils/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisForFile, startBullHarness } from './helpers.ts';
 
@@ -30,12 +31,7 @@ describe('one runner, two sources', () => {
       },
     );
     const group = `wg-mixed-${process.pid}`;
-    const dp = new DataPipelineSource({
-      endpoint: emulator.endpoint,
-      hostname: 'test-host',
-      taskrunnerId: 'mixed-1',
-      clientConfig: { credentials: { accessKeyId: 't', secretAccessKey: 't' } },
-    });
+    const dp = emulatorSource(emulator.endpoint, { taskrunnerId: 'mixed-1' });
     const harness = await startBullHarness(redis.get(), [Echo], {
       extraSources: [{ source: dp, groups: [group] }],
     });

@@ -1,10 +1,10 @@
-import { HandlerRegistry, Runner } from '@tasklane/core';
+import { HandlerRegistry, type Runner } from '@tasklane/core';
 import * as shell from '@tasklane/handlers-shell';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { startTestRunner } from '@tasklane/test-utils/harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQSource, cancelJob } from '../src/index.ts';
-import { currentRuntime } from './current-runtime.ts';
 import { eventually, redisForFile, uniqueQueue } from './helpers.ts';
 
 const redis = redisForFile();
@@ -30,13 +30,10 @@ async function start(): Promise<ShellHarness> {
   const name = uniqueQueue('shell');
   const connection = new Redis(redis.get().url, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection });
-  const runner = new Runner({
+  const runner = await startTestRunner({
     registry,
-    runtime: await currentRuntime(),
     sources: [{ source: new BullMQSource({ url: redis.get().url, blockTimeoutMs: 500 }), groups: [name] }],
-    progressInterval: 200,
   });
-  await runner.start();
   return {
     queue,
     runner,
