@@ -14,20 +14,7 @@ import {
 } from '@tasklane/core';
 import { readFileSync } from 'node:fs';
 
-/**
- * The runtime under test: Bun's or Deno's primitives when vitest itself runs on them (test:bun /
- * test:deno), Node's otherwise. TASKLANE_EXPECT_RUNTIME, set by those scripts, makes a run meant for
- * Bun or Deno fail when it silently ran on Node.
- */
-export async function currentRuntime(): Promise<RuntimePrimitives> {
-  if (typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined')
-    return (await import('@tasklane/runtime/bun')).createRuntime();
-  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined')
-    return (await import('@tasklane/runtime/deno')).createRuntime();
-  return (await import('@tasklane/runtime/node')).createRuntime();
-}
-
-export const expectedRuntime = process.env.TASKLANE_EXPECT_RUNTIME ?? 'node';
+export { currentRuntime, expectedRuntime } from '@tasklane/test-utils/harness';
 
 let counter = 0;
 
