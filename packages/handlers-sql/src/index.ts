@@ -12,6 +12,8 @@
  * ```
  */
 export { SqlActivity } from './sql-activity.ts';
+export { CopyActivity } from './copy-activity.ts';
+export { Exists } from './exists.ts';
 export { SqlErrorId } from './errors.ts';
 export { splitScript } from './sql/split.ts';
 export { connectionSpec } from './database/config.ts';
