@@ -25,6 +25,7 @@ await runCli({
   serveStatic,
   serve: (app, { port, hostname }) => {
     const server = Bun.serve({ fetch: (request) => app.fetch(request), port, hostname });
+    // stop(true) closes every open connection too (idle, half-open), so none can hold the process.
     return Promise.resolve({ port: server.port, close: async () => void (await server.stop(true)) });
   },
 });

@@ -24,6 +24,7 @@ await runCli({
   serveStatic,
   serve: (app, { port, hostname }) => {
     const server = Deno.serve({ port, hostname, onListen: () => {} }, (request) => app.fetch(request));
+    // shutdown() stops accepting and does not wait for connections that never sent a whole request.
     return Promise.resolve({ port: server.addr.port, close: () => server.shutdown() });
   },
 });

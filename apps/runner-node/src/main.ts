@@ -9,7 +9,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 // The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
 import { processHost, runCli } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/node';
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 
@@ -31,8 +31,20 @@ await runCli({
   serve: (app, { port, hostname }) =>
     new Promise((resolve, reject) => {
       const server = serve({ fetch: app.fetch, port, hostname }, (info) =>
-        resolve({ port: info.port, close: () => new Promise<void>((done) => server.close(() => done())) }),
+        resolve({ port: info.port, close: () => closeServer(server as Server) }),
       );
       server.once('error', reject);
     }),
 });
+
+/**
+ * Stops listening, drops idle keep-alive connections at once and every other one (a half-open request, a
+ * slow client) after a short grace: `server.close()` alone waits for them, which kept a stopped runner alive.
+ */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((done) => {
+    server.close(() => done());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 250).unref();
+  });
+}

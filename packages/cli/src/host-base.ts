@@ -1,7 +1,28 @@
 import type { RuntimePrimitives } from '@tasklane/core';
 import process from 'node:process';
+import { main } from './cli.ts';
 import type { Host } from './host.ts';
-import { main } from './main.ts';
+import { redactText } from './security/redact.ts';
+
+let rejectionListener: ((reason: unknown) => void) | undefined;
+let rejectionHandlerInstalled = false;
+
+/**
+ * One process-wide handler: a stray rejection (a plugin's forgotten promise, a `void stop()` in a
+ * supervisor) is reported, never fatal. Node, Bun and Deno all honour `unhandledRejection` listeners.
+ */
+function installRejectionHandler(): void {
+  if (rejectionHandlerInstalled) return;
+  rejectionHandlerInstalled = true;
+  process.on('unhandledRejection', (reason: unknown) => {
+    if (rejectionListener) {
+      rejectionListener(reason);
+      return;
+    }
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    process.stderr.write(`tasklane: unhandled promise rejection (kept running): ${redactText(text)}\n`);
+  });
+}
 
 /**
  * The parts of a {@link Host} that Node, Bun and Deno provide the same way (through node:process), so
@@ -12,6 +33,7 @@ export function processHost(options: {
   /** This app's bin/tasklane, for commands that start more runner processes (the demo fleet). */
   bin: string;
 }): Omit<Host, 'serve' | 'serveStatic'> {
+  installRejectionHandler();
   return {
     runtime: options.runtime,
     isTTY: process.stdout.isTTY === true,
@@ -22,6 +44,12 @@ export function processHost(options: {
     dataPipelineClientConfig: () => ({
       requestHandler: { requestTimeout: 100_000, throwOnRequestTimeout: true },
     }),
+    onUnhandledRejection(listener) {
+      rejectionListener = listener;
+      return () => {
+        if (rejectionListener === listener) rejectionListener = undefined;
+      };
+    },
   };
 }
 

@@ -33,4 +33,9 @@ export interface Host {
   readonly serveStatic?: unknown;
   /** True when stdout is a terminal (live views, pretty logs). */
   readonly isTTY: boolean;
+  /**
+   * Routes process-wide unhandled promise rejections to `listener` instead of the default report (a line
+   * on stderr); the process never dies of one. Returns a function that restores the default.
+   */
+  onUnhandledRejection?(listener: (reason: unknown) => void): () => void;
 }

@@ -1,28 +1,14 @@
 import type { Logger } from '@tasklane/core';
 import { pino, type DestinationStream } from 'pino';
-
-/** Field paths whose values never reach a log line. */
-export const REDACTED_PATHS = [
-  'password',
-  '*.password',
-  'secretAccessKey',
-  '*.secretAccessKey',
-  'sessionToken',
-  '*.sessionToken',
-  'credentials',
-  '*.credentials',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'redisUrl',
-  '*.redisUrl',
-];
+import { redact, redactText, redactUrl } from './security/redact.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
 /**
- * A pino logger. Pretty output runs in-process (not as a worker-thread transport) so it behaves the same
- * on Node, Bun and Deno. Credentials inside URLs are masked before logging by `maskUrl`.
+ * A pino logger whose every line goes through the redaction layer: message text and all fields (nested
+ * objects, errors and their causes) have URL passwords, secret-named fields and ioredis command arguments
+ * masked, whoever logged them (core, the coordinator, the BullMQ source, a plugin). Pretty output runs
+ * in-process (not as a worker-thread transport) so it behaves the same on Node, Bun and Deno.
  */
 export async function createLogger(options: {
   level: string;
@@ -47,21 +33,18 @@ export async function createLogger(options: {
     {
       level: options.level,
       base: options.base ?? {},
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      formatters: { log: (object) => redact(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          // The message (and printf-style arguments) may quote a URL: mask before pino formats it.
+          const masked = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
+          return method.apply(this, masked as Parameters<typeof method>);
+        },
+      },
     },
     stream as DestinationStream,
   ) as unknown as Logger & { level: string };
 }
 
 /** Hides the password of a URL such as redis://user:secret@host → redis://user:***@host. */
-export function maskUrl(url: string | undefined): string | undefined {
-  if (!url) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '[unparseable url]';
-  }
-}
+export const maskUrl = redactUrl;

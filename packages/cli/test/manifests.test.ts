@@ -5,6 +5,7 @@
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { captureHost } from './host.ts';
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   Deployment,
   PodDisruptionBudget,
+  NetworkPolicy,
   Service,
   ScaledObject,
   ServiceMonitor,
@@ -46,15 +48,45 @@ describe('tasklane manifests', () => {
       'Deployment',
       'PodDisruptionBudget',
       'ScaledObject',
+      'NetworkPolicy',
       'Service',
       'ServiceMonitor',
     ]);
+  });
+
+  it('should bind the ops server explicitly and admit only the scrapers to it', () => {
+    const docs = validateAll(toYaml(renderManifests(resolveValues({}))));
+    const c = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0];
+    expect(c.env).toContainEqual({ name: 'TASKLANE_HTTP_HOST', value: '0.0.0.0' });
+    // Without a token secret the drain endpoint is off: no preStop hook that would only be refused.
+    expect(c.lifecycle).toBeUndefined();
+    const policy = docs.find((d) => d.kind === 'NetworkPolicy')!;
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+        ports: [{ port: 'http', protocol: 'TCP' }],
+      },
+    ]);
+    expect(policy.spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'tasklane',
+      'app.kubernetes.io/instance': 'tasklane',
+    });
+    expect(renderManifests(resolveValues({ networkPolicy: false })).map((m) => m.kind)).not.toContain(
+      'NetworkPolicy',
+    );
   });
 
   it('should wire probes, preStop drain, grace period and the Redis secret', () => {
     const values = resolveValues({
       shutdownTimeoutSeconds: 120,
       redisSecret: { name: 'tasklane-redis' },
+      httpTokenSecret: { name: 'tasklane-ops' },
       deployments: [{ name: 'etl', workerGroups: ['a', 'b'], concurrency: 4 }],
     });
     const [deployment] = validateAll(toYaml(renderManifests(values)));
@@ -65,12 +97,14 @@ describe('tasklane manifests', () => {
     expect(c.livenessProbe.httpGet.path).toBe('/livez');
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.lifecycle.preStop.exec.command.join(' ')).toContain('/drain');
+    expect(c.lifecycle.preStop.exec.command.join(' ')).toContain('Bearer');
     expect(c.env).toEqual(
       expect.arrayContaining([
         { name: 'TASKLANE_WORKER_GROUP', value: 'a,b' },
         { name: 'TASKLANE_CONCURRENCY', value: '4' },
         { name: 'TASKLANE_SHUTDOWN_TIMEOUT', value: '120s' },
         { name: 'TASKLANE_REDIS_URL', valueFrom: { secretKeyRef: { name: 'tasklane-redis', key: 'url' } } },
+        { name: 'TASKLANE_HTTP_TOKEN', valueFrom: { secretKeyRef: { name: 'tasklane-ops', key: 'token' } } },
       ]),
     );
     expect(c.securityContext.runAsNonRoot).toBe(true);

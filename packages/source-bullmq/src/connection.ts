@@ -65,3 +65,18 @@ export async function closeRedis(client: Redis, timeoutMs: number): Promise<void
     clearTimeout(timer);
   }
 }
+
+/**
+ * An error fit for a log line: ioredis attaches the failed command with its arguments (`AUTH <password>`,
+ * job data with its fields) as `error.command`, and every logger would print it. This copy keeps the
+ * name, message, code and stack, and drops the rest.
+ */
+export function loggableError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const safe = new Error(error.message);
+  safe.name = error.name;
+  if (error.stack) safe.stack = error.stack;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(safe, { code });
+  return safe;
+}

@@ -24,7 +24,10 @@ export interface QueueDashboardOptions extends RedisConnectionOptions {
   serveStatic: DashboardServeStatic;
   /** BullMQ key prefix. @default 'bull' */
   prefix?: string;
-  /** Hide retry/clean/promote/remove buttons. @default false */
+  /**
+   * Refuse every change (retry, clean, promote, remove, add) and hide its buttons. Whoever can reach the
+   * dashboard could otherwise add a job, i.e. run a command through a shell handler. @default true
+   */
   readOnly?: boolean;
   /** Title shown in the UI. @default 'Tasklane queues' */
   title?: string;
@@ -64,7 +67,7 @@ export function createQueueDashboard(options: QueueDashboardOptions): QueueDashb
   const serverAdapter = new HonoAdapter(options.serveStatic);
   serverAdapter.setBasePath(basePath);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: options.readOnly ?? false })),
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: options.readOnly ?? true })),
     // @bull-board/hono 9.10.1 pins its own @bull-board/api 9.10.1; the adapter interface is the same, only
     // the duplicate declarations (private fields) differ, so TypeScript needs telling.
     serverAdapter: serverAdapter as unknown as BoardServerAdapter,

@@ -1,6 +1,7 @@
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import { closeRedis, openRedis, type RedisConnectionOptions } from './connection.ts';
 import { InvalidJobError } from './errors.ts';
+import { SecretBox, sealJobData } from './secrets.ts';
 
 /**
  * One job to add. `name` is the activity type (the handler that runs it), `data` its fields (see
@@ -20,6 +21,11 @@ export interface EnqueueOptions extends RedisConnectionOptions {
   jobs: readonly EnqueueJob[];
   /** BullMQ key prefix. @default 'bull' */
   prefix?: string;
+  /**
+   * Base64 of a 32-byte AES-256 key: `*`-prefixed (secret) fields are stored sealed with it, and opened by
+   * a `BullMQSource` with the same key. Absent: a job with a secret field is refused (SecretFieldError).
+   */
+  secretKey?: string;
 }
 
 /** What {@link enqueueJobs} added: the ids of the top-level jobs, in input order. */
@@ -47,6 +53,14 @@ function validate(job: unknown, where: string): asserts job is EnqueueJob {
   }
 }
 
+async function sealJob(job: EnqueueJob, box: SecretBox | undefined, where: string): Promise<EnqueueJob> {
+  const data = await sealJobData(job.data ?? {}, box, `${where} (${job.name})`);
+  const children = job.children
+    ? await Promise.all(job.children.map((c, i) => sealJob(c, box, `${where}.children[${i}]`)))
+    : undefined;
+  return { ...job, data, ...(children ? { children } : {}) };
+}
+
 function count(job: EnqueueJob): number {
   return 1 + (job.children ?? []).reduce((n, c) => n + count(c), 0);
 }
@@ -72,13 +86,16 @@ export async function enqueueJobs(options: EnqueueOptions): Promise<EnqueueResul
     throw new InvalidJobError('enqueueJobs: "queue" must be a non-empty string');
   if (!Array.isArray(options.jobs)) throw new InvalidJobError('enqueueJobs: "jobs" must be an array');
   options.jobs.forEach((job, i) => validate(job, `jobs[${i}]`));
+  const box = options.secretKey === undefined ? undefined : SecretBox.fromBase64(options.secretKey);
+  // Sealed (or refused) before anything is written: Redis never sees a secret in clear.
+  const jobs = await Promise.all(options.jobs.map((job, i) => sealJob(job, box, `jobs[${i}]`)));
   const prefix = options.prefix ?? 'bull';
   const connection = openRedis(options, 'tasklane-enqueue');
   const queue = new Queue(options.queue, { connection, prefix });
   const flows = new FlowProducer({ connection, prefix });
   try {
-    const ids: string[] = new Array<string>(options.jobs.length);
-    const plain = options.jobs.flatMap((job, index) =>
+    const ids: string[] = new Array<string>(jobs.length);
+    const plain = jobs.flatMap((job, index) =>
       job.children && job.children.length > 0 ? [] : [{ job, index }],
     );
     if (plain.length > 0) {
@@ -91,12 +108,12 @@ export async function enqueueJobs(options: EnqueueOptions): Promise<EnqueueResul
       );
       added.forEach((job, i) => (ids[plain[i]!.index] = job.id ?? ''));
     }
-    for (const [index, job] of options.jobs.entries()) {
+    for (const [index, job] of jobs.entries()) {
       if (!job.children || job.children.length === 0) continue;
       const node = await flows.add(toFlow(job, options.queue));
       ids[index] = node.job.id ?? '';
     }
-    return { jobIds: ids, total: options.jobs.reduce((n, j) => n + count(j), 0) };
+    return { jobIds: ids, total: jobs.reduce((n, j) => n + count(j), 0) };
   } finally {
     await Promise.allSettled([flows.close(), queue.close()]);
     await closeRedis(connection, 2000);

@@ -8,6 +8,8 @@ export const BullMQErrorCode = {
   InvalidJob: 'TL_BULLMQ_INVALID_JOB',
   /** A pipeline definition could not be turned into jobs. */
   InvalidDefinition: 'TL_BULLMQ_INVALID_DEFINITION',
+  /** A `*`-prefixed (secret) field cannot be stored sealed or opened: no key, or a wrong one. */
+  SecretField: 'TL_BULLMQ_SECRET_FIELD',
 } as const;
 export type BullMQErrorCode = (typeof BullMQErrorCode)[keyof typeof BullMQErrorCode];
 

@@ -1,7 +1,9 @@
 import type { Logger } from '@tasklane/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { loggableError } from './connection.ts';
 import { ManualWorker } from './manual-worker.ts';
+import { hasSealedFields, openJobData, type SecretBox } from './secrets.ts';
 import { BullMQSourceTask, type TaskHost } from './source-task.ts';
 
 /** Settings shared by every queue of one source. */
@@ -15,6 +17,8 @@ export interface ConsumerSettings {
   readonly prefetchHoldMs: number;
   readonly workerName: string | undefined;
   readonly logger: Logger;
+  /** Opens sealed `*` fields of job data (`secretKey`); absent: sealed jobs fail as malformed. */
+  readonly secrets: SecretBox | undefined;
   /** A cancellation that arrived before the job was fetched here, if any (consumed on read). */
   takePendingCancel(queue: string, jobId: string): string | undefined;
 }
@@ -73,7 +77,7 @@ export class QueueConsumer implements TaskHost {
       ...(settings.workerName ? { name: settings.workerName } : {}),
     });
     // Worker errors (connection drops while blocked, ...) are retried by BullMQ; log, never crash.
-    this.worker.on('error', (error) => this.#log.warn({ err: error }, 'BullMQ worker error'));
+    this.worker.on('error', (error) => this.#log.warn({ err: loggableError(error) }, 'BullMQ worker error'));
   }
 
   /** Jobs of this queue currently leased here. */
@@ -89,7 +93,9 @@ export class QueueConsumer implements TaskHost {
       this.#stalledCheckStarted = true;
       this.worker
         .startStalledCheckTimer()
-        .catch((error: unknown) => this.#log.warn({ err: error }, 'stalled-job checker did not start'));
+        .catch((error: unknown) =>
+          this.#log.warn({ err: loggableError(error) }, 'stalled-job checker did not start'),
+        );
     }
     for (;;) {
       if (this.#closing || signal.aborted) return null;
@@ -101,7 +107,17 @@ export class QueueConsumer implements TaskHost {
         await this.#failDeferred(fetched);
         continue;
       }
-      return this.#adopt(fetched);
+      return this.#adopt(fetched, await this.#openSecrets(fetched.job));
+    }
+  }
+
+  /** The job data with sealed secret fields opened, or the error that makes the task malformed. */
+  async #openSecrets(job: Job): Promise<{ data: unknown } | { error: unknown } | undefined> {
+    if (!hasSealedFields(job.data)) return undefined;
+    try {
+      return { data: await openJobData(job.data, this.#settings.secrets) };
+    } catch (error) {
+      return { error };
     }
   }
 
@@ -119,7 +135,8 @@ export class QueueConsumer implements TaskHost {
       this.#waiters.push(settle);
       this.#ensureFetch();
     });
-    if ('error' in result) throw result.error;
+    // ioredis errors carry the command's arguments; the runner logs what a poll throws.
+    if ('error' in result) throw loggableError(result.error);
     return 'empty' in result ? undefined : result.fetched;
   }
 
@@ -131,7 +148,10 @@ export class QueueConsumer implements TaskHost {
         'job failed without running: a child failed',
       );
     } catch (error) {
-      this.#log.warn({ err: error, jobId: job.id }, 'could not fail a job with a deferred failure');
+      this.#log.warn(
+        { err: loggableError(error), jobId: job.id },
+        'could not fail a job with a deferred failure',
+      );
     }
   }
 
@@ -168,7 +188,8 @@ export class QueueConsumer implements TaskHost {
       return;
     }
     if ('fetched' in result) this.#hold(result.fetched);
-    else if ('error' in result) this.#log.warn({ err: result.error }, 'fetch failed with no poll waiting');
+    else if ('error' in result)
+      this.#log.warn({ err: loggableError(result.error) }, 'fetch failed with no poll waiting');
   }
 
   #hold(fetched: Fetched): void {
@@ -194,12 +215,15 @@ export class QueueConsumer implements TaskHost {
       await job.moveToWait(token);
     } catch (error) {
       // Its lock then expires and the stalled-job checker puts it back.
-      this.#log.warn({ err: error, jobId: job.id }, 'could not give a held job back to the queue');
+      this.#log.warn(
+        { err: loggableError(error), jobId: job.id },
+        'could not give a held job back to the queue',
+      );
     }
   }
 
-  #adopt({ job, token }: Fetched): BullMQSourceTask {
-    const task = new BullMQSourceTask(job, token, this);
+  #adopt({ job, token }: Fetched, opened?: { data: unknown } | { error: unknown }): BullMQSourceTask {
+    const task = new BullMQSourceTask(job, token, this, opened);
     this.#tasks.set(task.jobId, task);
     const pending = this.#settings.takePendingCancel(this.queue, task.jobId);
     if (pending !== undefined) task.cancel(pending);
@@ -221,7 +245,7 @@ export class QueueConsumer implements TaskHost {
       const job = await this.worker.adoptNext(reply, token);
       if (job) this.#deliver({ fetched: { job, token } });
     } catch (error) {
-      this.#log.warn({ err: error }, 'could not read the job fetched with a completion');
+      this.#log.warn({ err: loggableError(error) }, 'could not read the job fetched with a completion');
     }
   }
 

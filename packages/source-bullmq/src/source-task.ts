@@ -1,5 +1,6 @@
 import {
   LeaseLostError,
+  MalformedTaskError,
   type LeaseReply,
   type SourceTask,
   type Task,
@@ -65,6 +66,8 @@ export class BullMQSourceTask implements SourceTask {
     readonly job: Job,
     readonly token: string,
     private readonly host: TaskHost,
+    /** Job data with its sealed secret fields opened (kept here, never written back), or why it could not be. */
+    private readonly opened?: { data: unknown } | { error: unknown },
   ) {
     this.id = `${host.queue}/${job.id ?? '?'}`;
     this.leaseTimeoutMs = host.lockDurationMs;
@@ -80,7 +83,14 @@ export class BullMQSourceTask implements SourceTask {
   }
 
   toTask(): Task {
-    return taskFromJob(this.job, this.host.queue);
+    const opened = this.opened;
+    if (opened === undefined) return taskFromJob(this.job, this.host.queue);
+    if ('error' in opened)
+      throw new MalformedTaskError(`job ${this.jobId}: ${(opened.error as Error).message}`);
+    return taskFromJob(
+      { id: this.job.id, name: this.job.name, attemptsMade: this.job.attemptsMade, data: opened.data },
+      this.host.queue,
+    );
   }
 
   /**

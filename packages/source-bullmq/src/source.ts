@@ -7,8 +7,9 @@ import {
 } from '@tasklane/core';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelListener, type CancelMessage } from './cancel.ts';
-import { closeRedis, isConnectionError, openRedis } from './connection.ts';
+import { closeRedis, isConnectionError, loggableError, openRedis } from './connection.ts';
 import { QueueConsumer, type ConsumerSettings } from './queue-consumer.ts';
+import { SecretBox } from './secrets.ts';
 
 /** Options of {@link BullMQSource}. */
 export interface BullMQSourceOptions {
@@ -36,6 +37,11 @@ export interface BullMQSourceOptions {
   prefetchHoldMs?: number;
   /** Bound on `close()`: workers and connections not closed by then are disconnected. @default 10000 */
   closeTimeoutMs?: number;
+  /**
+   * Base64 of the 32-byte AES-256 key `enqueueJobs` sealed `*`-prefixed (secret) fields with. Absent: a
+   * job with sealed fields fails as malformed (without retries). @default none
+   */
+  secretKey?: string;
 }
 
 const PENDING_CANCEL_TTL_MS = 60_000;
@@ -98,7 +104,7 @@ export class BullMQSource implements TaskSource {
     const connectionOptions = { url: options.url, redis: options.redis };
     this.#connection = openRedis(connectionOptions, 'tasklane-bullmq');
     this.#connection.on('error', (error: unknown) =>
-      this.#log.warn({ err: error }, 'Redis connection error'),
+      this.#log.warn({ err: loggableError(error) }, 'Redis connection error'),
     );
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, 10_000);
     const lockDurationMs = positive('lockDurationMs', options.lockDurationMs, 30_000, 100);
@@ -116,13 +122,14 @@ export class BullMQSource implements TaskSource {
       ),
       workerName: options.workerName,
       logger: this.#log,
+      secrets: options.secretKey === undefined ? undefined : SecretBox.fromBase64(options.secretKey),
       takePendingCancel: (queue, jobId) => this.#takePendingCancel(queue, jobId),
     };
     this.#cancels = new CancelListener(
       connectionOptions,
       prefix,
       (queue, message) => this.#onCancelMessage(queue, message),
-      (error) => this.#log.warn({ err: error }, 'cancel listener error'),
+      (error) => this.#log.warn({ err: loggableError(error) }, 'cancel listener error'),
     );
   }
 

@@ -41,6 +41,12 @@ const OPTIONS: readonly OptionSpec[] = [
     description: 'BullMQ attempts (retries + 1)',
   },
   {
+    flag: 'secret-key',
+    kind: 'string',
+    placeholder: 'BASE64',
+    description: 'AES-256 key (32 bytes, base64) sealing *-prefixed fields; without it they are refused',
+  },
+  {
     flag: 'definition',
     kind: 'string',
     env: false,
@@ -102,7 +108,16 @@ export async function enqueueCommand(argv: readonly string[], host: Host): Promi
       { name: v.name as string, data, ...(v.attempts ? { opts: { attempts: v.attempts as number } } : {}) },
     ];
   }
-  const result = await enqueueJobs({ url, queue, jobs: jobs });
+  const secretKey = v['secret-key'] as string | undefined;
+  let result;
+  try {
+    result = await enqueueJobs({ url, queue, jobs, ...(secretKey ? { secretKey } : {}) });
+  } catch (error) {
+    const option = (error as { option?: unknown }).option;
+    if (option === 'secretKey' || (error as { code?: unknown }).code === 'TL_BULLMQ_SECRET_FIELD')
+      throw new UsageError('--secret-key', `enqueue: ${(error as Error).message}`, { cause: error });
+    throw error;
+  }
   host.stdout(JSON.stringify({ queue, ...result }, null, 2) + '\n');
   return ExitCode.Ok;
 }

@@ -18,9 +18,11 @@ const OPTIONS: readonly OptionSpec[] = [
 export const MANIFESTS_HELP = `Usage: tasklane manifests [--values FILE]
 
 Renders Kubernetes manifests for a fleet (like "helm template"): a Deployment per worker-group set with
-probes on /livez and /readyz, a preStop that starts draining, terminationGracePeriodSeconds = shutdown
-timeout + 90 s poll + 15 s, a PodDisruptionBudget, a KEDA ScaledObject on the empty-poll ratio, a metrics
-Service and a ServiceMonitor, the Redis URL from a Secret. Pipe to "kubectl apply -f -".
+probes on /livez and /readyz, the ops server bound to the pod IP (TASKLANE_HTTP_HOST=0.0.0.0) behind a
+NetworkPolicy that admits only the metrics scrapers, a preStop that drains through POST /drain when an ops
+token Secret is given, terminationGracePeriodSeconds = shutdown timeout + 90 s poll + 15 s, a
+PodDisruptionBudget, a KEDA ScaledObject on the empty-poll ratio, a metrics Service and a ServiceMonitor,
+the Redis URL from a Secret. Pipe to "kubectl apply -f -".
 
 Options:
 ${formatOptions(OPTIONS)}`;

@@ -122,9 +122,49 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   {
     flag: 'http-host',
     kind: 'string',
-    default: '0.0.0.0',
+    default: '127.0.0.1',
     placeholder: 'HOST',
-    description: 'address for --http-port',
+    description: 'address for --http-port (loopback unless set: e.g. 0.0.0.0 in a pod)',
+  },
+  {
+    flag: 'http-token',
+    kind: 'string',
+    placeholder: 'TOKEN',
+    description:
+      'bearer token required by mutating endpoints (POST /drain, dashboard actions); absent: they are refused',
+  },
+  {
+    flag: 'dashboard-write',
+    kind: 'boolean',
+    default: false,
+    description: 'let the BullMQ dashboard change queues (retry, remove, add; still needs --http-token)',
+  },
+  {
+    flag: 'task-env',
+    kind: 'list',
+    key: 'taskEnv',
+    placeholder: 'NAME',
+    description: 'runner environment variable passed on to shell tasks (repeatable; others are not)',
+  },
+  {
+    flag: 'secret-key',
+    kind: 'string',
+    placeholder: 'BASE64',
+    description: 'AES-256 key (32 bytes, base64) that seals *-prefixed fields in BullMQ job data',
+  },
+  {
+    flag: 'metrics-max-activity-types',
+    kind: 'int',
+    default: 50,
+    placeholder: 'N',
+    description: 'distinct activity_type label values before unknown types count as "other"',
+  },
+  {
+    flag: 'unready-after',
+    kind: 'int',
+    default: 3,
+    placeholder: 'N',
+    description: '/readyz turns 503 after N consecutive failed polls or heartbeats',
   },
   {
     flag: 'log-level',

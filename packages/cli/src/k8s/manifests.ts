@@ -33,6 +33,9 @@ function container(values: ManifestValues, d: DeploymentValues): Record<string, 
     { name: 'TASKLANE_CONCURRENCY', value: String(d.concurrency ?? 2) },
     { name: 'TASKLANE_SHUTDOWN_TIMEOUT', value: `${values.shutdownTimeoutSeconds}s` },
     { name: 'TASKLANE_HTTP_PORT', value: String(values.httpPort) },
+    // The runner binds loopback by default; probes and scrapers reach the pod IP. The NetworkPolicy
+    // below narrows who may connect.
+    { name: 'TASKLANE_HTTP_HOST', value: '0.0.0.0' },
     { name: 'TASKLANE_LOG_FORMAT', value: values.logFormat },
     { name: 'TASKLANE_HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'AWS_REGION', value: values.region },
@@ -44,6 +47,13 @@ function container(values: ManifestValues, d: DeploymentValues): Record<string, 
     env.push({
       name: 'TASKLANE_REDIS_URL',
       valueFrom: { secretKeyRef: { name: values.redisSecret.name, key: values.redisSecret.key ?? 'url' } },
+    });
+  if (values.httpTokenSecret)
+    env.push({
+      name: 'TASKLANE_HTTP_TOKEN',
+      valueFrom: {
+        secretKeyRef: { name: values.httpTokenSecret.name, key: values.httpTokenSecret.key ?? 'token' },
+      },
     });
   return {
     name: 'runner',
@@ -66,18 +76,22 @@ function container(values: ManifestValues, d: DeploymentValues): Record<string, 
       failureThreshold: 2,
     },
     startupProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
-    lifecycle: {
-      // Start draining before SIGTERM arrives so readiness drops and no new poll starts.
-      preStop: {
-        exec: {
-          command: [
-            'node',
-            '-e',
-            `fetch('http://127.0.0.1:${values.httpPort}/drain',{method:'POST'}).catch(()=>{})`,
-          ],
-        },
-      },
-    },
+    ...(values.httpTokenSecret
+      ? {
+          lifecycle: {
+            // Start draining before SIGTERM arrives so readiness drops and no new poll starts.
+            preStop: {
+              exec: {
+                command: [
+                  'node',
+                  '-e',
+                  `fetch('http://127.0.0.1:${values.httpPort}/drain',{method:'POST',headers:{'content-type':'application/json',authorization:'Bearer '+process.env.TASKLANE_HTTP_TOKEN},body:'{}'}).catch(()=>{})`,
+                ],
+              },
+            },
+          },
+        }
+      : {}),
     resources: d.resources ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
     securityContext: {
       runAsNonRoot: true,
@@ -159,6 +173,19 @@ export function renderManifests(values: ManifestValues): Manifest[] {
         },
       });
     }
+  }
+  if (values.networkPolicy !== false) {
+    out.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: metadata(values, `${values.name}-ops`),
+      spec: {
+        podSelector: { matchLabels: labels(values) },
+        policyTypes: ['Ingress'],
+        // Only the scrapers reach the ops port; nothing else may connect to a runner at all.
+        ingress: [{ from: values.networkPolicy.from, ports: [{ port: 'http', protocol: 'TCP' }] }],
+      },
+    });
   }
   out.push({
     apiVersion: 'v1',

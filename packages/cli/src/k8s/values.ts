@@ -25,6 +25,16 @@ export interface ManifestValues {
   endpoint?: string;
   /** Secret holding the Redis URL (key `url` by default). */
   redisSecret?: { name: string; key?: string };
+  /**
+   * Secret holding the ops server's bearer token (key `token` by default) → TASKLANE_HTTP_TOKEN. With it
+   * the preStop hook drains through `POST /drain`; without it mutating endpoints are off and SIGTERM drains.
+   */
+  httpTokenSecret?: { name: string; key?: string };
+  /**
+   * A NetworkPolicy admitting traffic to the ops port only from these peers (the Prometheus pods by
+   * default). Kubelet probes come from the node and are not subject to it on common CNIs. `false`: none.
+   */
+  networkPolicy: false | { from: Array<Record<string, unknown>> };
   serviceMonitor: boolean;
   /** Prometheus base URL for the KEDA trigger. */
   prometheusAddress: string;
@@ -44,6 +54,14 @@ export const DEFAULT_VALUES: ManifestValues = {
   prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
   maxUnavailable: 1,
   logFormat: 'json',
+  networkPolicy: {
+    from: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ],
+  },
   deployments: [
     {
       name: 'default',
@@ -69,6 +87,8 @@ export function resolveValues(input: Partial<ManifestValues>): ManifestValues {
     bad('shutdownTimeoutSeconds', 'must be an integer >= 0');
   if (!Number.isInteger(values.httpPort) || values.httpPort < 1 || values.httpPort > 65535)
     bad('httpPort', 'must be a port 1-65535');
+  if (values.networkPolicy !== false && !Array.isArray(values.networkPolicy?.from))
+    bad('networkPolicy', 'must be false or { from: [peers] } (NetworkPolicyPeer objects)');
   if (!Array.isArray(values.deployments) || values.deployments.length === 0)
     bad('deployments', 'must list at least one deployment');
   const names = new Set<string>();

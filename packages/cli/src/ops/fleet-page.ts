@@ -15,23 +15,37 @@ th,td{border:1px solid #d9dde3;padding:4px 10px;text-align:left} th{background:#
 <h2>In-flight tasks</h2><table id="tasks"><thead><tr><th>attempt</th><th>group</th><th>activity</th><th>instance</th><th>elapsed</th></tr></thead><tbody></tbody></table>
 <h2>Recent failures</h2><table id="failures"><thead><tr><th>when</th><th>group</th><th>activity</th><th>errorId</th><th>message</th></tr></thead><tbody></tbody></table>
 <script>
-const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
-const secs = (ms) => (ms / 1000).toFixed(1) + ' s';
+// Every value comes from Redis or a task, i.e. from someone else: it only ever enters the page as a text
+// node (textContent), never as markup, so no field can inject script.
+const secs = (ms) => (Number(ms) / 1000).toFixed(1) + ' s';
+const text = (v) => (v === undefined || v === null ? '' : String(v));
+function cell(value) {
+  const td = document.createElement('td');
+  if (value && typeof value === 'object') {
+    const span = document.createElement('span');
+    if (value.cls) span.className = value.cls;
+    if (value.holder !== undefined) span.dataset.holder = text(value.holder);
+    span.textContent = text(value.text);
+    td.appendChild(span);
+  } else td.textContent = text(value);
+  return td;
+}
 function fill(id, rows, empty) {
   const body = document.querySelector('#' + id + ' tbody');
-  body.innerHTML = rows.length ? rows.map((r) => '<tr>' + r.map((c) => '<td>' + c + '</td>').join('') + '</tr>').join('')
-    : '<tr><td class="muted" colspan="5">' + empty + '</td></tr>';
+  const next = rows.map((r) => { const tr = document.createElement('tr'); r.forEach((c) => tr.appendChild(cell(c))); return tr; });
+  if (next.length === 0) { const tr = document.createElement('tr'); const td = cell(empty); td.className = 'muted'; td.colSpan = 5; tr.appendChild(td); next.push(tr); }
+  body.replaceChildren(...next);
 }
 async function refresh() {
   try {
     const f = await (await fetch('fleet.json', { cache: 'no-store' })).json();
-    const now = f.generatedAt;
+    const now = Number(f.generatedAt);
     const ids = Object.fromEntries(f.instances.map((i) => [i.instanceId, i.hostname]));
-    document.getElementById('meta').textContent = 'coordinator: ' + f.coordinator + ' · ' + f.instances.length + ' instance(s) · updated ' + new Date(now).toLocaleTimeString();
-    fill('groups', f.groups.map((g) => [esc(g.group), g.holder ? '<span class="ok" data-holder="' + esc(g.holder.instanceId) + '">' + esc(ids[g.holder.instanceId] || g.holder.instanceId) + '</span>' : '<span class="muted">none</span>', g.holder ? g.holder.epoch : '', g.holder ? secs(now - g.holder.since) : '', g.waiters]), 'no groups');
-    fill('instances', f.instances.map((i) => { const gs = Object.values(i.groups); const busy = gs.reduce((a, g) => a + g.busy, 0); const slots = gs.reduce((a, g) => a + g.slots, 0); return [esc(i.instanceId), esc(i.hostname), esc(i.runtime), esc(i.state), busy + ' / ' + slots]; }), 'no instances');
-    fill('tasks', f.instances.flatMap((i) => i.inFlight.map((t) => [esc(t.attemptId), esc(t.group), esc(t.activityType), esc(i.hostname), secs(now - t.startedAt)])), 'idle');
-    fill('failures', f.failures.map((x) => [new Date(x.at).toLocaleTimeString(), esc(x.group), esc(x.activityType), '<span class="bad">' + esc(x.errorId) + '</span>', esc(x.errorMessage)]), 'none');
+    document.getElementById('meta').textContent = 'coordinator: ' + text(f.coordinator) + ' · ' + f.instances.length + ' instance(s) · updated ' + new Date(now).toLocaleTimeString();
+    fill('groups', f.groups.map((g) => [g.group, g.holder ? { cls: 'ok', holder: g.holder.instanceId, text: ids[g.holder.instanceId] || g.holder.instanceId } : { cls: 'muted', text: 'none' }, g.holder ? g.holder.epoch : '', g.holder ? secs(now - g.holder.since) : '', g.waiters]), 'no groups');
+    fill('instances', f.instances.map((i) => { const gs = Object.values(i.groups || {}); const sum = (k) => gs.reduce((a, g) => a + (Number(g[k]) || 0), 0); return [i.instanceId, i.hostname, i.runtime, i.state, sum('busy') + ' / ' + sum('slots')]; }), 'no instances');
+    fill('tasks', f.instances.flatMap((i) => (i.inFlight || []).map((t) => [t.attemptId, t.group, t.activityType, i.hostname, secs(now - t.startedAt)])), 'idle');
+    fill('failures', f.failures.map((x) => [new Date(x.at).toLocaleTimeString(), x.group, x.activityType, { cls: 'bad', text: x.errorId }, x.errorMessage]), 'none');
   } catch (e) { document.getElementById('meta').textContent = 'fleet.json unavailable: ' + e; }
 }
 refresh(); setInterval(refresh, 1000);

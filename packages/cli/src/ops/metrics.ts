@@ -1,9 +1,24 @@
 import type { RunnerHooks } from '@tasklane/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LabelLimit } from './label-limit.ts';
 
-/** Prometheus metrics of one runner process, fed by runner hooks. */
+/** Options of {@link RunnerMetrics}. */
+export interface RunnerMetricsOptions {
+  /** Distinct `activity_type` label values before unknown types fold into `other`. @default 50 */
+  readonly maxActivityTypes?: number;
+  /** Activity types with a registered handler: they always keep their own label value. */
+  readonly knownActivityTypes?: Iterable<string>;
+}
+
+/** Prometheus metrics of one runner process, fed by runner hooks. Label sets are bounded. */
 export class RunnerMetrics {
   readonly registry = new Registry();
+  readonly #activityTypes: LabelLimit;
+
+  constructor(options: RunnerMetricsOptions = {}) {
+    this.#activityTypes = new LabelLimit(options.maxActivityTypes ?? 50, options.knownActivityTypes);
+  }
+
   readonly tasks = new Counter({
     name: 'tasklane_tasks_total',
     help: 'Tasks by worker group, activity type and result (started, finished, failed, false, canceled, lease_lost, unreported)',
@@ -117,6 +132,7 @@ export class RunnerMetrics {
   }
 
   hooks(): RunnerHooks {
+    const type = (activityType: string) => this.#activityTypes.value(activityType);
     return {
       onPollEnd: ({ group, durationMs, gotTask, error, leaseLost }) => {
         this.pollDuration.observe({ group }, durationMs / 1000);
@@ -126,7 +142,7 @@ export class RunnerMetrics {
       },
       onPermitReleased: ({ group, heldMs }) => this.handOffGap.observe({ group }, heldMs / 1000),
       onTaskStart: ({ group, task }) =>
-        this.tasks.inc({ group, activity_type: task.activityType, result: 'started' }),
+        this.tasks.inc({ group, activity_type: type(task.activityType), result: 'started' }),
       onTaskEnd: ({ group, task, durationMs, end }) => {
         const result =
           end.kind === 'reported'
@@ -134,8 +150,9 @@ export class RunnerMetrics {
             : end.kind === 'lease-lost'
               ? 'lease_lost'
               : end.kind;
-        this.tasks.inc({ group, activity_type: task.activityType, result });
-        this.taskDuration.observe({ group, activity_type: task.activityType }, durationMs / 1000);
+        const activity_type = type(task.activityType);
+        this.tasks.inc({ group, activity_type, result });
+        this.taskDuration.observe({ group, activity_type }, durationMs / 1000);
       },
       onTaskRejected: ({ group }) => this.tasks.inc({ group, activity_type: 'unknown', result: 'failed' }),
       onProgress: ({ group, lagMs }) => this.heartbeatLag.set({ group }, lagMs / 1000),

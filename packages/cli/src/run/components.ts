@@ -1,0 +1,106 @@
+import {
+  DataPipelineSource,
+  fetchInstanceIdentity,
+  InProcessCoordinator,
+  TasklaneError,
+  type Coordinator,
+  type HandlerRegistry,
+  type Logger,
+  type SourceBinding,
+} from '@tasklane/core';
+import { UsageError } from '../errors.ts';
+import type { Host } from '../host.ts';
+import type { RunnerMetrics } from '../ops/metrics.ts';
+import type { RunConfig } from './config.ts';
+
+/**
+ * The token of core's TaskEnvPolicy (`TASK_ENV_POLICY` in @tasklane/core): `Symbol.for` gives the same
+ * symbol whichever copy of core a plugin resolved, so the binding is found by every handler.
+ */
+export const TASK_ENV_POLICY_TOKEN = Symbol.for('tasklane.taskEnvPolicy');
+
+/** Coordinator option names (as the coordinator reports them) → the run flag an operator sets. */
+const COORDINATOR_OPTION_FLAGS: Record<string, string> = {
+  keyPrefix: '--redis-key-prefix',
+  leaseMs: '--lease',
+  renewEveryMs: '--lease',
+  maxWaitMs: '--lease',
+  url: '--redis-url',
+};
+
+/** The fleet coordinator: Redis with `--redis-url`, else in-process. Option errors exit 2 naming the flag. */
+export async function createCoordinator(
+  config: RunConfig,
+  logger: Logger,
+  metrics: RunnerMetrics | undefined,
+): Promise<Coordinator> {
+  if (!config.redisUrl) return new InProcessCoordinator();
+  const { RedisCoordinator } = await import('@tasklane/coordinator-redis');
+  try {
+    return new RedisCoordinator({
+      url: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
+      leaseMs: config.leaseMs,
+      logger,
+      onAcquire: ({ group, waitedMs, handOff }) =>
+        metrics?.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000),
+    });
+  } catch (error) {
+    if (!TasklaneError.is(error)) throw error;
+    // RedisOptionError names its option; a RedisUrlError is about the URL.
+    const option = (error as { option?: unknown }).option;
+    const flag =
+      typeof option === 'string' ? (COORDINATOR_OPTION_FLAGS[option] ?? `--${option}`) : '--redis-url';
+    throw new UsageError(flag, `${flag}: ${error.message}`, { cause: error });
+  }
+}
+
+/** Task sources: Data Pipeline worker groups and/or BullMQ queues. */
+export async function createSources(
+  config: RunConfig,
+  host: Host,
+  logger: Logger,
+  taskrunnerId: string,
+): Promise<SourceBinding[]> {
+  const bindings: SourceBinding[] = [];
+  if (config.workerGroups.length > 0) {
+    const identity = config.ec2Identity ? await fetchInstanceIdentity() : undefined;
+    if (config.ec2Identity && !identity)
+      logger.warn('--ec2-identity: IMDS did not answer; polling without instance identity');
+    const source = new DataPipelineSource({
+      hostname: config.hostname,
+      taskrunnerId,
+      region: config.region,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(identity ? { instanceIdentity: identity } : {}),
+      clientConfig: host.dataPipelineClientConfig?.() ?? {},
+    });
+    bindings.push({ source, groups: config.workerGroups });
+  }
+  if (config.sources.includes('bullmq')) {
+    const { BullMQSource } = await import('@tasklane/source-bullmq');
+    let source;
+    try {
+      source = new BullMQSource({
+        url: config.redisUrl!,
+        logger,
+        ...(config.secretKey ? { secretKey: config.secretKey } : {}),
+      });
+    } catch (error) {
+      const option = (error as { option?: unknown }).option;
+      if (option === 'secretKey')
+        throw new UsageError('--secret-key', `--secret-key: ${(error as Error).message}`, { cause: error });
+      throw error;
+    }
+    bindings.push({ source, groups: config.queues });
+  }
+  return bindings;
+}
+
+/** Binds the operator's `--task-env` opt-ins where the shell handlers look for them. */
+export function bindTaskEnvPolicy(registry: HandlerRegistry, optIn: readonly string[]): void {
+  const container = registry.container;
+  // The operator's flags decide what tasks see: replace whatever a plugin module may have bound.
+  if (container.isBound(TASK_ENV_POLICY_TOKEN)) container.unbind(TASK_ENV_POLICY_TOKEN);
+  container.bind(TASK_ENV_POLICY_TOKEN).toConstantValue(Object.freeze({ optIn: Object.freeze([...optIn]) }));
+}
