@@ -1,28 +1,23 @@
 import { RedisCoordinator } from '@tasklane/coordinator-redis';
-import { DataPipelineSource, HandlerRegistry, Runner, TaskHandler } from '@tasklane/core';
-import { startEmulator, type Emulator } from '@tasklane/emulator';
+import { TaskHandler, type Runner } from '@tasklane/core';
 import { startTestRedis, type TestRedis } from '@tasklane/test-utils';
+import { startHarness, type Harness } from '@tasklane/test-utils/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index.ts';
 import { captureHost } from './host.ts';
 
 describe('tasklane status', () => {
   let redis: TestRedis;
-  let emulator: Emulator;
+  let harness: Harness | undefined;
   let runner: Runner;
   const prefix = `tl-status-${Date.now()}:`;
 
   beforeAll(async () => {
     redis = await startTestRedis();
-    emulator = await startEmulator({ longPollMs: 2000 });
-    const source = new DataPipelineSource({
-      endpoint: emulator.endpoint,
-      hostname: 'status-host',
-      taskrunnerId: 'status-1',
-      clientConfig: { credentials: { accessKeyId: 's', secretAccessKey: 's' } },
-    });
-    runner = new Runner({
-      registry: new HandlerRegistry().register(
+    harness = await startHarness({
+      emulator: { longPollMs: 2000 },
+      groups: ['status-wg'],
+      handlers: [
         TaskHandler('Sleep')(
           class {
             handle() {
@@ -30,19 +25,18 @@ describe('tasklane status', () => {
             }
           },
         ),
-      ),
-      sources: [{ source, groups: ['status-wg'] }],
+      ],
       coordinator: new RedisCoordinator({ url: redis.url, keyPrefix: prefix }),
       hostname: 'status-host',
+      taskrunnerId: 'status-1',
     });
-    await runner.start();
-    emulator.control.enqueueTask({ workerGroup: 'status-wg', type: 'Sleep' });
-    await emulator.control.waitFor((o) => Object.values(o.tasks).some((t) => t.acks > 0), 10_000);
+    runner = harness.runner;
+    harness.enqueue('Sleep');
+    await harness.emulator.control.waitFor((o) => Object.values(o.tasks).some((t) => t.acks > 0), 10_000);
   });
 
   afterAll(async () => {
-    await runner?.stop();
-    await emulator?.close();
+    await harness?.close();
     await redis?.dispose();
   });
 

@@ -53,7 +53,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const groups = named ?? [`wg-${id}`];
   const emulator = isEmulator(given) ? given : await startEmulator({ longPollMs: 500, ...given });
   const ownsEmulator = !isEmulator(given);
-  const source = emulatorSource(emulator.endpoint, { taskrunnerId: `runner-${id}` });
+  // The source reports the runner's own identity, as in production.
+  const source = emulatorSource(emulator.endpoint, {
+    taskrunnerId: runnerOptions.taskrunnerId ?? `runner-${id}`,
+    ...(runnerOptions.hostname === undefined ? {} : { hostname: runnerOptions.hostname }),
+  });
   let runner: Runner;
   try {
     runner = await startTestRunner({ ...runnerOptions, sources: [{ source, groups }, ...sources] });
