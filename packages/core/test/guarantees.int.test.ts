@@ -1,0 +1,196 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ERROR_LIMITS,
+  ErrorCode,
+  matchesPatternP,
+  TaskHandler,
+  type Logger,
+  type Task,
+  type TaskContext,
+} from '../src/index.ts';
+import { delay, startHarness, type Harness } from './harness.ts';
+import { thrownValue } from './hostile.ts';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const terminal = (h: Harness, taskId: string, timeoutMs = 15_000) =>
+  h.emulator.control
+    .waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, timeoutMs)
+    .then((o) => o.tasks[taskId]!);
+
+const waitsForAbort = (reasons: unknown[]) =>
+  class {
+    async handle(_t: Task, ctx: TaskContext) {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      reasons.push(ctx.abortReason);
+    }
+  };
+
+function captureLogger(lines: Array<{ level: string; msg: string; obj: object }>): Logger {
+  const at =
+    (level: string) =>
+    (obj: object | string, msg?: string): void => {
+      lines.push(typeof obj === 'string' ? { level, msg: obj, obj: {} } : { level, msg: msg ?? '', obj });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+describe('Guarantees under production conditions (issue 15)', () => {
+  it('reports FAILED in accepted fields whatever a handler throws, random values and bytes included (finding 1)', async () => {
+    const values = fc.sample(thrownValue, { numRuns: 40, seed: 15 });
+    const Hostile = TaskHandler('Hostile')(
+      class {
+        handle(task: Task) {
+          throw values[Number(task.get('myIndex'))]!();
+        }
+      },
+    );
+    harness = await startHarness([Hostile], { concurrency: 8 });
+    const c = harness.emulator.control;
+    const ids = values.map(
+      (_v, i) =>
+        c.enqueueTask({
+          workerGroup: harness!.group,
+          type: 'Hostile',
+          fields: { myIndex: String(i) },
+          maximumRetries: 0,
+        }).taskId,
+    );
+    for (const taskId of ids) {
+      const task = await terminal(harness, taskId);
+      expect(task.terminalStatus).toBe('FAILED');
+      for (const [field, max] of [
+        ['errorId', ERROR_LIMITS.errorId],
+        ['errorStackTrace', ERROR_LIMITS.errorStackTrace],
+      ] as const) {
+        const value = task[field] ?? '';
+        expect(value.length).toBeLessThanOrEqual(max);
+        expect(matchesPatternP(value)).toBe(true);
+      }
+    }
+    expect(c.observations().violations).toEqual([]);
+  });
+
+  it('reports a thrown Object.create(null) as FAILED (finding 1)', async () => {
+    const Nullish = TaskHandler('Nullish')(
+      class {
+        handle(): never {
+          throw Object.create(null);
+        }
+      },
+    );
+    harness = await startHarness([Nullish]);
+    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Nullish' });
+    expect(await terminal(harness, taskId)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: ErrorCode.HandlerFailed,
+    });
+  });
+
+  it('gives an attempt up once progress fails for longer than its lease: aborted, nothing terminal, counted (finding 2)', async () => {
+    const reasons: unknown[] = [];
+    const lost: Array<{ cause: string }> = [];
+    harness = await startHarness([TaskHandler('Lease')(waitsForAbort(reasons))], {
+      hooks: [{ onLeaseLost: (info) => lost.push(info) }],
+    });
+    const c = harness.emulator.control;
+    const { taskId } = c.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Lease',
+      reportProgressTimeout: '1 seconds',
+      maximumRetries: 0,
+    });
+    await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
+    c.injectFault({ operation: 'ReportTaskProgress', kind: 'internal-error' });
+    await c.waitFor(() => reasons.length > 0, 5000);
+    c.clearFaults();
+    expect(reasons).toEqual(['lease-lost']);
+    expect(lost).toMatchObject([{ cause: 'local' }]);
+    await delay(300);
+    expect(c.task(taskId)!.terminalStatus).not.toBe('FAILED');
+    expect(c.observations().violations).toEqual([]);
+  });
+
+  it('runs a task whose attemptTimeout is 30 days instead of timing it out at once (finding 6)', async () => {
+    const Short = TaskHandler('Short')(
+      class {
+        handle() {
+          return delay(300);
+        }
+      },
+    );
+    harness = await startHarness([Short]);
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Short',
+      attemptTimeout: '30 days',
+      reportProgressTimeout: '30 days',
+    });
+    expect((await terminal(harness, taskId)).terminalStatus).toBe('FINISHED');
+  });
+
+  it('reports no FINISHED when a canceled progress reply races the handler end (finding 9)', async () => {
+    const release: Array<() => void> = [];
+    const Racy = TaskHandler('Racy')(
+      class {
+        handle() {
+          return new Promise<void>((resolve) => release.push(resolve));
+        }
+      },
+    );
+    harness = await startHarness([Racy], { progressInterval: 100 });
+    const c = harness.emulator.control;
+    const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Racy' });
+    await c.waitFor(() => release.length > 0);
+    // The next renewal is held 400 ms before the service handles it; the cancel lands meanwhile and
+    // the handler returns before the renewal's `canceled` answer arrives.
+    c.injectFault({ operation: 'ReportTaskProgress', kind: 'latency', latencyMs: 400 });
+    await delay(150);
+    c.cancelTask(taskId);
+    release[0]!();
+    await delay(800);
+    expect(c.task(taskId)!.terminalStatus).not.toBe('FINISHED');
+    expect(c.observations().violations).toEqual([]);
+  });
+
+  it('leaves a task that the in-flight poll brings after the shutdown deadline un-acked, and says what it waits for (finding 5)', async () => {
+    const ran: string[] = [];
+    const lines: Array<{ level: string; msg: string; obj: object }> = [];
+    const Ok = TaskHandler('Ok')(
+      class {
+        handle(task: Task) {
+          ran.push(task.taskId);
+        }
+      },
+    );
+    harness = await startHarness([Ok], {
+      emulator: { longPollMs: 3000 },
+      shutdownTimeout: 200,
+      logger: captureLogger(lines),
+    });
+    const c = harness.emulator.control;
+    await c.waitFor((o) => (o.groups[harness!.group]?.inFlightPolls ?? 0) === 1);
+    const stopping = harness.runner.stop();
+    await delay(600);
+    const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Ok' });
+    await stopping;
+    expect(ran).toEqual([]);
+    expect(c.task(taskId)).toMatchObject({ handouts: 1, acks: 0 });
+    expect(c.task(taskId)!.terminalStatus).toBeUndefined();
+    expect(
+      lines.some((l) => l.level === 'info' && /waiting up to \d+ s for the in-flight poll/.test(l.msg)),
+    ).toBe(true);
+  });
+});
