@@ -14,7 +14,8 @@ const fixture = fileURLToPath(new URL('./fixtures/fleet-runner.mjs', import.meta
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const built =
   existsSync(new URL('../dist/index.js', import.meta.url)) &&
-  existsSync(new URL('../../core/dist/index.js', import.meta.url));
+  existsSync(new URL('../../core/dist/index.js', import.meta.url)) &&
+  existsSync(new URL('../../../tools/test-utils/dist/harness/index.js', import.meta.url));
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let redis: TestRedis;
@@ -80,7 +81,7 @@ describe('fleet of runner processes on one worker group', () => {
   beforeAll(() => {
     if (!built)
       throw new Error(
-        'build @tasklane/core and @tasklane/coordinator-redis first (nx runs build before test)',
+        'build @tasklane/core, @tasklane/coordinator-redis and @tasklane/test-utils first (nx runs build before test)',
       );
   });
 
