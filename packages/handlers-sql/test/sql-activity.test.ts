@@ -109,6 +109,15 @@ describe.each<Kind>(['postgres', 'mysql'])('SqlActivity on %s', (kind) => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('asks for TLS when jdbcProperties say ssl=true (these servers have none, so the login fails saying so)', async () => {
+    const { outcome } = await env.run(
+      SqlActivity,
+      task({ script: 'SELECT 1' }, { jdbcProperties: ['ssl=true'] }),
+    );
+    expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'SqlConnectFailed' });
+    expect((outcome as { errorMessage: string }).errorMessage).toMatch(/ssl|secure/i);
+  });
+
   it('cancels the running statement on the server when the task is cancelled', async () => {
     const sleep = kind === 'postgres' ? 'SELECT pg_sleep(30)' : 'SELECT SLEEP(30)';
     const started = Date.now();
@@ -133,6 +142,29 @@ describe.each<Kind>(['postgres', 'mysql'])('SqlActivity on %s', (kind) => {
     expect(Date.now() - started).toBeLessThan(20_000);
     await expectNoQuery(db, kind === 'postgres' ? 'pg_sleep' : 'SLEEP');
   });
+});
+
+// PostgreSQL here uses trust authentication, which accepts any password, so only MariaDB can refuse one.
+it('fails a wrong password on MariaDB naming the login, never the password', async () => {
+  const db = await createDatabase('mysql');
+  const user = `tl_user_${process.pid}`;
+  await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'right-password'`);
+  try {
+    const { outcome } = await env.run(
+      SqlActivity,
+      fakeTask(
+        { type: 'SqlActivity', database: { ref: 'Db' }, script: 'SELECT 1' },
+        { objects: { Db: db.object('Db', { username: user, '*password': 'wrong-password' }) } },
+      ),
+    );
+    expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'SqlConnectFailed' });
+    const message = (outcome as { errorMessage: string }).errorMessage;
+    expect(message).toMatch(/Access denied for user/);
+    expect(message).not.toContain('wrong-password');
+  } finally {
+    await db.query(`DROP USER '${user}'@'%'`);
+    await db.drop();
+  }
 });
 
 async function runningQueries(db: TestDatabase, needle: string): Promise<number> {

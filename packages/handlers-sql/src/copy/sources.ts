@@ -84,5 +84,5 @@ function toText(value: unknown): string | null {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as number | bigint | boolean);
+  return `${value as number | bigint | boolean}`;
 }

@@ -59,6 +59,11 @@ export function splitScript(script: string, dialect: Dialect): Statement[] {
       take(blockCommentEnd(script, i, dialect === 'postgres'));
       continue;
     }
+    if (ch === ';') {
+      i++;
+      flush();
+      continue;
+    }
     if (!hasCode) {
       hasCode = true;
       startLine = line;
@@ -81,11 +86,6 @@ export function splitScript(script: string, dialect: Dialect): Statement[] {
       placeholders++;
       text += dialect === 'postgres' ? `$${placeholders}` : '?';
       i++;
-      continue;
-    }
-    if (ch === ';') {
-      i++;
-      flush();
       continue;
     }
     take(i + 1);
