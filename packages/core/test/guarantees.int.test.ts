@@ -1,11 +1,16 @@
+import { SetTaskStatusCommand } from '@aws-sdk/client-data-pipeline';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator } from '@tasklane/emulator';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
+  DataPipelineSource,
   ERROR_LIMITS,
   ErrorCode,
   matchesPatternP,
   TaskHandler,
   type Logger,
+  type SourceTask,
+  type TaskSource,
   type Task,
   type TaskContext,
 } from '../src/index.ts';
@@ -81,6 +86,65 @@ describe('Guarantees under production conditions (issue 15)', () => {
       }
     }
     expect(c.observations().violations).toEqual([]);
+  });
+
+  it('sends a minimal status when the service refuses the full one as an invalid request (finding 1)', async () => {
+    const Fails = TaskHandler('Fails')(
+      class {
+        handle(): never {
+          throw new Error('with a stack the service will not take');
+        }
+      },
+    );
+    // A service stricter than our sanitizer: the first SetTaskStatus of each task really goes out with a
+    // reserved errorId, so the emulator answers a real InvalidRequestException.
+    const refusing = (real: DataPipelineSource): TaskSource => ({
+      kind: real.kind,
+      coordinated: real.coordinated,
+      isTransient: (e) => real.isTransient(e),
+      isRejected: (e) => real.isRejected(e),
+      async poll(group) {
+        const got = await real.poll(group);
+        if (!got) return null;
+        let first = true;
+        const task: SourceTask = {
+          id: got.id,
+          toTask: () => got.toTask(),
+          leaseTimeoutMs: got.leaseTimeoutMs,
+          ack: () => got.ack(),
+          progress: (f) => got.progress(f),
+          async complete(outcome) {
+            if (!first || outcome.status !== 'FAILED') return got.complete(outcome);
+            first = false;
+            const { taskId } = got.toTask();
+            await real.client.send(
+              new SetTaskStatusCommand({
+                taskId,
+                taskStatus: 'FAILED',
+                errorId: `Service_${outcome.errorId}`,
+              }),
+            );
+          },
+        };
+        return task;
+      },
+    });
+    const emulator = await startEmulator({ longPollMs: 500 });
+    const real = new DataPipelineSource({
+      endpoint: emulator.endpoint,
+      clientConfig: { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    });
+    const group = `wg-refusing-${process.pid}`;
+    harness = await startHarness([Fails], {
+      emulator,
+      sources: [{ source: refusing(real), groups: [group] }],
+    });
+    onTestFinished(() => emulator.close());
+    const { taskId } = emulator.control.enqueueTask({ workerGroup: group, type: 'Fails' });
+    const task = await terminal(harness, taskId);
+    expect(task).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.HandlerFailed });
+    expect(task.errorMessage).toMatch(/refused the full status; original message: Error: with a stack/);
+    expect(task.errorStackTrace ?? '').toBe('');
   });
 
   it('reports a thrown Object.create(null) as FAILED (finding 1)', async () => {
