@@ -42,7 +42,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CLIENT_COMMANDS =
   /^(evalsha|eval|evalsha_ro|eval_ro|blpop|brpop|script\|.*|info|ping|hello|client\|.*|auth|select|quit)$/;
 
-async function clientCommandCount(admin: Redis): Promise<number> {
+export async function clientCommandCount(admin: Redis): Promise<number> {
   const info = await admin.info('commandstats');
   let total = 0;
   for (const line of info.split('\n')) {

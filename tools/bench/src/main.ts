@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBullmq } from './bullmq-bench.ts';
 import { benchCoordinator } from './coordinator-bench.ts';
 import { benchEmulator } from './emulator-bench.ts';
+import { benchProcessOverhead } from './process-bench.ts';
 import { benchRunnerOverhead } from './runner-bench.ts';
 import { benchRuntime } from './runtime-bench.ts';
 import { benchScale } from './scale-bench.ts';
@@ -54,6 +55,15 @@ const redis = await startTestRedis();
 try {
   await section('emulator', () => benchEmulator({ durationMs: quick ? 1500 : 5000 }));
   await section('overhead', () =>
+    benchProcessOverhead({
+      redisUrl: redis.url,
+      tasks: quick ? 300 : 2000,
+      concurrency: 4,
+      rounds: quick ? 1 : 3,
+      warmupTasks: quick ? 100 : 500,
+    }),
+  );
+  await section('core', () =>
     benchRunnerOverhead({ tasks: quick ? 300 : 2000, concurrencies: [1, 8], rounds: quick ? 1 : 3 }),
   );
   await section('coordinator', () =>

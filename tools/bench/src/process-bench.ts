@@ -1,0 +1,165 @@
+/**
+ * Overhead as users run it: the emulator, each runner and Redis are separate processes on loopback.
+ * Variants (each on its own worker group, all started once and left idle between runs):
+ * - raw: fixtures/raw-loop.mjs, a hand-written AWS SDK loop;
+ * - tasklane: one bin/tasklane without Redis;
+ * - redis1: one bin/tasklane with --redis-url;
+ * - redis3: three bin/tasklane with --redis-url on one group.
+ * Each run: the variant's processes are stopped (SIGSTOP), `tasks` no-op tasks are queued, the processes
+ * continue, and the run ends when every task is FINISHED. Throughput is tasks / wall time; CPU per task
+ * is the runner processes' own user+system time (/proc/<pid>/stat) over the run. Runs alternate in a
+ * rotating order so drift on a shared machine spreads over every variant.
+ */
+import type { GroupProcess } from '@tasklane/test-utils';
+import { Redis } from 'ioredis';
+import { clientCommandCount } from './coordinator-bench.ts';
+import { round } from './stats.ts';
+import { cpuSeconds, EmulatorProcess, sleep, startRawLoop, startTasklane, type RunnerSpec } from './procs.ts';
+
+export const VARIANTS = ['raw', 'tasklane', 'redis1', 'redis3'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface VariantResult {
+  /** Median over the runs. */
+  perSec: number;
+  cpuMsPerTask: number;
+  /** Redis commands the variant's runners sent per task (INFO commandstats; 0 without Redis). */
+  redisCommandsPerTask: number;
+  runs: { perSec: number; cpuMsPerTask: number; redisCommandsPerTask: number }[];
+  /** Most polls the emulator saw in flight at once on the variant's group, over every run. */
+  maxInFlightPolls: number;
+}
+
+export interface ProcessOverheadResult {
+  tasks: number;
+  concurrency: number;
+  rounds: number;
+  variants: Record<Variant, VariantResult>;
+  /** Against the raw loop of the same run: throughput and CPU-per-task ratios. */
+  ratios: {
+    tasklanePerSec: number;
+    redis1PerSec: number;
+    redis3PerSec: number;
+    tasklaneCpu: number;
+    redis1Cpu: number;
+    redis3Cpu: number;
+  };
+  /** 1-minute load average when the section started and ended (the machine is shared). */
+  loadAverage: { before: number; after: number };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function oneRun(
+  emulator: EmulatorProcess,
+  group: string,
+  procs: GroupProcess[],
+  tasks: number,
+  admin: Redis,
+): Promise<{ perSec: number; cpuMsPerTask: number; maxInFlight: number; redisCommandsPerTask: number }> {
+  await emulator.reset();
+  await emulator.polling(group);
+  for (const p of procs) p.signal('SIGSTOP');
+  const ids = await emulator.enqueue(group, tasks);
+  const last = ids[ids.length - 1]!;
+  const commands0 = await clientCommandCount(admin);
+  const cpu0 = procs.reduce((s, p) => s + cpuSeconds(p.pid), 0);
+  const t0 = performance.now();
+  for (const p of procs) p.signal('SIGCONT');
+  // Polling one task's state is a light request; the full check runs once the last task is done.
+  while (!(await emulator.terminal(last))) await sleep(5);
+  while ((await emulator.unfinished(ids)) > 0) await sleep(5);
+  const elapsed = performance.now() - t0;
+  const cpu = procs.reduce((s, p) => s + cpuSeconds(p.pid), 0) - cpu0;
+  // Only the measured variant is running: the others sit in long polls (or wait behind one).
+  const commands = (await clientCommandCount(admin)) - commands0 - 1;
+  const g = await emulator.group(group);
+  return {
+    redisCommandsPerTask: commands / tasks,
+    perSec: (tasks / elapsed) * 1000,
+    cpuMsPerTask: (cpu * 1000) / tasks,
+    maxInFlight: g?.maxInFlightPolls ?? 0,
+  };
+}
+
+/** Throughput and CPU per task of every variant, from one run of alternating rounds. */
+export async function benchProcessOverhead(opts: {
+  redisUrl: string;
+  tasks: number;
+  concurrency: number;
+  rounds: number;
+  warmupTasks?: number;
+}): Promise<ProcessOverheadResult> {
+  const { loadavg } = await import('node:os');
+  const before = loadavg()[0]!;
+  const emulator = await EmulatorProcess.start('2s');
+  const procs = new Map<Variant, GroupProcess[]>();
+  const admin = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+  const prefix = `bench-${process.pid}-${Date.now()}:`;
+  try {
+    const spec = (group: string, redis: boolean, hostname: string): RunnerSpec => ({
+      group,
+      concurrency: opts.concurrency,
+      hostname,
+      ...(redis ? { redisUrl: opts.redisUrl, keyPrefix: prefix } : {}),
+    });
+    procs.set('raw', [startRawLoop(emulator, 'wg-raw', opts.concurrency)]);
+    procs.set('tasklane', [startTasklane(emulator, spec('wg-tasklane', false, 'tl'))]);
+    procs.set('redis1', [startTasklane(emulator, spec('wg-redis1', true, 'r1'))]);
+    procs.set(
+      'redis3',
+      [0, 1, 2].map((i) => startTasklane(emulator, spec('wg-redis3', true, `r3-${i}`))),
+    );
+    const group = (v: Variant) => `wg-${v}`;
+    for (const v of VARIANTS) await emulator.polling(group(v));
+    // Warm-up: JIT, sockets, Redis scripts loaded.
+    for (const v of VARIANTS) await oneRun(emulator, group(v), procs.get(v)!, opts.warmupTasks ?? 300, admin);
+    const runs = new Map<Variant, VariantResult['runs']>(VARIANTS.map((v) => [v, []]));
+    const maxInFlight = new Map<Variant, number>(VARIANTS.map((v) => [v, 0]));
+    for (let r = 0; r < opts.rounds; r++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]!);
+      if (r % 2 === 1) order.reverse();
+      for (const v of order) {
+        const run = await oneRun(emulator, group(v), procs.get(v)!, opts.tasks, admin);
+        runs.get(v)!.push({
+          perSec: round(run.perSec, 1),
+          cpuMsPerTask: round(run.cpuMsPerTask, 3),
+          redisCommandsPerTask: round(run.redisCommandsPerTask, 3),
+        });
+        maxInFlight.set(v, Math.max(maxInFlight.get(v)!, run.maxInFlight));
+      }
+    }
+    const variants = {} as Record<Variant, VariantResult>;
+    for (const v of VARIANTS) {
+      const list = runs.get(v)!;
+      variants[v] = {
+        perSec: round(median(list.map((x) => x.perSec)), 1),
+        cpuMsPerTask: round(median(list.map((x) => x.cpuMsPerTask)), 3),
+        redisCommandsPerTask: round(median(list.map((x) => x.redisCommandsPerTask)), 3),
+        runs: list,
+        maxInFlightPolls: maxInFlight.get(v)!,
+      };
+    }
+    const raw = variants.raw;
+    return {
+      tasks: opts.tasks,
+      concurrency: opts.concurrency,
+      rounds: opts.rounds,
+      variants,
+      ratios: {
+        tasklanePerSec: round(variants.tasklane.perSec / raw.perSec, 3),
+        redis1PerSec: round(variants.redis1.perSec / raw.perSec, 3),
+        redis3PerSec: round(variants.redis3.perSec / raw.perSec, 3),
+        tasklaneCpu: round(variants.tasklane.cpuMsPerTask / raw.cpuMsPerTask, 3),
+        redis1Cpu: round(variants.redis1.cpuMsPerTask / raw.cpuMsPerTask, 3),
+        redis3Cpu: round(variants.redis3.cpuMsPerTask / raw.cpuMsPerTask, 3),
+      },
+      loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) },
+    };
+  } finally {
+    admin.disconnect();
+    await Promise.all([...procs.values()].flat().map((p) => p.stop(5000)));
+    await emulator.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { barChart } from './svg-chart.ts';
+import { round } from './stats.ts';
+
+type Any = Record<string, any>;
+
+const ok = (pass: boolean) => (pass ? 'met' : '**not met**');
+
+const LABELS: Record<string, string> = {
+  raw: 'raw AWS SDK loop',
+  tasklane: 'Tasklane, no Redis',
+  redis1: 'Tasklane + Redis, 1 instance',
+  redis3: 'Tasklane + Redis, 3 instances on one group',
+};
+
+/** The "overhead" section: real processes, ratios against the raw loop of the same run. */
+export function renderProcessOverhead(
+  o: Any | undefined,
+  lines: string[],
+  charts: Record<string, string>,
+): void {
+  if (!o || o.error || !o.variants) return;
+  const r = o.ratios;
+  lines.push(
+    '## Framework overhead (separate processes, as users run it)',
+    '',
+    `Emulator, Redis and every runner in its own process on loopback; ${o.tasks} no-op tasks per run, concurrency ${o.concurrency}, median of ${o.rounds} alternating rounds. CPU per task is the runner processes' own user+system time (/proc/<pid>/stat). Load average ${o.loadAverage?.before} → ${o.loadAverage?.after} on this shared machine during the section.`,
+    '',
+    '| variant | tasks/s | ratio to raw | CPU per task (ms) | CPU ratio | Redis commands per task | max polls in flight |',
+    '|---|---|---|---|---|---|---|',
+  );
+  const raw = o.variants.raw;
+  for (const [name, v] of Object.entries<Any>(o.variants)) {
+    lines.push(
+      `| ${LABELS[name] ?? name} | ${round(v.perSec, 0)} | ${round(v.perSec / raw.perSec, 3)} | ${round(v.cpuMsPerTask, 3)} | ${round(v.cpuMsPerTask / raw.cpuMsPerTask, 3)} | ${round(v.redisCommandsPerTask, 2)} | ${v.maxInFlightPolls} |`,
+    );
+  }
+  lines.push(
+    '',
+    `Targets: Redis, 1 instance: throughput ≥ 0.95 of raw (${r.redis1PerSec}: ${ok(r.redis1PerSec >= 0.95)}), CPU per task ≤ 1.1× (${r.redis1Cpu}: ${ok(r.redis1Cpu <= 1.1)}); 3 instances on one group ≥ 0.95 of one raw loop (${r.redis3PerSec}: ${ok(r.redis3PerSec >= 0.95)}).`,
+    '',
+  );
+  charts.overhead = barChart(
+    'Throughput vs raw SDK loop (separate processes)',
+    'tasks/s',
+    Object.entries<Any>(o.variants)
+      .filter(([name]) => name !== 'raw')
+      .map(([name, v]) => ({ label: name, value: v.perSec, baseline: raw.perSec })),
+    { seriesNames: ['Tasklane', 'raw SDK loop'] },
+  );
+}
