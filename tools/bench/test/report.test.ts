@@ -31,12 +31,44 @@ describe('bench reporting', () => {
   it('should mark targets met and missed in the summary', () => {
     const { markdown } = renderSummary({
       machine: { cpus: 2, cpuModel: 'x', memoryGb: 1, node: 'v20' },
-      overhead: [
+      core: [
         { concurrency: 1, rawPerSec: 100, tasklanePerSec: 99, ratio: 0.99 },
         { concurrency: 8, rawPerSec: 100, tasklanePerSec: 80, ratio: 0.8 },
       ],
     });
     expect(markdown).toContain('| 1 | 100 | 99 | 0.99 | met |');
     expect(markdown).toContain('| 8 | 100 | 80 | 0.8 | **not met** |');
+  });
+
+  it('should report the process overhead as ratios to the raw loop of the same run', () => {
+    const v = (perSec: number, cpuMsPerTask: number, redisCommandsPerTask = 0) => ({
+      perSec,
+      cpuMsPerTask,
+      redisCommandsPerTask,
+      maxInFlightPolls: 1,
+      runs: [],
+    });
+    const { markdown, charts } = renderSummary({
+      machine: { cpus: 2, cpuModel: 'x', memoryGb: 1, node: 'v20' },
+      overhead: {
+        tasks: 100,
+        concurrency: 4,
+        rounds: 1,
+        loadAverage: { before: 1, after: 2 },
+        variants: { raw: v(1000, 2), tasklane: v(990, 2.1), redis1: v(960, 2.1, 0.02), redis3: v(900, 3, 3) },
+        ratios: {
+          tasklanePerSec: 0.99,
+          redis1PerSec: 0.96,
+          redis3PerSec: 0.9,
+          tasklaneCpu: 1.05,
+          redis1Cpu: 1.05,
+          redis3Cpu: 1.5,
+        },
+      },
+    });
+    expect(markdown).toContain('| Tasklane + Redis, 1 instance | 960 | 0.96 | 2.1 | 1.05 | 0.02 | 1 |');
+    expect(markdown).toContain('(0.96: met), CPU per task ≤ 1.1× (1.05: met)');
+    expect(markdown).toContain('≥ 0.95 of one raw loop (0.9: **not met**)');
+    expect(charts.overhead).toMatch(/^<svg /);
   });
 });
