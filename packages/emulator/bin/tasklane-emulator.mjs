@@ -49,6 +49,12 @@ function parseArgs(argv) {
       case '--state':
         options.stateFile = value();
         break;
+      case '--buckets':
+        options.s3Buckets = value()
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b !== '');
+        break;
       case '--quiet':
         quiet = true;
         break;
@@ -86,4 +92,4 @@ try {
   process.exit(1);
 }
 if (stopping) await emulator.close();
-else process.stdout.write(`emulator listening on ${emulator.endpoint}\n`);
+else process.stdout.write(`emulator listening on ${emulator.endpoint}\nS3 endpoint ${emulator.endpoint}\n`);

@@ -68,6 +68,7 @@ export function createControl(s: ServiceState): EmulatorControl {
       s.hiddenByGroup.clear();
       s.tasks.clear();
       s.retention.clear();
+      s.s3?.reset(s.s3Buckets);
       s.terminate.allSeq = 0;
       s.terminate.seen.clear();
       s.terminate.runners.clear();

@@ -12,6 +12,8 @@ import { createHandlers, Router } from './router.ts';
 import { expireTask } from './handout.ts';
 import { Leases } from './leases.ts';
 import { TaskRetention } from './retention.ts';
+import { createS3Control } from './s3/control.ts';
+import { S3Store } from './s3/store.ts';
 import { activatePipelineRun, stopAllTimers } from './schedules.ts';
 import type { ServiceConfig, ServiceState } from './service.ts';
 import { StateFile, toSaved } from './state-file.ts';
@@ -53,6 +55,18 @@ export async function startEmulator(
   const clock = internals.clock ?? systemClock;
   const log = options.log ?? (() => {});
   const obs = new ObservationLog(clock, log, config.observationRetentionMs);
+  const s3Buckets = options.s3Buckets ?? [];
+  const s3 =
+    options.s3 === false
+      ? undefined
+      : new S3Store(
+          {
+            ...(options.s3MaxPutBytes === undefined ? {} : { maxPutBytes: options.s3MaxPutBytes }),
+            ...(options.s3MinPartBytes === undefined ? {} : { minPartBytes: options.s3MinPartBytes }),
+          },
+          () => clock.now(),
+        );
+  s3?.reset(s3Buckets);
   const state: ServiceState = {
     config,
     clock,
@@ -60,6 +74,8 @@ export async function startEmulator(
     faults: new FaultInjector(internals.random),
     queues: new TaskQueues(obs, clock, config.observationRetentionMs),
     retention: new TaskRetention(),
+    s3,
+    s3Buckets,
     leases: new Leases(clock, (task, reason) => expireTask(state, task, reason)),
     pipelines: new Map(),
     byNameAndUniqueId: new Map(),
@@ -79,7 +95,19 @@ export async function startEmulator(
     state.persist = () => stateFile.schedule(() => toSaved(state.pipelines.values()));
   }
 
-  const server = createHttpServer({ router: new Router(state, createHandlers(state)), control, log });
+  const server = createHttpServer({
+    router: new Router(state, createHandlers(state)),
+    control,
+    log,
+    ...(s3
+      ? {
+          s3: {
+            store: s3,
+            hooks: { request: (op) => obs.request(`S3.${op}`), changed: () => obs.changed() },
+          },
+        }
+      : {}),
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -97,6 +125,7 @@ export async function startEmulator(
     endpoint,
     port,
     control,
+    s3: s3 && createS3Control(s3, endpoint, () => obs.changed()),
     close() {
       closed ??= (async () => {
         state.closing = true;

@@ -11,6 +11,9 @@ import type { EmulatorControl } from './types.ts';
 import { InvalidRequestError, UnknownOperationError } from './errors.ts';
 import { errorOutcome } from './router.ts';
 import type { Outcome, Router } from './router.ts';
+import { handleS3, isS3Request } from './s3/http.ts';
+import type { S3Hooks } from './s3/http.ts';
+import type { S3Store } from './s3/store.ts';
 
 /** EvaluateExpression takes up to 20 MiB; anything much larger is refused without buffering it. */
 export const MAX_BODY_BYTES = 21 * 1024 * 1024 + 64 * 1024;
@@ -20,6 +23,8 @@ export interface HttpServerDeps {
   router: Router;
   control: EmulatorControl;
   log: (line: string) => void;
+  /** S3 REST calls on the same port; without it they get the JSON API's UnknownOperationException. */
+  s3?: { store: S3Store; hooks: S3Hooks };
 }
 
 export function createHttpServer(deps: HttpServerDeps): Server {
@@ -49,6 +54,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
 
 async function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
+  // S3 bodies can be far larger than any JSON call, so they are read by the S3 side with its own limit.
+  if (deps.s3 && !url.startsWith(CONTROL_PREFIX) && isS3Request(req))
+    return handleS3(deps.s3.store, deps.s3.hooks, req, res);
   const body = await readBody(req, res);
   if (body === undefined) return;
   if (url.startsWith(CONTROL_PREFIX)) {

@@ -5,6 +5,8 @@
  */
 export { startEmulator } from './emulator.ts';
 export type { EmulatorInternals } from './emulator.ts';
+export { EMULATOR_CREDENTIALS, emulatorClientConfig, emulatorEnv } from './client-config.ts';
+export type { EmulatorClientConfig } from './client-config.ts';
 export {
   EmulatorError,
   InternalServiceFault,
@@ -24,6 +26,7 @@ export type {
   Emulator,
   EmulatorControl,
   EmulatorOptions,
+  EmulatorS3,
   EnqueueFieldValue,
   EnqueueTaskSpec,
   FaultKind,

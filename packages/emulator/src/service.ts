@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { FaultInjector } from './faults.ts';
 import type { Leases } from './leases.ts';
 import type { TaskRetention } from './retention.ts';
+import type { S3Store } from './s3/store.ts';
 import type { Pipeline, Task } from './model.ts';
 import type { ObservationLog } from './observations.ts';
 import type { TaskQueues } from './task-queue.ts';
@@ -30,6 +31,10 @@ export interface ServiceState {
   /** Ack, progress and attempt deadlines of handed-out tasks. */
   readonly leases: Leases;
   readonly retention: TaskRetention;
+  /** The emulator's S3, for service-evaluated preconditions; undefined when S3 is off. */
+  readonly s3: S3Store | undefined;
+  /** Buckets re-created by reset(). */
+  readonly s3Buckets: readonly string[];
   readonly pipelines: Map<string, Pipeline>;
   /** `${name}\u0000${uniqueId}` → pipeline id, for CreatePipeline idempotency. */
   readonly byNameAndUniqueId: Map<string, string>;

@@ -21,6 +21,14 @@ export interface EmulatorOptions {
   observationRetentionMs?: number;
   /** At most this many ended tasks stay observable, newest kept; default 50 000. */
   maxEndedTasks?: number;
+  /** Serve S3 on the same port (default true). */
+  s3?: boolean;
+  /** Buckets that exist from the start (and again after reset()). */
+  s3Buckets?: string[];
+  /** Largest PutObject / UploadPart body in bytes; default 5 GiB, as S3. */
+  s3MaxPutBytes?: number;
+  /** Smallest multipart part except the last, in bytes; default 5 MiB, as S3. */
+  s3MinPartBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -28,7 +36,23 @@ export interface Emulator {
   readonly endpoint: string;
   readonly port: number;
   readonly control: EmulatorControl;
+  /** The S3 side; undefined when started with `s3: false`. */
+  readonly s3: EmulatorS3 | undefined;
   close(): Promise<void>;
+}
+
+/** Direct access to the emulator's S3 buckets, for test set-up and assertions. */
+export interface EmulatorS3 {
+  /** Equal to the emulator's endpoint: S3 path-style requests share the port (AWS_ENDPOINT_URL_S3). */
+  readonly endpoint: string;
+  createBucket(name: string): void;
+  putObject(bucket: string, key: string, body: string | Uint8Array, contentType?: string): void;
+  /** The object's bytes, or undefined when bucket or key does not exist. */
+  getObject(bucket: string, key: string): Uint8Array | undefined;
+  /** Keys under `prefix` in S3 order. */
+  listKeys(bucket: string, prefix?: string): string[];
+  /** Multipart uploads neither completed nor aborted. */
+  openUploads(): Array<{ bucket: string; key: string; uploadId: string; parts: number }>;
 }
 
 export interface EmulatorControl {

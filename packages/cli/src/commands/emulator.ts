@@ -41,11 +41,19 @@ const OPTIONS: readonly OptionSpec[] = [
     placeholder: 'FILE',
     description: 'keep pipelines in this JSON file across restarts',
   },
+  {
+    flag: 'buckets',
+    kind: 'list',
+    env: 'TASKLANE_EMULATOR_BUCKETS',
+    placeholder: 'A,B',
+    description: 'S3 buckets that exist from the start (S3 is served on the same port)',
+  },
 ];
 
-export const EMULATOR_HELP = `Usage: tasklane emulator [--port N] [--host H] [--long-poll D] [--time-scale X] [--state FILE]
+export const EMULATOR_HELP = `Usage: tasklane emulator [--port N] [--host H] [--long-poll D] [--time-scale X] [--state FILE] [--buckets A,B]
 
-Runs a local AWS Data Pipeline service that the AWS SDK and CLI can use (endpoint http://HOST:PORT).
+Runs a local AWS Data Pipeline service that the AWS SDK and CLI can use (endpoint http://HOST:PORT),
+with an S3-compatible API on the same port (path-style; point AWS_ENDPOINT_URL_S3 at it).
 
 Options:
 ${formatOptions(OPTIONS)}`;
@@ -68,8 +76,10 @@ export async function emulatorCommand(argv: readonly string[], host: Host): Prom
     longPollMs: values['long-poll'] as number,
     timeScale,
     ...(values.state ? { stateFile: values.state as string } : {}),
+    ...(values.buckets ? { s3Buckets: values.buckets as string[] } : {}),
   });
   host.stdout(`emulator listening on ${emulator.endpoint}\n`);
+  host.stdout(`S3 endpoint ${emulator.s3?.endpoint ?? emulator.endpoint}\n`);
   await new Promise<void>((resolve) => {
     const off = host.runtime.onShutdownSignal?.(() => {
       off?.();

@@ -1,0 +1,41 @@
+/**
+ * How clients reach a running emulator: SDK client options for in-process tests, and the standard
+ * AWS environment variables for spawned runners and handlers, which then need no special code.
+ */
+import type { Emulator } from './types.ts';
+
+/** Credentials the emulator accepts (any SigV4 signature is accepted). */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDTASKLANE', secretAccessKey: 'tasklane' } as const;
+
+export interface EmulatorClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** For S3Client: bucket in the path, so no DNS name per bucket is needed. */
+  forcePathStyle: true;
+}
+
+/** Options for `new S3Client(…)` (or DataPipelineClient, which ignores `forcePathStyle`). */
+export function emulatorClientConfig(emu: Pick<Emulator, 'endpoint'>): EmulatorClientConfig {
+  return {
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { ...EMULATOR_CREDENTIALS },
+    forcePathStyle: true,
+  };
+}
+
+/**
+ * Environment for a child process: `AWS_ENDPOINT_URL_S3` and `AWS_ENDPOINT_URL_DATA_PIPELINE` point at
+ * the emulator, plus a region and dummy credentials. Path-style addressing follows from the endpoint
+ * being an IP address.
+ */
+export function emulatorEnv(emu: Pick<Emulator, 'endpoint'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: emu.endpoint,
+    AWS_ENDPOINT_URL_DATA_PIPELINE: emu.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  };
+}
