@@ -1,5 +1,6 @@
-import { HandlerRegistry, Runner, TaskHandler } from '@tasklane/core';
+import { TaskHandler } from '@tasklane/core';
 import { BullMQSource } from '@tasklane/source-bullmq';
+import { startTestRunner } from '@tasklane/test-utils/harness';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -72,8 +73,9 @@ async function tasklane(
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
   const started = performance.now();
-  const runner = new Runner({
-    registry: new HandlerRegistry().register(NoopActivity),
+  const runner = await startTestRunner({
+    start: false,
+    handlers: [NoopActivity],
     sources: [{ source: new BullMQSource({ url: redisUrl }), groups: [queue.name] }],
     concurrency,
     hooks: [

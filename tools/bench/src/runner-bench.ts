@@ -4,8 +4,9 @@ import {
   ReportTaskProgressCommand,
   SetTaskStatusCommand,
 } from '@aws-sdk/client-data-pipeline';
-import { DataPipelineSource, HandlerRegistry, Runner, TaskHandler } from '@tasklane/core';
+import { TaskHandler } from '@tasklane/core';
 import { startEmulator, type Emulator } from '@tasklane/emulator';
+import { emulatorSource, startTestRunner } from '@tasklane/test-utils/harness';
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { waitTerminal } from './wait.ts';
@@ -94,15 +95,16 @@ export async function tasklane(
   tasks: number,
   concurrency: number,
 ): Promise<number> {
-  const source = new DataPipelineSource({
-    endpoint: emulator.endpoint,
+  // The raw loop's client, so both paths pay for the same HTTP stack.
+  const source = emulatorSource(emulator.endpoint, {
     hostname: 'bench',
     taskrunnerId: 'bench',
     client: client(emulator.endpoint),
   });
   const ids = enqueue(emulator, group, tasks);
-  const runner = new Runner({
-    registry: new HandlerRegistry().register(Noop),
+  const runner = await startTestRunner({
+    start: false,
+    handlers: [Noop],
     sources: [{ source, groups: [group] }],
     concurrency,
     progressInterval: '1m',
