@@ -45,7 +45,7 @@ export class CopyActivity {
     let result: string;
     if (output.kind === 's3') {
       const { key, bytes } = await withSource((segments) => writeS3(output, segments, env, ctx.signal));
-      result = `${bytes} bytes to s3://${output.bucket}/${key}`;
+      result = `${bytes} bytes to ${output.store === 'local' ? key : `s3://${output.bucket}/${key}`}`;
     } else {
       const rows = await withSource((segments) =>
         withSession(output.spec, ctx, (session) => writeSql(session, output, segments, onRows, ctx.signal)),

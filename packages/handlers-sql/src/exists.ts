@@ -8,6 +8,7 @@ import {
 import { mySqlTableExists } from './copy/sink-mysql.ts';
 import { pgTableExists } from './copy/sink-pg.ts';
 import { selectQueryOf } from './copy/sql-text.ts';
+import { localExists } from './copy/local-files.ts';
 import { withSession } from './database/open.ts';
 import { isTaskFailure, reason, SqlErrorId, sqlFailure } from './errors.ts';
 import { dataNode, type DataNode } from './nodes.ts';
@@ -59,6 +60,7 @@ async function findNode(task: Task, objects: ObjectResolver): Promise<PipelineOb
 async function whatIsMissing(node: DataNode, env: EnvReader, ctx: TaskContext): Promise<string | undefined> {
   if (node.kind === 's3') {
     try {
+      if (node.store === 'local') return (await localExists(node)) ? undefined : `${node.url} does not exist`;
       if (!node.directory) {
         return (await objectExists(env, node.bucket, node.key, ctx.signal))
           ? undefined

@@ -1,3 +1,5 @@
+import { isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectionSpec } from './database/config.ts';
 import type { ConnectionSpec } from './database/spec.ts';
 import { SqlErrorId, sqlFailure } from './errors.ts';
@@ -16,10 +18,15 @@ export interface SqlNode {
   readonly createTableSql: string | undefined;
 }
 
-/** One object (`filePath`) or every object under a prefix (`directoryPath`) in S3 (`S3DataNode`). */
+/**
+ * One object (`filePath`) or every object under a prefix (`directoryPath`) in S3 (`S3DataNode`). A
+ * local path (`/data/in.csv`, `file:///data/`) works too, for data that stays on the runner's host.
+ */
 export interface S3Node {
   readonly kind: 's3';
   readonly id: string;
+  /** `local`: `bucket` is empty and `key` is the absolute path (a directory ends with `/`). */
+  readonly store: 's3' | 'local';
   readonly bucket: string;
   /** The object key, or the prefix (ending in `/`) of a directory. */
   readonly key: string;
@@ -54,8 +61,13 @@ export async function dataNode(
       );
     }
     const url = (filePath ?? directoryPath)!;
-    const parsed = parseS3Url(url);
-    if (!parsed) throw sqlFailure(SqlErrorId.InvalidSpec, `${what}: "${url}" is not an s3:// URL`);
+    const parsed = parseS3Url(url) ?? localPath(url);
+    if (!parsed) {
+      throw sqlFailure(
+        SqlErrorId.InvalidSpec,
+        `${what}: "${url}" is neither an s3:// URL nor an absolute path`,
+      );
+    }
     const key =
       directoryPath !== undefined && parsed.key !== '' && !parsed.key.endsWith('/')
         ? `${parsed.key}/`
@@ -68,15 +80,17 @@ export async function dataNode(
       );
     }
     const [formatObject] = await objects.refs('dataFormat', node);
+    const store = parsed.bucket === '' ? 'local' : 's3';
     return {
       kind: 's3',
       id: node.id,
+      store,
       bucket: parsed.bucket,
       key,
       directory: directoryPath !== undefined,
       format: dataFormatOf(formatObject),
       gzip: compression === 'gzip',
-      url: `s3://${parsed.bucket}/${key}`,
+      url: store === 'local' ? key : `s3://${parsed.bucket}/${key}`,
     };
   }
   if (type === 'SqlDataNode' || type === 'MySqlDataNode') {
@@ -107,6 +121,11 @@ export async function dataNode(
     `${what}: CopyActivity and Exists support S3DataNode, SqlDataNode and MySqlDataNode`,
     { retryable: false },
   );
+}
+
+function localPath(url: string): { bucket: string; key: string } | undefined {
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  return isAbsolute(path) ? { bucket: '', key: path } : undefined;
 }
 
 function withType(node: PipelineObject, type: string): Map<string, readonly string[]> {

@@ -4,6 +4,7 @@ import type { S3Node } from '../nodes.ts';
 import type { EnvReader } from '../objects.ts';
 import { writeObject } from '../s3.ts';
 import { reformat, type Segment } from './segment.ts';
+import { writeLocal } from './local-files.ts';
 import { through } from './streams.ts';
 import { isTaskFailure } from '../errors.ts';
 
@@ -39,13 +40,11 @@ export async function writeS3(
     }
   }
   try {
-    const bytes = await writeObject(
-      env,
-      node.bucket,
-      key,
-      node.gzip ? through(guarded(), 'gzip') : guarded(),
-      signal,
-    );
+    const data = node.gzip ? through(guarded(), 'gzip') : guarded();
+    const bytes =
+      node.store === 'local'
+        ? await writeLocal(key, data, signal)
+        : await writeObject(env, node.bucket, key, data, signal);
     return { key, bytes };
   } catch (error) {
     if (failure !== undefined) throw failure;

@@ -8,6 +8,7 @@ import type { EnvReader } from '../objects.ts';
 import { listKeys, readObject } from '../s3.ts';
 import { pgCsvOptions, selectQueryOf } from './sql-text.ts';
 import { encodeRows, type Segment } from './segment.ts';
+import { localFiles, readLocal } from './local-files.ts';
 import { through } from './streams.ts';
 
 /** Every object of an S3 data node as a segment, decompressed when the node says gzip. */
@@ -16,14 +17,19 @@ export async function* s3Segments(
   env: EnvReader,
   signal?: AbortSignal,
 ): AsyncGenerator<Segment> {
-  const keys = node.directory ? listKeys(env, node.bucket, node.key, signal) : single(node.key);
+  const local = node.store === 'local';
+  const keys = local
+    ? localFiles(node)
+    : node.directory
+      ? listKeys(env, node.bucket, node.key, signal)
+      : single(node.key);
   let count = 0;
   for await (const key of keys) {
     count++;
-    const name = `s3://${node.bucket}/${key}`;
+    const name = local ? key : `s3://${node.bucket}/${key}`;
     let body: Readable;
     try {
-      body = await readObject(env, node.bucket, key, signal);
+      body = local ? readLocal(key) : await readObject(env, node.bucket, key, signal);
     } catch (error) {
       throw sqlFailure(SqlErrorId.S3Failed, `could not read ${name}: ${(error as Error).message}`, {
         cause: error,
