@@ -83,6 +83,8 @@ if (command === 'test') {
     ['tests (Bun)', () => nx('run-many', '-t', 'test:bun', '--outputStyle=stream', '--parallel=1')],
     ['tests (Deno)', () => nx('run-many', '-t', 'test:deno', '--outputStyle=stream', '--parallel=1')],
     ['chaos (short)', () => run(process.execPath, [join(root, 'tools/chaos/dist/main.js'), '--short'])],
+    // Every public package packed and used from a fresh project on Node, Bun and Deno (README: "Start your own runner").
+    ['consumer (tarballs)', () => run(process.execPath, [join(root, 'tools/consumer-test/src/main.mjs')])],
   ];
   const results = [];
   for (const [name, step] of steps) {
@@ -92,7 +94,7 @@ if (command === 'test') {
     results.push({ name, ok: code === 0, seconds: ((Date.now() - started) / 1000).toFixed(1) });
   }
   console.log('\n=== summary ===');
-  for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(18)} ${r.seconds}s`);
+  for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(20)} ${r.seconds}s`);
   process.exit(results.every((r) => r.ok) ? 0 : 1);
 }
 

@@ -16,7 +16,7 @@ export interface ProjectSpec {
 }
 
 const LOCAL = 'AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local';
-const ENDPOINT = 'http://127.0.0.1:8080';
+const ENDPOINT = 'http://127.0.0.1:8089';
 // Pinned like the rest of Tasklane: the versions its own build and tests use.
 const TOOL_VERSIONS = { typescript: '6.0.3', '@types/node': '20.19.0', yaml: '2.9.1' } as const;
 
@@ -39,7 +39,8 @@ function scripts(spec: ProjectSpec): Record<string, string> {
       spec.runtime
     ],
     test: { node: `node --test ${testFiles}`, bun: 'bun test', deno: 'deno test -A' }[spec.runtime],
-    emulator: `${tl} emulator --port 8080`,
+    // A short long poll, so a runner stopped with Ctrl-C drains in seconds instead of 90 s.
+    emulator: `${tl} emulator --long-poll 5s`,
     pipeline: `${LOCAL} ${tl} pipeline create --endpoint ${ENDPOINT} --name ${spec.name} --definition pipeline.json --activate`,
     status: `${LOCAL} ${tl} pipeline status --endpoint ${ENDPOINT} --pipeline-id`,
     dev: `${LOCAL} ${run} --endpoint ${ENDPOINT}`,
