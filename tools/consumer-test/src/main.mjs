@@ -3,7 +3,7 @@
 // create-tasklane from its tarball, installs the tarballs into it (outside the repository, so nothing
 // resolves from the workspace), builds it, runs its tests, and runs its handler through `tasklane run`
 // against `tasklane emulator` until the pipeline finishes.
-//   node tools/consumer-test/src/main.mjs [--runtimes node,bun,deno] [--keep] [--measure] [--skip NAME,…]
+//   node tools/consumer-test/src/main.mjs [--runtimes node,bun,deno] [--checks-only] [--keep] [--measure] [--skip NAME,…]
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureRunners } from './measure.mjs';
+import { jsrChecks, tarballChecks } from './checks.mjs';
 import { packAll } from './pack.mjs';
 import { consumerFlow, RUNTIMES } from './project.mjs';
 import { killAll } from './proc.mjs';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     runtimes: { type: 'string', default: 'node,bun,deno' },
     keep: { type: 'boolean', default: false },
     measure: { type: 'boolean', default: false },
+    'checks-only': { type: 'boolean', default: false },
     // For local runs while a package is being written; the test command never passes it.
     skip: { type: 'string', default: '' },
   },
@@ -74,17 +76,25 @@ async function step(label, fn) {
 const began = Date.now();
 let failed = false;
 try {
-  const { packed } = await step('pack + check tarballs', async () => {
+  const { packages, packed } = await step('pack + check tarballs', async () => {
     const out = await packAll(root, packs, packEnv, values.skip.split(',').filter(Boolean));
     if (out.problems.length) throw new Error(out.problems.join('\n'));
     return out;
+  });
+  await step('publint + attw', async () => {
+    const problems = await tarballChecks(packed, packEnv);
+    if (problems.length) throw new Error(problems.join('\n'));
+  });
+  await step('deno publish --dry-run', async () => {
+    const problems = await jsrChecks(packages, join(bin, 'deno'), packEnv);
+    if (problems.length) throw new Error(problems.join('\n'));
   });
   const createTarball = packed.find((p) => p.name === 'create-tasklane')?.tarball;
   if (!createTarball) throw new Error('create-tasklane was not packed');
   if (values.measure) {
     for (const line of await measureRunners({ work, packs, packed, env })) console.log(line);
   }
-  for (const runtime of runtimes) {
+  for (const runtime of values['checks-only'] ? [] : runtimes) {
     try {
       await consumerFlow({
         runtime,

@@ -101,9 +101,9 @@ export async function packAll(root, dest, env, skip = []) {
         return;
       }
       const info = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
-      packed.push({ name: batch[j].name, tarball: info.filename });
+      packed.push({ name: batch[j].name, tarball: info.filename, manifest: batch[j].manifest });
     });
   }
   for (const p of packed) problems.push(...(await tarballProblems(p.tarball)));
-  return { packed, problems };
+  return { packages, packed, problems };
 }
