@@ -1,4 +1,6 @@
-// Type-aware lint for every package. The core boundary rule keeps @tasklane/core portable.
+// Type-aware lint for every package. The core boundary rule keeps @tasklane/core portable; max-lines
+// keeps each non-test source file to one job. Module boundaries, import cycles and dead code are checked
+// next to eslint by tools/scripts/check-habits.mjs.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -13,7 +15,6 @@ export default tseslint.config(
       '**/*.mjs',
       '**/*.cjs',
       '**/vitest.config.ts',
-      '**/vitest.shared.ts',
     ],
   },
   js.configs.recommended,
@@ -38,6 +39,13 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
+  },
+  {
+    // 300 physical lines, blank lines and comments included: the figure a reader sees in the editor,
+    // and the one `wc -l` reports. Tests may be longer; a test file reads top to bottom.
+    files: ['**/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }] },
   },
   {
     files: ['packages/core/src/**/*.ts'],

@@ -78,7 +78,15 @@ if (command === 'test') {
   const steps = [
     ['format', () => run(p[0], [...p.slice(1), 'exec', 'prettier', '--check', '.', '--log-level', 'warn'])],
     ['build', () => nx('run-many', '-t', 'build', '--outputStyle=static')],
-    ['lint + typecheck', () => nx('run-many', '-t', 'lint', 'typecheck', '--outputStyle=static')],
+    [
+      'lint + typecheck',
+      // eslint and tsc per project, then boundaries, cycles and dead code across the workspace
+      () =>
+        Math.max(
+          nx('run-many', '-t', 'lint', 'typecheck', '--outputStyle=static'),
+          run(process.execPath, [join(root, 'tools/scripts/check-habits.mjs')]),
+        ),
+    ],
     ['tests (Node)', () => nx('run-many', '-t', 'test', '--outputStyle=stream', '--parallel=2')],
     ['tests (Bun)', () => nx('run-many', '-t', 'test:bun', '--outputStyle=stream', '--parallel=1')],
     ['tests (Deno)', () => nx('run-many', '-t', 'test:deno', '--outputStyle=stream', '--parallel=1')],
