@@ -116,5 +116,10 @@ if (command === 'demo' || command === 'bench' || command === 'chaos') {
   process.exit(run(entry[0], entry[1]));
 }
 
-console.error(`unknown command ${command}; use test, demo, bench or chaos`);
+if (command === 'release' || command === 'version' || command === 'changeset') {
+  const { releaseCommand } = await import('./release.mjs');
+  process.exit(releaseCommand(command, rest, nx));
+}
+
+console.error(`unknown command ${command}; use test, demo, bench, chaos, changeset, version or release`);
 process.exit(2);
