@@ -11,6 +11,7 @@ import type { TaskOutcome } from './outcome.ts';
 import { sanitizeText } from './sanitize.ts';
 import {
   LeaseLostError,
+  type LeaseRenewalSpec,
   type LeaseReply,
   type RunnerIdentity,
   type SourceTask,
@@ -110,7 +111,26 @@ export class DataPipelineSource implements TaskSource {
     );
     const taskObject = response.taskObject;
     if (!taskObject || !taskObject.taskId) return null;
-    return new DataPipelineTask(this.client, taskObject);
+    return new DataPipelineTask(this.client, taskObject, (taskId) => this.#renewalSpec(taskId));
+  }
+
+  /** What the lease thread needs to renew a task on its own client: resolved, cloneable values. */
+  async #renewalSpec(taskId: string): Promise<LeaseRenewalSpec> {
+    const config = this.client.config;
+    const [region, credentials] = await Promise.all([config.region(), config.credentials()]);
+    return {
+      kind: 'datapipeline',
+      taskId,
+      region,
+      endpoint: this.#options.endpoint,
+      requestTimeoutMs: this.#options.requestTimeoutMs ?? 100_000,
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+        expiration: credentials.expiration?.getTime(),
+      },
+    };
   }
 
   async heartbeat(group: string): Promise<{ terminate: boolean }> {
@@ -167,6 +187,7 @@ class DataPipelineTask implements SourceTask {
   constructor(
     private readonly client: DataPipelineClient,
     taskObject: SdkTaskObject,
+    private readonly spec: (taskId: string) => Promise<LeaseRenewalSpec>,
   ) {
     this.#raw = {
       taskId: taskObject.taskId ?? '',
@@ -212,6 +233,10 @@ class DataPipelineTask implements SourceTask {
         throw new LeaseLostError(`task ${this.id} is no longer ours: ${String(error)}`, { cause: error });
       throw error;
     }
+  }
+
+  renewalSpec(): Promise<LeaseRenewalSpec> {
+    return this.spec(this.#raw.taskId);
   }
 
   ack(): Promise<LeaseReply> {

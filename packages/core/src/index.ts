@@ -36,7 +36,7 @@ export {
   ERROR_LIMITS,
 } from './outcome.ts';
 export { sanitizeText, safeString, matchesPatternP } from './sanitize.ts';
-export { optionError, integerOption, durationOption, stringOption } from './validate.ts';
+export { optionError, integerOption, durationOption, stringOption, booleanOption } from './validate.ts';
 export { setLongTimeout, setLongInterval, MAX_TIMER_MS } from './timers.ts';
 export { TaskAbort, callHandler, settleHandler, reportedOutcome } from './settle.ts';
 export { TasklaneError, InvalidOptionError, ErrorCode, describeValue } from './errors.ts';
@@ -46,7 +46,7 @@ export { compileRunnerOptions } from './options.ts';
 export { InProcessCoordinator } from './in-process-coordinator.ts';
 export { DataPipelineSource } from './datapipeline-source.ts';
 export { LeaseLostError } from './source.ts';
-export { portableRuntime } from './runtime.ts';
+export { portableRuntime, threadPort } from './runtime.ts';
 export { silentLogger } from './logger.ts';
 export { backoffDelay, sleep } from './backoff.ts';
 export { fetchInstanceIdentity } from './ec2-identity.ts';
@@ -74,11 +74,18 @@ export type { RawTask, WireField, WireObject } from './task.ts';
 export type { TaskOutcome, PreconditionFalse } from './outcome.ts';
 export type { RunnerOptions, CompiledRunnerOptions, SourceBinding, DurationInput } from './options.ts';
 export type { Coordinator, PollPermit, InstanceState, InFlightTask } from './coordinator.ts';
-export type { TaskSource, SourceTask, LeaseReply, RunnerIdentity } from './source.ts';
+export type { TaskSource, SourceTask, LeaseReply, RunnerIdentity, LeaseRenewalSpec } from './source.ts';
 export type { Settled } from './settle.ts';
 export type { LongTimer } from './timers.ts';
 export type { DataPipelineSourceOptions } from './datapipeline-source.ts';
-export type { RuntimePrimitives, ProcessSpawner, SpawnOptions, SpawnedProcess } from './runtime.ts';
+export type {
+  RuntimePrimitives,
+  ProcessSpawner,
+  SpawnOptions,
+  SpawnedProcess,
+  ThreadHandle,
+  ThreadPort,
+} from './runtime.ts';
 export type { Logger } from './logger.ts';
 export type { RunnerHooks, RunnerState, TaskEnd, TaskInfo, PollInfo } from './hooks.ts';
 export type { InstanceIdentityOptions } from './ec2-identity.ts';

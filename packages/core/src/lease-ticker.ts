@@ -8,7 +8,8 @@ import { setLongInterval, type LongTimer } from './timers.ts';
 
 /** Keeps one attempt's lease: renews it on a cadence, turns `canceled` into an abort, and gives it up locally. */
 export interface LeaseKeeper {
-  start(): void;
+  /** Starts renewing; the handler is called once this resolves. */
+  start(): void | Promise<void>;
   /** Renews now, optionally publishing progress fields (ctx.reportProgress). Never rejects. */
   renew(fields?: Record<string, string>): Promise<void>;
   /** Stops renewing and waits for renewals in flight, so a late `canceled` is seen before any status. */

@@ -4,7 +4,13 @@ import type { Logger } from './logger.ts';
 import type { HandlerRegistry } from './registry.ts';
 import type { RuntimePrimitives } from './runtime.ts';
 import type { TaskSource } from './source.ts';
-import { durationOption as duration, integerOption, optionError, stringOption } from './validate.ts';
+import {
+  booleanOption,
+  durationOption as duration,
+  integerOption,
+  optionError,
+  stringOption,
+} from './validate.ts';
 
 /** A duration in milliseconds, or a string such as `'500ms'`, `'2s'`, `'1m'`, `'20 minutes'`. */
 export type DurationInput = number | string;
@@ -65,6 +71,12 @@ export interface RunnerOptions {
   lagProbeInterval?: DurationInput;
   /** Event-loop lag that logs a warning. @default 2s */
   lagWarnThreshold?: DurationInput;
+  /**
+   * Keep leases on a separate thread (when the runtime offers `startThread` and the source can describe
+   * its renewals), so a handler that blocks the main thread cannot starve them. `false`: main thread only.
+   * @default true
+   */
+  leaseThread?: boolean;
   /** Observers and interceptors. */
   hooks?: RunnerHooks[];
 }
@@ -86,6 +98,7 @@ export interface CompiledRunnerOptions {
   readonly minPollLeaseMs: number;
   readonly lagProbeIntervalMs: number;
   readonly lagWarnThresholdMs: number;
+  readonly leaseThread: boolean;
 }
 
 /** Validates options once; throws {@link InvalidOptionError} naming the option on the first problem. */
@@ -146,5 +159,6 @@ export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOpti
     minPollLeaseMs: duration('minPollLease', options.minPollLease, 1000, { min: 0 }),
     lagProbeIntervalMs: duration('lagProbeInterval', options.lagProbeInterval, 500, { min: 10 }),
     lagWarnThresholdMs: duration('lagWarnThreshold', options.lagWarnThreshold, 2000, { min: 1 }),
+    leaseThread: booleanOption('leaseThread', options.leaseThread, true),
   };
 }

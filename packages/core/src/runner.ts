@@ -4,6 +4,7 @@ import { combineHooks } from './hooks-combine.ts';
 import type { RunnerHooks, RunnerState } from './hooks.ts';
 import { InProcessCoordinator } from './in-process-coordinator.ts';
 import { LagWatchdog } from './lag-watchdog.ts';
+import { LeaseTicker } from './lease-ticker.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { compileRunnerOptions, type CompiledRunnerOptions, type RunnerOptions } from './options.ts';
 import { Tokens, type HandlerRegistry } from './registry.ts';
@@ -11,6 +12,7 @@ import { portableRuntime, type RuntimePrimitives } from './runtime.ts';
 import { SlotPool } from './slots.ts';
 import type { SourceTask, TaskSource } from './source.ts';
 import { TaskExecution, type ExecutionHost } from './task-execution.ts';
+import { LeaseThread, leaseThreadUrl } from './thread-lease.ts';
 import { setLongInterval, setLongTimeout, type LongTimer } from './timers.ts';
 import { VERSION } from './version.ts';
 import { WorkerGroupLoop, type LoopHost } from './worker-group-loop.ts';
@@ -49,6 +51,7 @@ export class Runner {
   readonly #inFlight = new Map<string, InFlightTask>();
   readonly #execution: ExecutionHost;
   readonly #watchdog: LagWatchdog;
+  readonly #leaseThread: LeaseThread | undefined;
   #state: RunnerState = 'created';
   #startedAt = 0;
   #shutdownDeadline: number | undefined;
@@ -91,6 +94,11 @@ export class Runner {
     this.#loops = options.sources.flatMap((binding) =>
       binding.groups.map((group) => new WorkerGroupLoop(loopHost, binding.source, group)),
     );
+    const startThread = this.runtime.startThread?.bind(this.runtime);
+    this.#leaseThread =
+      this.options.leaseThread && startThread
+        ? new LeaseThread(() => startThread(leaseThreadUrl()), this.#logger)
+        : undefined;
     const deadlineOf = () => this.#shutdownDeadline;
     this.#execution = {
       options: this.options,
@@ -111,6 +119,7 @@ export class Runner {
         },
         delete: (taskId) => this.#inFlight.delete(taskId),
       },
+      leaseKeeper: (o) => this.#leaseThread?.keeper(o) ?? new LeaseTicker(o),
     };
     this.#watchdog = new LagWatchdog({
       runtime: this.runtime,
@@ -183,6 +192,7 @@ export class Runner {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
     deadline.clear();
     this.#watchdog.stop();
+    this.#leaseThread?.close();
     await Promise.allSettled([this.coordinator.close(), ...this.#sources.map((s) => s.close?.())]);
     this.#setState('stopped');
     this.#stopped.resolve();

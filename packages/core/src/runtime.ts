@@ -16,6 +16,43 @@ export interface RuntimePrimitives {
   onShutdownSignal?(listener: (signal: string) => void): () => void;
   /** Spawns a child process; needed by plugins such as the shell handlers. */
   spawn?: ProcessSpawner;
+  /**
+   * Starts a Web-Worker-style thread running the ES module at `url`. The runner keeps leases on one, so
+   * a handler that blocks the main thread cannot starve them. Absent: leases are kept on the main thread.
+   */
+  startThread?(url: URL): ThreadHandle;
+}
+
+/**
+ * A running thread, as {@link RuntimePrimitives.startThread} returns it. Inside the thread the module
+ * talks back through {@link threadPort}; messages are structured-cloned.
+ */
+export interface ThreadHandle {
+  postMessage(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called when the thread fails to load or throws uncaught. */
+  onError(listener: (error: unknown) => void): void;
+  terminate(): void;
+}
+
+/** How a thread module reaches its parent. Hosts that are not Web-Worker-like set `__tasklaneThreadPort`. */
+export interface ThreadPort {
+  post(message: unknown): void;
+  listen(listener: (message: unknown) => void): void;
+}
+
+/** The parent of the current thread: the host's port if it set one, else the Web Worker globals. */
+export function threadPort(): ThreadPort {
+  const g = globalThis as {
+    __tasklaneThreadPort?: ThreadPort;
+    postMessage?: (message: unknown) => void;
+    addEventListener?: (type: string, listener: (event: { data: unknown }) => void) => void;
+  };
+  if (g.__tasklaneThreadPort) return g.__tasklaneThreadPort;
+  return {
+    post: (message) => g.postMessage?.(message),
+    listen: (listener) => g.addEventListener?.('message', (event) => listener(event.data)),
+  };
 }
 
 /** Starts a child process in its own process group so it can be signalled as a whole. */

@@ -26,6 +26,31 @@ export interface SourceTask {
   progress(fields?: Record<string, string>): Promise<LeaseReply>;
   /** Reports the terminal outcome. */
   complete(outcome: TaskOutcome): Promise<void>;
+  /**
+   * Describes this task's lease renewal as plain data, so the runner's lease thread can renew it while
+   * the main thread is busy. Sources that cannot (or a task that must not) leave it out or resolve
+   * `undefined`; their leases are kept on the main thread.
+   */
+  renewalSpec?(): Promise<LeaseRenewalSpec | undefined>;
+}
+
+/** A Data Pipeline lease renewal that another thread can carry out on its own: structured-clone data only. */
+export interface LeaseRenewalSpec {
+  readonly kind: 'datapipeline';
+  readonly taskId: string;
+  readonly region: string;
+  readonly endpoint?: string | undefined;
+  readonly requestTimeoutMs: number;
+  /** Resolved credentials (the thread cannot run the main thread's provider chain); absent: the thread's default chain. */
+  readonly credentials?:
+    | {
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+        readonly sessionToken?: string | undefined;
+        /** Epoch ms; the runner re-resolves and resends them before then. */
+        readonly expiration?: number | undefined;
+      }
+    | undefined;
 }
 
 /** Who a runner is, as it tells its sources (the service sees these in polls and heartbeats). */

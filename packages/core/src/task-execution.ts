@@ -179,7 +179,7 @@ export class TaskExecution {
       abort,
     };
     const lease = h.leaseKeeper?.(leaseOptions) ?? new LeaseTicker(leaseOptions);
-    lease.start();
+    await lease.start();
     // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
     // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
     const attemptTimer =

@@ -57,3 +57,10 @@ export function stringOption<T extends string | undefined>(
   if (typeof value !== 'string' || value === '') throw optionError(option, 'a non-empty string', value);
   return value;
 }
+
+/** Checks an optional boolean option; `fallback` when absent. */
+export function booleanOption(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw optionError(option, 'true or false', value);
+  return value;
+}

@@ -115,6 +115,8 @@ describe('public API types', () => {
         'callHandler',
         'settleHandler',
         'reportedOutcome',
+        'threadPort',
+        'booleanOption',
       ].sort(),
     );
   });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import process from 'node:process';
 import type { RuntimePrimitives, SpawnOptions } from '@tasklane/core';
+import { startThread } from './worker.ts';
 
 const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -14,6 +15,7 @@ export function nodeCompatibleHost(): Omit<RuntimePrimitives, 'name' | 'version'
     env: (name) => process.env[name],
     now: () => Date.now(),
     monotonicNow: () => performance.now(),
+    startThread,
     onShutdownSignal(listener) {
       const handlers = SHUTDOWN_SIGNALS.map((signal) => {
         const handler = () => listener(signal);
