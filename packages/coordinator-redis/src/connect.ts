@@ -105,12 +105,17 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   return options;
 }
 
+/** The ioredis options for a URL with `options` laid over them (TLS settings are merged). */
+export function clientOptions(url: string, options: RedisOptions = {}): RedisOptions {
+  const fromUrl = redisOptionsFromUrl(url);
+  const tls = fromUrl.tls && options.tls ? { ...fromUrl.tls, ...options.tls } : (options.tls ?? fromUrl.tls);
+  return { ...fromUrl, ...options, ...(tls ? { tls } : {}) };
+}
+
 /**
  * Opens an ioredis client for a Redis URL (see {@link redisOptionsFromUrl} for the forms); `options`
  * override what the URL says (TLS certificates, timeouts, `lazyConnect`, ...).
  */
 export function connectRedis(url: string, options: RedisOptions = {}): Redis {
-  const fromUrl = redisOptionsFromUrl(url);
-  const tls = fromUrl.tls && options.tls ? { ...fromUrl.tls, ...options.tls } : (options.tls ?? fromUrl.tls);
-  return new Redis({ ...fromUrl, ...options, ...(tls ? { tls } : {}) });
+  return new Redis(clientOptions(url, options));
 }

@@ -2,6 +2,7 @@ import type { Logger, PollPermit } from '@tasklane/core';
 import { errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
 import type { GroupKeys } from './keys.ts';
 import type { CompiledOptions } from './options.ts';
+import type { ThreadRenewer } from './renewer.ts';
 import type { WakeChannel } from './wake-channel.ts';
 
 /** A permit of the Redis coordinator; `expiresAt` says how long the lease under it lasts at least. */
@@ -54,6 +55,7 @@ export class LeaseManager {
   readonly #held = new Map<string, Held>();
   readonly #releasing = new Set<Promise<void>>();
   readonly #closed: AbortSignal;
+  #thread: ThreadRenewer | undefined;
 
   constructor(
     conn: RedisConnection,
@@ -67,6 +69,23 @@ export class LeaseManager {
     this.#log = log;
     this.#events = events;
     this.#closed = closed;
+  }
+
+  /** Hands renewal to a worker thread; what it reports about a lease comes back through `fromThread`. */
+  useThread(thread: ThreadRenewer): void {
+    this.#thread = thread;
+  }
+
+  fromThread(owner: string, report: { renewedAt: number } | { lost: true } | { failed: string }): void {
+    let h: Held | undefined;
+    for (const held of this.#held.values()) if (held.owner === owner) h = held;
+    if (!h) return;
+    if ('renewedAt' in report) h.expiresAt = Math.max(h.expiresAt, report.renewedAt + this.#o.leaseMs);
+    else if ('lost' in report) this.#lose(h, 'taken');
+    else {
+      this.#conn.logError(new Error(report.failed), 'lease renewal failed', { workerGroup: h.group });
+      if (Date.now() >= h.expiresAt) this.#lose(h, 'unreachable');
+    }
   }
 
   /** True while this instance holds the group's lease (a local waiter waits for it locally). */
@@ -98,6 +117,7 @@ export class LeaseManager {
       idleTimer: undefined,
     };
     this.#held.set(group, h);
+    this.#thread?.hold(h.owner, keys.lease);
     if (!h.contended && this.#o.keepIdleMs > 0) void this.#watch(h);
     return this.#permit(h);
   }
@@ -171,6 +191,11 @@ export class LeaseManager {
 
   async #renew(h: Held): Promise<void> {
     if (h.renewing || h.gone) return;
+    if (this.#thread?.ready) {
+      // The thread renews; this tick only shows it that the main thread is alive.
+      this.#thread.touch();
+      return;
+    }
     h.renewing = true;
     const sentAt = Date.now();
     try {
@@ -212,6 +237,7 @@ export class LeaseManager {
     h.gone = true;
     clearInterval(h.renewTimer);
     clearTimeout(h.idleTimer);
+    this.#thread?.drop(h.owner);
     if (this.#held.get(h.group) === h) this.#held.delete(h.group);
     const endWatch = h.watching;
     const done = this.#release(h, endWatch).finally(() => this.#releasing.delete(done));

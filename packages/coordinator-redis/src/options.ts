@@ -25,6 +25,21 @@ export interface RedisCoordinatorOptions {
   /** @default leaseMs / 3 */
   renewEveryMs?: number;
   /**
+   * Where leases are renewed. 'thread': on a worker thread with its own connection (node:worker_threads,
+   * on Node, Bun and Deno), so a handler that blocks the main thread cannot let a lease expire under an
+   * open poll; the main thread renews until the thread is up, and wherever it cannot start. 'main': on
+   * the main thread only.
+   * @default 'thread'
+   */
+  renewal?: 'thread' | 'main';
+  /**
+   * The longest a poll can stay open (the source's request timeout; Data Pipeline long-polls up to 90 s).
+   * While the main thread gives no sign of life, the renewal thread renews for at most this long, so a
+   * hung process holds its groups no longer than this plus a lease.
+   * @default 100_000
+   */
+  pollTimeoutMs?: number;
+  /**
    * Every non-blocking Redis command fails after this long; a failure counts as "Redis unreachable".
    * @default 1000
    */
@@ -77,6 +92,8 @@ export interface CompiledOptions {
   readonly keyPrefix: string;
   readonly leaseMs: number;
   readonly renewEveryMs: number;
+  readonly renewal: 'thread' | 'main';
+  readonly pollTimeoutMs: number;
   readonly commandTimeoutMs: number;
   readonly maxWaitMs: number;
   readonly keepIdleMs: number;
@@ -125,10 +142,18 @@ export function compileOptions(o: RedisCoordinatorOptions): CompiledOptions {
       `keyPrefix must be a string without braces (they are hash tags), got ${JSON.stringify(keyPrefix)}`,
     );
   }
+  const renewal = o.renewal ?? 'thread';
+  if (renewal !== 'thread' && renewal !== 'main')
+    throw new RedisOptionError(
+      'renewal',
+      `renewal must be 'thread' or 'main', got ${JSON.stringify(renewal)}`,
+    );
   return {
     keyPrefix,
     leaseMs,
     renewEveryMs,
+    renewal,
+    pollTimeoutMs: duration('pollTimeoutMs', o.pollTimeoutMs, 100_000),
     commandTimeoutMs: duration('commandTimeoutMs', o.commandTimeoutMs, 1000),
     maxWaitMs: duration('maxWaitMs', o.maxWaitMs, leaseMs),
     keepIdleMs: duration('keepIdleMs', o.keepIdleMs, 250, { allowZero: true }),

@@ -1,11 +1,12 @@
 import { silentLogger, type Coordinator, type InstanceState, type Logger } from '@tasklane/core';
 import { RedisConnection } from './connection.ts';
-import { redisOptionsFromUrl } from './connect.ts';
+import { clientOptions, redisOptionsFromUrl } from './connect.ts';
 import { CoordinatorClosedError, redactUrl } from './errors.ts';
 import { registryKeys } from './keys.ts';
 import { LeaseManager, type RedisPollPermit } from './lease-manager.ts';
 import { compileOptions, type CompiledOptions, type RedisCoordinatorOptions } from './options.ts';
 import { InstanceRegistry } from './registry.ts';
+import { ThreadRenewer } from './renewer.ts';
 import { GroupWaiters } from './waiters.ts';
 
 /** Counters for metrics and tests; see {@link RedisCoordinator.stats}. */
@@ -53,6 +54,7 @@ export class RedisCoordinator implements Coordinator {
   readonly #waiters: GroupWaiters;
   readonly #registry: InstanceRegistry;
   readonly #closed = new AbortController();
+  readonly #thread: ThreadRenewer | undefined;
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #stats = { acquires: 0, handOffs: 0, stateLoss: 0 };
@@ -77,6 +79,14 @@ export class RedisCoordinator implements Coordinator {
       },
       this.#closed.signal,
     );
+    if (this.options.renewal === 'thread') {
+      this.#thread = new ThreadRenewer(clientOptions(url, options.redis), this.options, this.#log, {
+        renewed: (owner, renewedAt) => this.#leases.fromThread(owner, { renewedAt }),
+        lost: (owner) => this.#leases.fromThread(owner, { lost: true }),
+        failed: (owner, failed) => this.#leases.fromThread(owner, { failed }),
+      });
+      this.#leases.useThread(this.#thread);
+    }
     this.#waiters = new GroupWaiters(this.#conn, this.options, this.#leases, {
       instanceId: () => this.instanceId,
       token: this.#token,
@@ -196,6 +206,6 @@ export class RedisCoordinator implements Coordinator {
     this.#closed.abort(new CoordinatorClosedError());
     await Promise.allSettled([...active, this.#leases.releaseAll()]);
     await this.#registry.stop();
-    await this.#conn.close(this.#waiters.takeConnections());
+    await Promise.all([this.#thread?.close(), this.#conn.close(this.#waiters.takeConnections())]);
   }
 }
