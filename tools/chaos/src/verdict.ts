@@ -1,4 +1,5 @@
 import type { Observations } from '@tasklane/emulator';
+import { classifyAnomalies, type AnomalyReport, type RunnerFacts, type Window } from './anomalies.ts';
 
 /** What the chaos run checks at the end, from the emulator's observations and the runners' exits. */
 export interface Verdict {
@@ -12,7 +13,21 @@ export interface Verdict {
   readonly attemptsRunTwice: string[];
   readonly maxConcurrentPolls: Record<string, number>;
   readonly unexpectedExits: string[];
+  /** Protocol violations the emulator recorded, all of them. */
   readonly violations: number;
+  readonly violationsByKind: Record<string, number>;
+  /** Violations and timed-out attempts, explained by a fault or not. */
+  readonly anomalies: AnomalyReport;
+  /** Units by kind: how many, and how they ended. */
+  readonly units: Record<string, Record<string, number>>;
+  /** How each fault-specific (non-plain) unit ended, with the last attempt's error. */
+  readonly faultUnits: Array<{
+    kind: string;
+    unit: string;
+    final: string;
+    errorId?: string;
+    errorMessage?: string;
+  }>;
   readonly problems: string[];
 }
 
@@ -20,6 +35,20 @@ export interface Verdict {
 export interface WorkUnit {
   readonly pipelineId: string;
   readonly objectId: string;
+  /** What the unit exercises (see workload.ts); 'plain' when absent. */
+  readonly kind?: string;
+  readonly workMs?: number;
+  /** Attempts the unit may take (maximumRetries + 1); the run's default when absent. */
+  readonly maxAttempts?: number;
+}
+
+export interface JudgeContext {
+  readonly unexpectedExits?: readonly string[];
+  readonly runners?: ReadonlyMap<string, RunnerFacts>;
+  readonly windows?: readonly Window[];
+  /** Problems found during the run (shell children that outlived their runner). */
+  readonly problems?: readonly string[];
+  readonly maxAttempts?: number;
 }
 
 type TaskObs = Observations['tasks'][string];
@@ -35,23 +64,44 @@ function finalStatus(attempts: readonly TaskObs[], maxAttempts: number): string 
   return undefined;
 }
 
-export function judge(
-  obs: Observations,
-  units: readonly WorkUnit[],
-  unexpectedExits: string[],
-  maxAttempts = 6,
-): Verdict {
+const key = (t: { pipelineId: string; objectId: string }) => `${t.pipelineId}/${t.objectId}`;
+
+/** Outcome checks of the units whose kind promises a particular end. */
+function unitProblems(unit: WorkUnit, attempts: readonly TaskObs[], final: string | undefined): string[] {
+  const id = key(unit);
+  if (unit.kind === 'hostile-shell' || unit.kind === 'hostile-throw') {
+    // One attempt, maximumRetries 0: its FAILED must have been accepted as sent.
+    if (final !== 'FAILED')
+      return [
+        `${unit.kind} unit ${id} ended ${final ?? 'nowhere'}, not FAILED: its status was refused or never sent`,
+      ];
+  }
+  if (unit.kind === 'shell-sleep' && final !== 'FINISHED') {
+    // `sleep` succeeds; a runner killed under it only costs a retry.
+    return [`shell-sleep unit ${id} ended ${final ?? 'nowhere'}, not FINISHED`];
+  }
+  if (unit.kind === 'late') {
+    const failed = attempts.filter((t) => t.errorId === 'TL_SHUTDOWN');
+    if (failed.length)
+      return [
+        `late task ${id} was acked after the shutdown deadline and failed with TL_SHUTDOWN (invariant 7)`,
+      ];
+  }
+  return [];
+}
+
+export function judge(obs: Observations, units: readonly WorkUnit[], context: JudgeContext = {}): Verdict {
+  const maxAttempts = context.maxAttempts ?? 6;
+  const unexpectedExits = [...(context.unexpectedExits ?? [])];
   const problems: string[] = [];
   const byUnit = new Map<string, TaskObs[]>();
   for (const t of Object.values(obs.tasks)) {
-    const key = `${t.pipelineId}/${t.objectId}`;
-    const list = byUnit.get(key);
+    const list = byUnit.get(key(t));
     if (list) list.push(t);
-    else byUnit.set(key, [t]);
+    else byUnit.set(key(t), [t]);
   }
-  const finals = units.map((u) =>
-    finalStatus(byUnit.get(`${u.pipelineId}/${u.objectId}`) ?? [], maxAttempts),
-  );
+  const unitByKey = new Map(units.map((u) => [key(u), u]));
+  const finals = units.map((u) => finalStatus(byUnit.get(key(u)) ?? [], u.maxAttempts ?? maxAttempts));
   const terminal = finals.filter((s) => s !== undefined).length;
   if (terminal !== units.length)
     problems.push(`${units.length - terminal} task(s) never reached a terminal status`);
@@ -65,6 +115,41 @@ export function judge(
   for (const [g, max] of Object.entries(maxConcurrentPolls))
     if (max > 1) problems.push(`group ${g} had ${max} polls in flight at once`);
   if (unexpectedExits.length) problems.push(`runner(s) crashed: ${unexpectedExits.join('; ')}`);
+  const unitsByKind: Record<string, Record<string, number>> = {};
+  const faultUnits: Verdict['faultUnits'] = [];
+  units.forEach((u, i) => {
+    const kind = u.kind ?? 'plain';
+    const counts = (unitsByKind[kind] ??= {});
+    const end = finals[i] ?? 'unfinished';
+    counts[end] = (counts[end] ?? 0) + 1;
+    const attempts = byUnit.get(key(u)) ?? [];
+    problems.push(...unitProblems(u, attempts, finals[i]));
+    if (kind !== 'plain') {
+      const last = attempts.at(-1);
+      faultUnits.push({
+        kind,
+        unit: key(u),
+        final: end,
+        ...(last?.errorId === undefined ? {} : { errorId: last.errorId }),
+        ...(last?.errorMessage === undefined ? {} : { errorMessage: last.errorMessage.slice(0, 300) }),
+      });
+    }
+  });
+  problems.push(...(context.problems ?? []));
+  const anomalies = classifyAnomalies(obs, {
+    runners: context.runners ?? new Map(),
+    windows: context.windows ?? [],
+    workMs: (t) => unitByKey.get(key(t))?.workMs ?? 0,
+    isLateUnit: (t) => unitByKey.get(key(t))?.kind === 'late',
+  });
+  if (anomalies.unexplainedCount > 0) {
+    const kinds = Object.entries(anomalies.unexplainedByKind).map(([k, n]) => `${n} ${k}`);
+    problems.push(
+      `${anomalies.unexplainedCount} protocol anomal${anomalies.unexplainedCount === 1 ? 'y' : 'ies'} no fault explains (${kinds.join(', ')})`,
+    );
+  }
+  const violationsByKind: Record<string, number> = {};
+  for (const v of obs.violations) violationsByKind[v.kind] = (violationsByKind[v.kind] ?? 0) + 1;
   return {
     ok: problems.length === 0,
     tasks: units.length,
@@ -76,6 +161,10 @@ export function judge(
     maxConcurrentPolls,
     unexpectedExits,
     violations: obs.violations.length,
+    violationsByKind,
+    anomalies,
+    units: unitsByKind,
+    faultUnits,
     problems,
   };
 }

@@ -2,7 +2,7 @@ import type { Observations } from '@tasklane/emulator';
 import { describe, expect, it } from 'vitest';
 import { judge } from '../src/verdict.ts';
 
-function observations(patch: Partial<Observations> = {}): Observations {
+export function observations(patch: Partial<Observations> = {}): Observations {
   return {
     groups: { g: { inFlightPolls: 0, maxInFlightPolls: 1, polls: 10, emptyPolls: 2, tasksHandedOut: 2 } },
     tasks: {
@@ -16,6 +16,10 @@ function observations(patch: Partial<Observations> = {}): Observations {
         taskId: 'b1',
         pipelineId: 'p',
         objectId: 'B',
+        attemptId: 'b-attempt-1',
+        hostname: 'runner-1',
+        handedOutAt: 1000,
+        acks: 1,
         terminalStatus: 'TIMEDOUT',
       } as Observations['tasks'][string],
       b2: {
@@ -41,7 +45,8 @@ describe('judge', () => {
         { pipelineId: 'p', objectId: 'A' },
         { pipelineId: 'p', objectId: 'B' },
       ],
-      [],
+      // The timed-out first attempt of B was on a runner the run killed.
+      { runners: new Map([['runner-1', { kind: 'fleet' as const, killedAt: 2000 }]]) },
     );
     expect(verdict).toMatchObject({
       ok: true,
@@ -57,7 +62,7 @@ describe('judge', () => {
   it('should not count a timed-out attempt with retries left as terminal', () => {
     const obs = observations();
     delete obs.tasks.b2;
-    expect(judge(obs, [{ pipelineId: 'p', objectId: 'B' }], []).terminal).toBe(0);
+    expect(judge(obs, [{ pipelineId: 'p', objectId: 'B' }]).terminal).toBe(0);
   });
 
   it('should fail on a lost task, a twice-run attempt, overlapping polls and a crash', () => {
@@ -71,7 +76,7 @@ describe('judge', () => {
         { pipelineId: 'p', objectId: 'B' },
         { pipelineId: 'p', objectId: 'C' },
       ],
-      ['runner-3 exited 1'],
+      { unexpectedExits: ['runner-3 exited 1'] },
     );
     expect(verdict.ok).toBe(false);
     expect(verdict.problems).toEqual([
@@ -79,6 +84,7 @@ describe('judge', () => {
       '1 attempt(s) handed out more than once',
       'group g had 2 polls in flight at once',
       'runner(s) crashed: runner-3 exited 1',
+      '1 protocol anomaly no fault explains (1 TIMEDOUT)',
     ]);
   });
 });
