@@ -67,8 +67,8 @@ export function mySqlSegment(session: MySqlSession, node: SqlNode, format: DataF
   };
 }
 
-async function* lazy(open: () => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield* open();
+async function* lazy(open: () => Promise<AsyncIterable<Uint8Array>>): AsyncGenerator<Uint8Array> {
+  yield* await open();
 }
 
 async function* batches(rows: Readable): AsyncGenerator<(string | null)[][]> {

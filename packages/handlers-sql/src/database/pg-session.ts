@@ -72,7 +72,12 @@ export class PgSession implements SqlSession, PgSessionExtras {
     return this.client.query(copyFrom(sql));
   }
 
-  copyTo(sql: string): ReturnType<typeof copyTo> {
+  /**
+   * Under Deno, a COPY TO sent on a connection that sat idle while another socket was opened never gets
+   * its data events; one plain round trip first wakes the socket up (Node and Bun do not need it).
+   */
+  async copyTo(sql: string): Promise<ReturnType<typeof copyTo>> {
+    await this.client.query('SELECT 1');
     return this.client.query(copyTo(sql));
   }
 

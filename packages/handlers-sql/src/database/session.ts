@@ -23,7 +23,7 @@ export interface SqlSession {
 /** PostgreSQL extras: COPY in both directions through streams. */
 export interface PgSessionExtras {
   copyFrom(sql: string): Writable & { rowCount: number };
-  copyTo(sql: string): Readable;
+  copyTo(sql: string): Promise<Readable>;
 }
 
 /** MySQL extras: rows streamed with backpressure. */
