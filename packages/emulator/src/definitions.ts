@@ -10,6 +10,7 @@ import {
   isPreconditionType,
   resolveFields,
 } from './fields.ts';
+import { expressionProblems } from './expr/evaluate.ts';
 import type { ApiObject } from './model.ts';
 import { parseDateTime, parsePeriod } from './periods.ts';
 
@@ -76,6 +77,10 @@ export function validateDefinition(objects: readonly ApiObject[], pipelineId: st
         continue;
       }
       if (f.key.startsWith('@')) error(oid, `INVALID_FIELD_NAME:  '${f.key}' is a read-only runtime field.`);
+      // Unknown functions and broken syntax fail here, as on the service, instead of reaching a runner.
+      if (hasString)
+        for (const problem of expressionProblems(f.stringValue!))
+          error(oid, `INVALID_FIELD_VALUE:  '${f.key}' has ${problem}.`);
       if (hasRef && !index.has(f.refValue!)) {
         error(oid, `MISSING_OBJECT_REFERENCE:  '${f.key}' refers to '${f.refValue}', which is not defined.`);
       }

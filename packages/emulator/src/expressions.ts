@@ -1,52 +1,9 @@
 /**
- * The small part of the expression language the emulator supports: `#{field}`, `#{@field}` and
- * `#{parent.field}`-style paths, plus `#{myParam}` parameter substitution at activation.
+ * Parameters at activation: `#{myParam}` is replaced by the parameter's value (activation values, then
+ * the definition's, then the default). Everything else is evaluated later by expr/evaluate.ts.
  */
-import { InvalidRequestError } from './errors.ts';
-import { replaceExpressions, scanExpressions } from './expression-scan.ts';
-import type { ApiField, ApiObject, ParameterObject, ParameterValue } from './model.ts';
-
-const PATH = /^@?[A-Za-z_][\w]*(?:\.@?[A-Za-z_][\w]*)*$/;
-
-/**
- * Replaces every `#{path}`. `lookup(fields, name)` resolves one segment; `follow(ref)` gives the fields of a
- * referenced object. With `strict`, an unsupported or unresolved expression is an InvalidRequestException;
- * otherwise it is left as written.
- */
-export function evaluateExpression(
-  text: string,
-  fields: readonly ApiField[],
-  follow: (ref: string) => readonly ApiField[] | undefined,
-  strict: boolean,
-): string {
-  if (strict) {
-    const { unterminated } = scanExpressions(text);
-    if (unterminated !== undefined)
-      throw new InvalidRequestError(
-        `Unterminated expression at offset ${unterminated}: '#{' has no closing '}'.`,
-      );
-  }
-  return replaceExpressions(text, (path, whole) => {
-    if (!PATH.test(path)) {
-      if (strict)
-        throw new InvalidRequestError(
-          `Unsupported expression '${whole}': only #{field} and #{ref.field} paths are supported.`,
-        );
-      return whole;
-    }
-    let current: readonly ApiField[] | undefined = fields;
-    const parts = path.split('.');
-    for (let i = 0; i < parts.length && current; i++) {
-      const f: ApiField | undefined = current.find((x) => x.key === parts[i]);
-      if (!f) break;
-      if (i === parts.length - 1) return f.stringValue ?? f.refValue ?? '';
-      current = f.refValue !== undefined ? follow(f.refValue) : undefined;
-    }
-    if (strict)
-      throw new InvalidRequestError(`Unable to evaluate expression '${whole}': field '${path}' is not set.`);
-    return whole;
-  });
-}
+import { replaceExpressions } from './expression-scan.ts';
+import type { ApiObject, ParameterObject, ParameterValue } from './model.ts';
 
 /** Parameter values: object defaults, then the definition's values, then the activation's. */
 export function parameterMap(

@@ -5,6 +5,7 @@ import { attemptEnded } from './instances.ts';
 import type { ExpiryReason } from './leases.ts';
 import type { ApiObject, Task } from './model.ts';
 import { renderAttempt } from './render.ts';
+import { taskObjects } from './task-graph.ts';
 import type { ServiceState } from './service.ts';
 
 export interface TaskObjectOutput {
@@ -35,7 +36,7 @@ export function handOut(s: ServiceState, task: Task, hostname: string | undefine
   task.obs.handedOutAt = now;
   s.queues.group(task.workerGroup).obs.tasksHandedOut++;
   s.leases.start(task, s.config.ackTimeoutMs, inst.attemptTimeoutMs);
-  return { taskId: task.taskId, pipelineId: p.id, attemptId: a.id, objects: { [a.id]: view } };
+  return { taskId: task.taskId, pipelineId: p.id, attemptId: a.id, objects: taskObjects(a, view) };
 }
 
 /** The poll response carrying this task never reached the client: offer it again, first in line. */

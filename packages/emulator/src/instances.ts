@@ -8,6 +8,7 @@ import { instanceId } from './ids.ts';
 import { createInstance } from './instance-factory.ts';
 import { checkPipelineDone, FAILED_LIKE, openTask, setInstanceStatus } from './instance-state.ts';
 import { TERMINAL_INSTANCE } from './model.ts';
+import { servicePreconditionMet } from './service-preconditions.ts';
 import type { Attempt, Instance } from './model.ts';
 import type { ServiceState } from './service.ts';
 
@@ -241,10 +242,15 @@ export function rerunInstance(s: ServiceState, inst: Instance): void {
 }
 
 /**
- * Preconditions the service evaluates itself (S3KeyExists, DynamoDB*). Locally they count as met.
+ * Preconditions the service evaluates itself (S3KeyExists, S3PrefixNotEmpty against the emulator's S3).
+ * Not met: checked again after `retryDelay` until `preconditionTimeout`, like a runner's FALSE.
  * `propagate` is false while the waiting activity is still attaching its preconditions.
  */
 function checkServicePrecondition(s: ServiceState, pre: Instance, propagate: boolean): void {
-  pre.actualStart = s.clock.now();
-  finishInstance(s, pre, 'FINISHED', undefined, propagate);
+  const now = s.clock.now();
+  pre.actualStart ??= now;
+  pre.firstCheckAt ??= now;
+  if (servicePreconditionMet(s, pre)) finishInstance(s, pre, 'FINISHED', undefined, propagate);
+  else if (preconditionTimedOut(s, pre)) failPreconditionTimeout(s, pre);
+  else scheduleRetry(s, pre);
 }

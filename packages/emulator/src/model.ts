@@ -51,6 +51,8 @@ export interface Pipeline {
   lastActivatedAt?: number;
   /** Components of the active definition after parameter substitution, plus enqueued ones. */
   components: Map<string, ApiObject>;
+  /** Parameter values of the active run, for `#{myParam}` inside larger expressions. */
+  parameters: Map<string, string>;
   paused: Set<string>;
   instances: Map<string, Instance>;
   attempts: Map<string, Attempt>;

@@ -1,11 +1,11 @@
 /** Object operations: DescribeObjects, QueryObjects, EvaluateExpression, SetStatus. */
 import { InvalidRequestError } from './errors.ts';
-import { evaluateExpression } from './expressions.ts';
-import { resolveFields } from './fields.ts';
-import type { ApiField, ApiObject, Instance, Pipeline } from './model.ts';
+import { evaluateText, ExpressionError } from './expr/evaluate.ts';
+import type { ApiObject, Instance } from './model.ts';
 import { page, parseMarker } from './paging.ts';
 import { getPipeline } from './pipelines.ts';
 import { componentIndex, renderAttempt, renderComponent, renderInstance, renderObject } from './render.ts';
+import { objectScope } from './scopes.ts';
 import {
   cancelInstance,
   markFinished,
@@ -25,17 +25,6 @@ const TIME_FIELDS = new Set([
   '@actualEndTime',
 ]);
 
-/** Fields used for expressions: components see inherited values, runtime objects their own. */
-function expressionFields(p: Pipeline, id: string): readonly ApiField[] | undefined {
-  const index = componentIndex(p);
-  if (index.has(id))
-    return [
-      ...resolveFields(id, index),
-      ...renderComponent(p, index.get(id)!).fields.filter((f) => f.key.startsWith('@')),
-    ];
-  return renderObject(p, id)?.fields;
-}
-
 export function describeObjects(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   const ids = input.objectIds as string[];
@@ -45,15 +34,13 @@ export function describeObjects(s: ServiceState, input: Input): object {
     const obj = renderObject(p, id);
     if (!obj) continue;
     if (input.evaluateExpressions === true) {
-      const own = expressionFields(p, id) ?? obj.fields;
-      obj.fields = obj.fields.map((f) =>
-        f.stringValue?.includes('#{')
-          ? {
-              ...f,
-              stringValue: evaluateExpression(f.stringValue, own, (ref) => expressionFields(p, ref), false),
-            }
-          : f,
-      );
+      const scope = objectScope(p, id);
+      if (scope)
+        obj.fields = obj.fields.map((f) =>
+          f.stringValue?.includes('#{')
+            ? { ...f, stringValue: evaluateText(f.stringValue, scope, false) }
+            : f,
+        );
     }
     objects.push(obj);
   }
@@ -162,17 +149,15 @@ export function queryObjects(s: ServiceState, input: Input): object {
 export function evaluateExpressionOp(s: ServiceState, input: Input): object {
   const p = getPipeline(s, input.pipelineId as string);
   const objectId = input.objectId as string;
-  const fields = expressionFields(p, objectId);
-  if (!fields)
+  const scope = objectScope(p, objectId);
+  if (!scope)
     throw new InvalidRequestError(`Object '${objectId.slice(0, 256)}' does not exist in pipeline ${p.id}.`);
-  return {
-    evaluatedExpression: evaluateExpression(
-      input.expression as string,
-      fields,
-      (ref) => expressionFields(p, ref),
-      true,
-    ),
-  };
+  try {
+    return { evaluatedExpression: evaluateText(input.expression as string, scope, true) };
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new InvalidRequestError(err.message);
+    throw err;
+  }
 }
 
 const COMPONENT_STATUSES = new Set(['PAUSE', 'RESUME']);

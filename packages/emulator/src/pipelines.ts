@@ -29,6 +29,7 @@ export function newPipeline(
     deleted: false,
     hidden: init.hidden ?? false,
     components: new Map(),
+    parameters: new Map(),
     paused: new Set(),
     instances: new Map(),
     attempts: new Map(),

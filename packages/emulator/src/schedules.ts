@@ -37,6 +37,7 @@ export function activatePipelineRun(
   const params = parameterMap(p.latest.parameterObjects, p.latest.parameterValues, parameterValues);
   p.active = { ...p.latest, parameterValues: parameterValues ?? p.latest.parameterValues };
   p.components = indexObjects(substituteParameters(p.latest.objects, params));
+  p.parameters = params;
   p.paused.clear();
   p.run++;
   p.openInstances = 0;

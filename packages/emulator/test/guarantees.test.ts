@@ -1,5 +1,4 @@
 import {
-  ActivatePipelineCommand,
   CreatePipelineCommand,
   EvaluateExpressionCommand,
   PollForTaskCommand,
@@ -89,23 +88,27 @@ describe('expression scanning is linear', () => {
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
 
-  it('activates a definition whose fields hold unterminated expressions without stalling', async () => {
+  it('validates a definition whose fields hold unterminated expressions without stalling', async () => {
     const { client } = await emulator();
     const { pipelineId } = await client.send(new CreatePipelineCommand({ name: 'a', uniqueId: 'a' }));
-    const text = `echo #{myP}#{${' '.repeat(8_000)}`;
-    await client.send(
+    const t0 = Date.now();
+    const r = await client.send(
       new PutPipelineDefinitionCommand({
         pipelineId,
         pipelineObjects: objects(
           { id: 'Default', scheduleType: 'ondemand' },
-          { id: 'A', type: 'ShellCommandActivity', workerGroup: 'wg', command: text },
+          {
+            id: 'A',
+            type: 'ShellCommandActivity',
+            workerGroup: 'wg',
+            command: `echo #{${' '.repeat(10_000)}`,
+          },
         ),
-        parameterObjects: [{ id: 'myP', attributes: [{ key: 'default', stringValue: 'v' }] }],
       }),
     );
-    const t0 = Date.now();
-    await client.send(new ActivatePipelineCommand({ pipelineId }));
     expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(r.errored).toBe(true);
+    expect(r.validationErrors?.[0]?.errors?.[0]).toMatch(/unterminated expression/);
   });
 });
 

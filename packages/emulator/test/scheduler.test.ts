@@ -146,7 +146,8 @@ describe('scheduler', () => {
   });
 
   it('cancels the activity when its precondition stays false past preconditionTimeout', async () => {
-    const { emu, client } = await emulator({ longPollMs: 300, timeScale: 6000 });
+    // The ack window is not scaled here: 2 min / 6000 = 20 ms is less than one round trip on a busy machine.
+    const { emu, client } = await emulator({ longPollMs: 300, timeScale: 6000, ackTimeoutMs: 10_000 });
     const id = await activate(
       client,
       objects(
@@ -172,13 +173,14 @@ describe('scheduler', () => {
     expect(await pipelineState(client, id)).toBe('FINISHED');
   });
 
-  it('treats service-evaluated preconditions (S3KeyExists) as met', async () => {
-    const { client } = await emulator({ longPollMs: 100 });
+  it('evaluates S3KeyExists against the emulator S3: an existing key is met at once', async () => {
+    const { emu, client } = await emulator({ longPollMs: 100, s3Buckets: ['bkt'] });
+    emu.s3!.putObject('bkt', 'k', 'x');
     const id = await activate(
       client,
       objects(
         { id: 'Default', scheduleType: 'ondemand', workerGroup: 's3' },
-        { id: 'Key', type: 'S3KeyExists', s3Key: 's3://b/k' },
+        { id: 'Key', type: 'S3KeyExists', s3Key: 's3://bkt/k' },
         { id: 'Work', type: 'ShellCommandActivity', command: 'x', precondition: { ref: 'Key' } },
       ),
     );
@@ -187,7 +189,8 @@ describe('scheduler', () => {
   });
 
   it('creates one instance per Schedule period, scaled by timeScale', async () => {
-    const { client } = await emulator({ longPollMs: 100, timeScale: 3600 });
+    // The ack window stays unscaled (33 ms would be less than a round trip on a busy machine).
+    const { client } = await emulator({ longPollMs: 100, timeScale: 3600, ackTimeoutMs: 10_000 });
     // 15-minute periods pass every 250 ms; three occurrences starting at activation.
     const id = await activate(
       client,
