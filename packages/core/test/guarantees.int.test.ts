@@ -141,7 +141,8 @@ describe('Guarantees under production conditions (issue 15)', () => {
     });
     onTestFinished(() => emulator.close());
     const { taskId } = emulator.control.enqueueTask({ workerGroup: group, type: 'Fails' });
-    const task = await terminal(harness, taskId);
+    const seen = await emulator.control.waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined);
+    const task = seen.tasks[taskId]!;
     expect(task).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.HandlerFailed });
     expect(task.errorMessage).toMatch(/refused the full status; original message: Error: with a stack/);
     expect(task.errorStackTrace ?? '').toBe('');
