@@ -8,6 +8,8 @@ import {
   ErrorCode,
   matchesPatternP,
   TaskHandler,
+  InProcessCoordinator,
+  type Coordinator,
   type Logger,
   type SourceTask,
   type TaskSource,
@@ -257,5 +259,60 @@ describe('Guarantees under production conditions (issue 15)', () => {
     expect(
       lines.some((l) => l.level === 'info' && /waiting up to \d+ s for the in-flight poll/.test(l.msg)),
     ).toBe(true);
+  });
+
+  it('gives back a poll permit whose lease would end before a poll could start (finding 3)', async () => {
+    const skipped: number[] = [];
+    let expiring = true;
+    const inner = new InProcessCoordinator();
+    // A coordinator whose lease the main thread let run down (say, blocked between grant and poll).
+    const coordinator: Coordinator = {
+      kind: 'expiring',
+      isReady: () => true,
+      close: () => inner.close(),
+      async acquire(group, signal) {
+        const permit = await inner.acquire(group, signal);
+        return expiring
+          ? { ...permit, release: () => permit.release(), expiresAt: Date.now() + 200 }
+          : permit;
+      },
+    };
+    harness = await startHarness([], {
+      coordinator,
+      hooks: [{ onPermitSkipped: (info) => skipped.push(info.remainingMs) }],
+    });
+    await delay(500);
+    const c = harness.emulator.control;
+    expect(c.observations().groups[harness.group]?.polls ?? 0).toBe(0);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(Math.max(...skipped)).toBeLessThan(1000);
+    expiring = false;
+    await c.waitFor((o) => (o.groups[harness!.group]?.polls ?? 0) > 0, 5000);
+  });
+
+  it('measures event-loop lag and warns when a handler blocks the thread (finding 3)', async () => {
+    const lags: number[] = [];
+    const lines: Array<{ level: string; msg: string; obj: object }> = [];
+    const Spin = TaskHandler('Spin')(
+      class {
+        handle() {
+          const until = Date.now() + 1500;
+          while (Date.now() < until) {
+            /* blocks the event loop */
+          }
+        }
+      },
+    );
+    harness = await startHarness([Spin], {
+      lagProbeInterval: 50,
+      lagWarnThreshold: 1000,
+      logger: captureLogger(lines),
+      hooks: [{ onEventLoopLag: ({ lagMs }) => lags.push(lagMs) }],
+    });
+    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Spin' });
+    await terminal(harness, taskId);
+    await delay(200);
+    expect(Math.max(...lags)).toBeGreaterThanOrEqual(1000);
+    expect(lines.some((l) => l.level === 'warn' && /event loop blocked/.test(l.msg))).toBe(true);
   });
 });
