@@ -107,13 +107,14 @@ export class QueueConsumer implements TaskHost {
         await this.#failDeferred(fetched);
         continue;
       }
+      // Only a job with secret fields pays for the extra await (the hot path has none).
+      if (!hasSealedFields(fetched.job.data)) return this.#adopt(fetched);
       return this.#adopt(fetched, await this.#openSecrets(fetched.job));
     }
   }
 
   /** The job data with sealed secret fields opened, or the error that makes the task malformed. */
-  async #openSecrets(job: Job): Promise<{ data: unknown } | { error: unknown } | undefined> {
-    if (!hasSealedFields(job.data)) return undefined;
+  async #openSecrets(job: Job): Promise<{ data: unknown } | { error: unknown }> {
     try {
       return { data: await openJobData(job.data, this.#settings.secrets) };
     } catch (error) {

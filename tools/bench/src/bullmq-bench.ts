@@ -4,15 +4,26 @@ import { startTestRunner } from '@tasklane/test-utils/harness';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
+/** One measured drain: jobs per second, and this process's CPU time per job (user + system). */
+export interface BullmqRound {
+  kind: 'bare' | 'tasklane';
+  perSec: number;
+  cpuUsPerJob: number;
+}
+
 /** Result of {@link benchBullmq}: jobs per second through each consumer, and tasklane / bare. */
 export interface BullmqBenchResult {
   tasklanePerSec: number;
   barePerSec: number;
   ratio: number;
+  /** Median CPU time per job (µs) of each side, and tasklane / bare: steadier than throughput on a busy machine. */
+  tasklaneCpuUsPerJob: number;
+  bareCpuUsPerJob: number;
+  cpuRatio: number;
   jobs: number;
   concurrency: number;
   /** Every measured round, in run order, so noise is visible. */
-  rounds: { kind: 'bare' | 'tasklane'; perSec: number }[];
+  rounds: BullmqRound[];
 }
 
 const NoopActivity = TaskHandler('NoopActivity')(
@@ -40,25 +51,42 @@ async function fill(connection: Redis, jobs: number): Promise<Queue> {
 }
 
 /** A plain BullMQ Worker with a no-op processor draining the queue. */
-async function bare(redisUrl: string, connection: Redis, jobs: number, concurrency: number): Promise<number> {
+/** Throughput and CPU per job of one drain that started at `started` / `cpu`. */
+function measure(
+  kind: BullmqRound['kind'],
+  jobs: number,
+  started: number,
+  cpu: NodeJS.CpuUsage,
+): BullmqRound {
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { kind, perSec: (jobs * 1000) / elapsed, cpuUsPerJob: (used.user + used.system) / jobs };
+}
+
+async function bare(
+  redisUrl: string,
+  connection: Redis,
+  jobs: number,
+  concurrency: number,
+): Promise<BullmqRound> {
   const queue = await fill(connection, jobs);
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  const worker = new Worker(queue.name, async () => {}, {
-    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
-    concurrency,
-  });
+  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const worker = new Worker(queue.name, async () => {}, { connection: workerConnection, concurrency });
   worker.on('completed', () => {
     if (++done === jobs) finish();
   });
   await finished;
-  const elapsed = performance.now() - started;
+  const round = measure('bare', jobs, started, cpu);
   await worker.close();
+  workerConnection.disconnect();
   await queue.obliterate({ force: true });
   await queue.close();
-  return (jobs * 1000) / elapsed;
+  return round;
 }
 
 /** The same jobs through a Tasklane Runner with the BullMQ source, `concurrency` slots. */
@@ -67,11 +95,12 @@ async function tasklane(
   connection: Redis,
   jobs: number,
   concurrency: number,
-): Promise<number> {
+): Promise<BullmqRound> {
   const queue = await fill(connection, jobs);
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const runner = await startTestRunner({
     start: false,
@@ -88,48 +117,56 @@ async function tasklane(
   });
   await runner.start();
   await finished;
-  const elapsed = performance.now() - started;
+  const round = measure('tasklane', jobs, started, cpu);
   await runner.stop();
   await queue.obliterate({ force: true });
   await queue.close();
-  return (jobs * 1000) / elapsed;
+  return round;
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 /**
  * Throughput of no-op jobs: a bare `new Worker(q, async () => {}, { concurrency })` against a Tasklane
  * Runner serving the same kind of queue through `BullMQSource` with the same concurrency. Each side gets
- * a warm-up and two measured rounds (interleaved, so drift hits both); the best round of each counts.
- * Timing starts when the consumer is created, so connection setup is included on both sides.
+ * a warm-up and `rounds` measured rounds (interleaved, so drift hits both); the best round of each counts
+ * for throughput, the median for CPU per job. Timing starts when the consumer is created, so connection
+ * setup is included on both sides.
  */
 export async function benchBullmq(opts: {
   redisUrl: string;
   jobs: number;
   concurrency: number;
+  /** Measured rounds per side. @default 4 */
+  rounds?: number;
 }): Promise<BullmqBenchResult> {
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   try {
     const warm = Math.max(100, Math.floor(opts.jobs / 10));
     await bare(opts.redisUrl, connection, warm, opts.concurrency);
     await tasklane(opts.redisUrl, connection, warm, opts.concurrency);
-    const rounds: BullmqBenchResult['rounds'] = [];
-    for (let round = 0; round < 2; round++) {
-      rounds.push({
-        kind: 'bare',
-        perSec: await bare(opts.redisUrl, connection, opts.jobs, opts.concurrency),
-      });
-      rounds.push({
-        kind: 'tasklane',
-        perSec: await tasklane(opts.redisUrl, connection, opts.jobs, opts.concurrency),
-      });
+    const rounds: BullmqRound[] = [];
+    for (let round = 0; round < (opts.rounds ?? 4); round++) {
+      // Alternate which side goes first, so neither always runs on a warmer (or busier) machine.
+      const order = round % 2 === 0 ? ([bare, tasklane] as const) : ([tasklane, bare] as const);
+      for (const run of order) rounds.push(await run(opts.redisUrl, connection, opts.jobs, opts.concurrency));
     }
-    const best = (kind: 'bare' | 'tasklane') =>
-      Math.max(...rounds.filter((r) => r.kind === kind).map((r) => r.perSec));
-    const barePerSec = best('bare');
-    const tasklanePerSec = best('tasklane');
+    const of = (kind: BullmqRound['kind']) => rounds.filter((r) => r.kind === kind);
+    const barePerSec = Math.max(...of('bare').map((r) => r.perSec));
+    const tasklanePerSec = Math.max(...of('tasklane').map((r) => r.perSec));
+    const bareCpuUsPerJob = median(of('bare').map((r) => r.cpuUsPerJob));
+    const tasklaneCpuUsPerJob = median(of('tasklane').map((r) => r.cpuUsPerJob));
     return {
       tasklanePerSec,
       barePerSec,
       ratio: tasklanePerSec / barePerSec,
+      tasklaneCpuUsPerJob,
+      bareCpuUsPerJob,
+      cpuRatio: tasklaneCpuUsPerJob / bareCpuUsPerJob,
       jobs: opts.jobs,
       concurrency: opts.concurrency,
       rounds,
