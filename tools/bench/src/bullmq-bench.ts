@@ -50,7 +50,6 @@ async function fill(connection: Redis, jobs: number): Promise<Queue> {
   return queue;
 }
 
-/** A plain BullMQ Worker with a no-op processor draining the queue. */
 /** Throughput and CPU per job of one drain that started at `started` / `cpu`. */
 function measure(
   kind: BullmqRound['kind'],
@@ -63,6 +62,7 @@ function measure(
   return { kind, perSec: (jobs * 1000) / elapsed, cpuUsPerJob: (used.user + used.system) / jobs };
 }
 
+/** A plain BullMQ Worker with a no-op processor draining the queue. */
 async function bare(
   redisUrl: string,
   connection: Redis,
