@@ -237,7 +237,7 @@ export function parameterOverrides(raw: unknown): ParameterValue[] {
 /** Overrides replace every value of their id; several overrides of one id make a list. */
 function mergeValues(base: ParameterValue[], overrides: ParameterValue[]): ParameterValue[] {
   const replaced = new Set(overrides.map((o) => o.id));
-  return [...base.filter((v) => !replaced.has(v.id!)), ...overrides];
+  return [...base.filter((v) => !replaced.has(v.id)), ...overrides];
 }
 
 /** Every instance of a pipeline with its component, status and attempt count. */
