@@ -16,6 +16,7 @@ import {
   type Task,
   type TaskContext,
 } from '../src/index.ts';
+import { currentRuntime } from '@tasklane/test-utils/harness';
 import { delay, startHarness, type Harness } from './harness.ts';
 import { thrownValue } from './hostile.ts';
 
@@ -166,30 +167,6 @@ describe('Guarantees under production conditions (issue 15)', () => {
     });
   });
 
-  it('gives an attempt up once progress fails for longer than its lease: aborted, nothing terminal, counted (finding 2)', async () => {
-    const reasons: unknown[] = [];
-    const lost: Array<{ cause: string }> = [];
-    harness = await startHarness([TaskHandler('Lease')(waitsForAbort(reasons))], {
-      hooks: [{ onLeaseLost: (info) => lost.push(info) }],
-    });
-    const c = harness.emulator.control;
-    const { taskId } = c.enqueueTask({
-      workerGroup: harness.group,
-      type: 'Lease',
-      reportProgressTimeout: '1 seconds',
-      maximumRetries: 0,
-    });
-    await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
-    c.injectFault({ operation: 'ReportTaskProgress', kind: 'internal-error' });
-    await c.waitFor(() => reasons.length > 0, 5000);
-    c.clearFaults();
-    expect(reasons).toEqual(['lease-lost']);
-    expect(lost).toMatchObject([{ cause: 'local' }]);
-    await delay(300);
-    expect(c.task(taskId)!.terminalStatus).not.toBe('FAILED');
-    expect(c.observations().violations).toEqual([]);
-  });
-
   it('runs a task whose attemptTimeout is 30 days instead of timing it out at once (finding 6)', async () => {
     const Short = TaskHandler('Short')(
       class {
@@ -208,29 +185,57 @@ describe('Guarantees under production conditions (issue 15)', () => {
     expect((await terminal(harness, taskId)).terminalStatus).toBe('FINISHED');
   });
 
-  it('reports no FINISHED when a canceled progress reply races the handler end (finding 9)', async () => {
-    const release: Array<() => void> = [];
-    const Racy = TaskHandler('Racy')(
-      class {
-        handle() {
-          return new Promise<void>((resolve) => release.push(resolve));
-        }
-      },
-    );
-    harness = await startHarness([Racy], { progressInterval: 100 });
-    const c = harness.emulator.control;
-    const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Racy' });
-    await c.waitFor(() => release.length > 0);
-    // The next renewal is held 400 ms before the service handles it; the cancel lands meanwhile and
-    // the handler returns before the renewal's `canceled` answer arrives.
-    c.injectFault({ operation: 'ReportTaskProgress', kind: 'latency', latencyMs: 400 });
-    await delay(150);
-    c.cancelTask(taskId);
-    release[0]!();
-    await delay(800);
-    expect(c.task(taskId)!.terminalStatus).not.toBe('FINISHED');
-    expect(c.observations().violations).toEqual([]);
-  });
+  for (const leaseThread of [true, false]) {
+    const on = leaseThread ? 'leases on the lease thread' : 'leases on the main thread';
+    it(`gives an attempt up once progress fails for longer than its lease: aborted, nothing terminal, counted (finding 2, ${on})`, async () => {
+      const reasons: unknown[] = [];
+      const lost: Array<{ cause: string }> = [];
+      harness = await startHarness([TaskHandler('Lease')(waitsForAbort(reasons))], {
+        leaseThread,
+        hooks: [{ onLeaseLost: (info) => lost.push(info) }],
+      });
+      const c = harness.emulator.control;
+      const { taskId } = c.enqueueTask({
+        workerGroup: harness.group,
+        type: 'Lease',
+        reportProgressTimeout: '1 seconds',
+        maximumRetries: 0,
+      });
+      await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
+      c.injectFault({ operation: 'ReportTaskProgress', kind: 'internal-error' });
+      await c.waitFor(() => reasons.length > 0, 5000);
+      c.clearFaults();
+      expect(reasons).toEqual(['lease-lost']);
+      expect(lost).toMatchObject([{ cause: 'local' }]);
+      await delay(300);
+      expect(c.task(taskId)!.terminalStatus).not.toBe('FAILED');
+      expect(c.observations().violations).toEqual([]);
+    });
+
+    it(`reports no FINISHED when a canceled progress reply races the handler end (finding 9, ${on})`, async () => {
+      const release: Array<() => void> = [];
+      const Racy = TaskHandler('Racy')(
+        class {
+          handle() {
+            return new Promise<void>((resolve) => release.push(resolve));
+          }
+        },
+      );
+      harness = await startHarness([Racy], { progressInterval: 100, leaseThread });
+      const c = harness.emulator.control;
+      const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Racy' });
+      await c.waitFor(() => release.length > 0);
+      // The next renewal is held 400 ms before the service handles it; the cancel lands meanwhile and
+      // the handler returns before the renewal's `canceled` answer arrives.
+      c.injectFault({ operation: 'ReportTaskProgress', kind: 'latency', latencyMs: 400 });
+      await delay(150);
+      c.cancelTask(taskId);
+      release[0]!();
+      await delay(800);
+      expect(c.task(taskId)!.terminalStatus).not.toBe('FINISHED');
+      expect(c.observations().violations).toEqual([]);
+    });
+  }
 
   it('leaves a task that the in-flight poll brings after the shutdown deadline un-acked, and says what it waits for (finding 5)', async () => {
     const ran: string[] = [];
@@ -314,5 +319,33 @@ describe('Guarantees under production conditions (issue 15)', () => {
     await delay(200);
     expect(Math.max(...lags)).toBeGreaterThanOrEqual(1000);
     expect(lines.some((l) => l.level === 'warn' && /event loop blocked/.test(l.msg))).toBe(true);
+  });
+
+  it('keeps leases on the main thread when the lease thread cannot load', async () => {
+    const runtime = await currentRuntime();
+    const lines: Array<{ level: string; msg: string; obj: object }> = [];
+    const Short = TaskHandler('Short')(
+      class {
+        handle() {
+          return delay(600);
+        }
+      },
+    );
+    harness = await startHarness([Short], {
+      runtime: {
+        ...runtime,
+        startThread: (url) => runtime.startThread!(new URL('./no-such-thread.js', url)),
+      },
+      logger: captureLogger(lines),
+    });
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Short',
+      reportProgressTimeout: '1 seconds',
+    });
+    const task = await terminal(harness, taskId);
+    expect(task).toMatchObject({ terminalStatus: 'FINISHED', handouts: 1 });
+    expect(task.progressReports).toBeGreaterThan(1);
+    expect(lines.some((l) => l.level === 'warn' && /lease thread failed/.test(l.msg))).toBe(true);
   });
 });
