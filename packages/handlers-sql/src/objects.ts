@@ -148,7 +148,7 @@ export class ObjectResolver {
     } catch (error) {
       throw sqlFailure(SqlErrorId.InvalidSpec, `object "${id}" is not in the task: ${reason(error)}`);
     }
-    const endpoint = this.env('TASKLANE_ENDPOINT');
+    const endpoint = this.env('TASKLANE_ENDPOINT') ?? this.env('AWS_ENDPOINT_URL_DATA_PIPELINE');
     const region = this.env('TASKLANE_REGION') ?? this.env('AWS_REGION') ?? 'us-east-1';
     const client = new sdk.DataPipelineClient({ region, ...(endpoint ? { endpoint } : {}) });
     try {

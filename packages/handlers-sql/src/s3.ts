@@ -19,10 +19,14 @@ export async function s3(env: EnvReader): Promise<{ sdk: S3Module; client: S3Cli
   modulePromise ??= import('@aws-sdk/client-s3');
   const sdk = await modulePromise;
   const region = env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1';
-  let client = clients.get(region);
+  // The SDK reads these itself from process.env; reading them through `env` as well lets a host (or a
+  // test) that supplies its own environment point the handlers elsewhere.
+  const endpoint = env('AWS_ENDPOINT_URL_S3') ?? env('AWS_ENDPOINT_URL');
+  const cacheKey = `${region}|${endpoint ?? ''}`;
+  let client = clients.get(cacheKey);
   if (!client) {
-    client = new sdk.S3Client({ region });
-    clients.set(region, client);
+    client = new sdk.S3Client({ region, ...(endpoint ? { endpoint } : {}) });
+    clients.set(cacheKey, client);
   }
   return { sdk, client };
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { MySqlSession } from '../database/mysql-session.ts';
 import type { PgSession } from '../database/pg-session.ts';
-import { SqlErrorId, sqlFailure } from '../errors.ts';
+import { isTaskFailure, reason, SqlErrorId, sqlFailure } from '../errors.ts';
 import { CSV, type DataFormat } from '../format/data-format.ts';
 import type { S3Node, SqlNode } from '../nodes.ts';
 import type { EnvReader } from '../objects.ts';
@@ -50,25 +50,44 @@ async function* single(key: string): AsyncGenerator<string> {
 export function pgSegment(session: PgSession, node: SqlNode, format: DataFormat = CSV): Segment {
   const query = selectQueryOf(node);
   const source = node.selectQuery ? `(${query})` : node.table!;
+  const name = `${node.id} (${node.selectQuery ? 'selectQuery' : `table ${node.table}`})`;
   return {
-    name: `${node.id} (${node.selectQuery ? 'selectQuery' : `table ${node.table}`})`,
+    name,
     format,
-    chunks: lazy(() => session.copyTo(`COPY ${source} TO STDOUT (${pgCsvOptions(format)})`)),
+    chunks: lazy(name, () => session.copyTo(`COPY ${source} TO STDOUT (${pgCsvOptions(format)})`)),
   };
 }
 
 /** A MySQL table or query as one CSV segment, rows streamed with backpressure and encoded as they come. */
 export function mySqlSegment(session: MySqlSession, node: SqlNode, format: DataFormat = CSV): Segment {
   const query = selectQueryOf(node);
+  const name = `${node.id} (${node.selectQuery ? 'selectQuery' : `table ${node.table}`})`;
   return {
-    name: `${node.id} (${node.selectQuery ? 'selectQuery' : `table ${node.table}`})`,
+    name,
     format,
-    chunks: encodeRows(batches(session.streamRows(query)), format),
+    chunks: encodeRows(readFailures(name, batches(session.streamRows(query))), format),
   };
 }
 
-async function* lazy(open: () => Promise<AsyncIterable<Uint8Array>>): AsyncGenerator<Uint8Array> {
-  yield* await open();
+async function* lazy(
+  name: string,
+  open: () => Promise<AsyncIterable<Uint8Array>>,
+): AsyncGenerator<Uint8Array> {
+  yield* readFailures(name, await open().catch((error: unknown) => Promise.reject(readFailed(name, error))));
+}
+
+/** A query that fails while its rows stream out is FAILED naming the source, not a bare driver error. */
+async function* readFailures<T>(name: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw readFailed(name, error);
+  }
+}
+
+function readFailed(name: string, error: unknown) {
+  if (isTaskFailure(error)) return error;
+  return sqlFailure(SqlErrorId.QueryFailed, `reading ${name} failed: ${reason(error)}`, { cause: error });
 }
 
 async function* batches(rows: Readable): AsyncGenerator<(string | null)[][]> {

@@ -22,7 +22,8 @@ export async function lookupRdsInstance(
   signal?: AbortSignal,
 ): Promise<FoundEndpoint & { port: number }> {
   const sdk = await import('@aws-sdk/client-rds');
-  const client = new sdk.RDSClient({ region: region(fieldRegion, env) });
+  const endpoint = env('AWS_ENDPOINT_URL_RDS') ?? env('AWS_ENDPOINT_URL');
+  const client = new sdk.RDSClient({ region: region(fieldRegion, env), ...(endpoint ? { endpoint } : {}) });
   try {
     const reply = await client.send(
       new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }),
@@ -65,7 +66,11 @@ export async function lookupRedshiftCluster(
   signal?: AbortSignal,
 ): Promise<FoundEndpoint> {
   const sdk = await import('@aws-sdk/client-redshift');
-  const client = new sdk.RedshiftClient({ region: region(fieldRegion, env) });
+  const endpoint = env('AWS_ENDPOINT_URL_REDSHIFT') ?? env('AWS_ENDPOINT_URL');
+  const client = new sdk.RedshiftClient({
+    region: region(fieldRegion, env),
+    ...(endpoint ? { endpoint } : {}),
+  });
   try {
     const reply = await client.send(new sdk.DescribeClustersCommand({ ClusterIdentifier: clusterId }), {
       abortSignal: signal,
