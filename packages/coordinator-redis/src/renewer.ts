@@ -86,6 +86,8 @@ export class ThreadRenewer {
       const { Worker } = await import('node:worker_threads');
       if (this.#closed) return;
       const worker = new Worker(new URL('../worker/renewer.mjs', import.meta.url), {
+        // A few timers and one connection: a small heap keeps the thread's memory small.
+        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
         workerData: {
           redisOptions: options,
           leaseMs: this.#o.leaseMs,

@@ -117,10 +117,12 @@ export function describeCoordinatorConformance(
     it('spreads permits fairly across instances that keep asking', async () => {
       const coordinators = await setup(3);
       const counts = [0, 0, 0];
-      const until = Date.now() + 600;
+      // Counted in grants, not in time: a loaded machine or a slower runtime only takes longer.
+      const deadline = Date.now() + 20_000;
+      const total = () => counts.reduce((s, v) => s + v, 0);
       await Promise.all(
         coordinators.map(async (c, i) => {
-          while (Date.now() < until) {
+          while (total() < 60 && Date.now() < deadline) {
             const p = await c.acquire('fair', new AbortController().signal);
             counts[i]!++;
             await delay(1);
@@ -128,21 +130,22 @@ export function describeCoordinatorConformance(
           }
         }),
       );
-      const total = counts.reduce((s, v) => s + v, 0);
-      expect(total).toBeGreaterThan(20);
-      for (const v of counts) expect(v / total).toBeGreaterThan(0.2);
+      expect(total()).toBeGreaterThanOrEqual(60);
+      for (const v of counts) expect(v / total()).toBeGreaterThan(0.2);
     });
 
     it('hands off fast when the holder releases', async () => {
       const [a, b] = await setup(2);
       const held = await a!.acquire('fast', new AbortController().signal);
       const next = b!.acquire('fast', new AbortController().signal);
-      await delay(30);
+      await delay(200);
       const t0 = performance.now();
       await held.release();
       const permit = await next;
       const gap = performance.now() - t0;
-      expect(gap).toBeLessThan(50);
+      // Far below any lease (5 s here): the waiter is handed the permit, it does not wait for expiry.
+      // Generous, because other work shares the machine.
+      expect(gap).toBeLessThan(1000);
       expect(permit.epoch).toBeGreaterThan(held.epoch);
       await permit.release();
     });
