@@ -4,7 +4,9 @@ import {
   InProcessCoordinator,
   Runner,
   type Logger,
+  type RunnerOptions,
   type RuntimePrimitives,
+  type SourceBinding,
   type TaskHandlerClass,
 } from '@tasklane/core';
 import {
@@ -28,8 +30,13 @@ export interface TestEnvironmentOptions {
   workerGroups?: string[];
   /** Task slots per group. @default 2 */
   concurrency?: number;
-  /** Emulator options; defaults suit tests (short long polls, service time × 60). */
-  emulator?: Omit<EmulatorOptions, 'port'>;
+  /**
+   * Emulator options (defaults suit tests: short long polls, service time × 60), or a running emulator
+   * to share, which close() then leaves running.
+   */
+  emulator?: Omit<EmulatorOptions, 'port'> | Emulator;
+  /** More bindings served by the same runner (a BullMQ queue, another endpoint). */
+  sources?: SourceBinding[];
   /** Lease renewal period of the runner. @default '500ms' */
   progressInterval?: string | number;
   /** @default createRuntime() from @tasklane/runtime/node */
@@ -37,6 +44,10 @@ export interface TestEnvironmentOptions {
   logger?: Logger;
   /** How long stop() lets running tasks finish on close(). @default '5s' */
   shutdownTimeout?: string | number;
+  /** Any other Runner options (hooks, coordinator, identity, timings), applied over the defaults above. */
+  runnerOptions?: Partial<Omit<RunnerOptions, 'registry' | 'sources'>>;
+  /** Start the runner before returning; with `false`, call `env.runner.start()` yourself. @default true */
+  start?: boolean;
 }
 
 /** Extra enqueue settings; `workerGroup` defaults to the environment's first group. */
@@ -62,6 +73,9 @@ export interface TestEnvironment {
 
 let instances = 0;
 
+const isEmulator = (value: Omit<EmulatorOptions, 'port'> | Emulator | undefined): value is Emulator =>
+  value !== undefined && 'control' in value;
+
 /**
  * Starts the Data Pipeline emulator in this process and a core Runner polling it, with your handlers:
  * the end-to-end path (poll, ack, lease, handler, SetTaskStatus) without AWS.
@@ -79,7 +93,12 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   const registry = new HandlerRegistry();
   if (options.handlers?.length) registry.register(...options.handlers);
   for (const module of options.modules ?? []) await registry.loadModule(module, 'test module');
-  const emulator = await startEmulator({ longPollMs: 1000, timeScale: 60, ...options.emulator, port: 0 });
+  const given = options.emulator;
+  const shared = isEmulator(given) ? given : undefined;
+  const emulator = isEmulator(given)
+    ? given
+    : await startEmulator({ longPollMs: 1000, timeScale: 60, ...given, port: 0 });
+  const closeEmulator = () => (shared ? Promise.resolve() : emulator.close());
   const id = `tasklane-test-${++instances}`;
   let runner: Runner;
   try {
@@ -91,7 +110,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     });
     runner = new Runner({
       registry,
-      sources: [{ source, groups }],
+      sources: [{ source, groups }, ...(options.sources ?? [])],
       coordinator: new InProcessCoordinator(),
       runtime: options.runtime ?? createRuntime(),
       ...(options.logger ? { logger: options.logger } : {}),
@@ -103,10 +122,11 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       pollBackoffMax: '1s',
       statusRetryBase: '50ms',
       statusRetryMax: '500ms',
+      ...options.runnerOptions,
     });
-    await runner.start();
+    if (options.start !== false) await runner.start();
   } catch (error) {
-    await emulator.close();
+    await closeEmulator();
     throw error;
   }
   let closing: Promise<void> | undefined;
@@ -127,7 +147,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       closing ??= (async () => {
         // The runner lets its in-flight polls finish (at most longPollMs) and reports running tasks first.
         await runner.stop();
-        await emulator.close();
+        await closeEmulator();
       })();
       return closing;
     },

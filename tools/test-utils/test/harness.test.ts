@@ -1,5 +1,4 @@
 import { TaskHandler, type Task } from '@tasklane/core';
-import { startEmulator } from '@tasklane/emulator';
 import { describe, expect, it } from 'vitest';
 import { currentRuntime, expectedRuntime, runningOn, startHarness } from '../src/harness/index.ts';
 
@@ -26,21 +25,21 @@ describe('startHarness', () => {
     }
   });
 
-  it('shares an emulator it was given and leaves it running', async () => {
-    const emulator = await startEmulator({ longPollMs: 300 });
+  it('passes runner options through and can leave the runner to the test', async () => {
+    const ended: string[] = [];
+    const h = await startHarness({
+      handlers: [Echo],
+      start: false,
+      hooks: [{ onTaskEnd: (end) => void ended.push(end.task.taskId) }],
+    });
     try {
-      const a = await startHarness({ emulator, handlers: [Echo], groups: ['wg-shared'] });
-      await a.close();
-      const task = emulator.control.enqueueTask({
-        workerGroup: 'wg-shared',
-        type: 'HarnessEcho',
-        fields: { word: 'again' },
-      });
-      const b = await startHarness({ emulator, handlers: [Echo], groups: ['wg-shared'] });
-      expect((await b.waitForTask(task.taskId)).terminalStatus).toBe('FINISHED');
-      await b.close();
+      const { taskId } = h.enqueue('HarnessEcho', { word: 'later' });
+      await h.runner.start();
+      expect((await h.waitForTask(taskId)).terminalStatus).toBe('FINISHED');
+      // The hook runs once the status is reported, which is when the emulator already saw it.
+      await expect.poll(() => ended).toEqual([taskId]);
     } finally {
-      await emulator.close();
+      await h.close();
     }
   });
 
