@@ -3,9 +3,10 @@
  * the example pipeline of docs/examples (PostgreSQL → file → shell transform → MariaDB, SqlActivity on
  * both databases, an Exists precondition) and a pipeline of bad inputs that must each end FAILED.
  */
-import { startEmulator, type Emulator } from '@tasklane/emulator';
+import { emulatorEnv, startEmulator, type Emulator } from '@tasklane/emulator';
 import type { GroupProcess } from '@tasklane/test-utils';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ const runners: GroupProcess[] = [];
 
 beforeAll(async () => {
   ensureBuilt();
-  emulator = await startEmulator({ longPollMs: 500 });
+  emulator = await startEmulator({ longPollMs: 500, s3Buckets: ['lake'] });
   [pgDb, myDb] = await Promise.all([createDatabase('postgres'), createDatabase('mysql')]);
   dir = mkdtempSync(join(tmpdir(), 'tl-sql-e2e-'));
 });
@@ -125,6 +126,66 @@ describe.each(RUNTIMES)('tasklane run on %s with --plugin @tasklane/handlers-sql
       { n: 300 },
     ]);
     expect(runner.output()).toContain('tasklane runner started');
+  });
+
+  it('copies PostgreSQL → S3 → MariaDB through the emulator’s S3, guarded by Exists on the object', async () => {
+    const group = `sql-s3-${runtime}`;
+    await pgDb.query(
+      `CREATE TABLE lake_src_${runtime} AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 2000) g`,
+    );
+    await myDb.query(`CREATE TABLE lake_dst_${runtime} (id INT PRIMARY KEY, h CHAR(32))`);
+    const runner = startRunner(runtime, emulator, group, emulatorEnv(emulator));
+    runners.push(runner);
+    const key = `${runtime}/export.csv.gz`;
+    const pipelineId = await activatePipeline(emulator, {
+      objects: [
+        { id: 'Default', scheduleType: 'ondemand', workerGroup: group, maximumRetries: '0' },
+        {
+          id: 'Pg',
+          type: 'JdbcDatabase',
+          connectionString: pgDb.jdbcUrl,
+          username: pgDb.user,
+          jdbcDriverClass: 'org.postgresql.Driver',
+        },
+        {
+          id: 'My',
+          type: 'JdbcDatabase',
+          connectionString: myDb.jdbcUrl,
+          username: myDb.user,
+          jdbcDriverClass: 'org.mariadb.jdbc.Driver',
+        },
+        { id: 'Source', type: 'SqlDataNode', database: { ref: 'Pg' }, table: `lake_src_${runtime}` },
+        { id: 'Lake', type: 'S3DataNode', filePath: `s3://lake/${key}`, compression: 'gzip' },
+        { id: 'Target', type: 'SqlDataNode', database: { ref: 'My' }, table: `lake_dst_${runtime}` },
+        { id: 'InLake', type: 'Exists', node: { ref: 'Lake' } },
+        {
+          id: 'Export',
+          type: 'CopyActivity',
+          parent: { ref: 'Default' },
+          input: { ref: 'Source' },
+          output: { ref: 'Lake' },
+        },
+        {
+          id: 'Import',
+          type: 'CopyActivity',
+          parent: { ref: 'Default' },
+          dependsOn: { ref: 'Export' },
+          precondition: { ref: 'InLake' },
+          input: { ref: 'Lake' },
+          output: { ref: 'Target' },
+        },
+      ],
+    });
+    const done = await waitForComponents(emulator, pipelineId, ['Export', 'InLake', 'Import']);
+    expect(done, runner.output().slice(-3000)).toEqual({
+      Export: { status: 'FINISHED' },
+      InLake: { status: 'FINISHED' },
+      Import: { status: 'FINISHED' },
+    });
+    expect(gunzipSync(emulator.s3!.getObject('lake', key)!).toString('utf8').split('\n')[0]).toMatch(
+      /^1,[0-9a-f]{32}$/,
+    );
+    expect(await myDb.query(`SELECT COUNT(*) AS n FROM lake_dst_${runtime}`)).toEqual([{ n: 2000 }]);
   });
 
   it('ends each bad input FAILED with a message naming the cause', async () => {
