@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBullmq } from './bullmq-bench.ts';
 import { benchCoordinator } from './coordinator-bench.ts';
 import { benchEmulator } from './emulator-bench.ts';
+import { benchFleet } from './fleet-bench.ts';
 import { benchProcessOverhead } from './process-bench.ts';
 import { benchRunnerOverhead } from './runner-bench.ts';
 import { benchRuntime } from './runtime-bench.ts';
@@ -68,6 +69,9 @@ try {
   );
   await section('coordinator', () =>
     benchCoordinator({ redisUrl: redis.url, instances: [2, 4, 8], rounds: quick ? 100 : 1000 }),
+  );
+  await section('fleet', () =>
+    benchFleet({ redisUrl: redis.url, idleWindowMs: quick ? 5000 : 20_000, leaseMs: quick ? 5000 : 15_000 }),
   );
   await section('runtimes', async () => {
     const list = [];

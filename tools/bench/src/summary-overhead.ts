@@ -48,3 +48,14 @@ export function renderProcessOverhead(
     { seriesNames: ['Tasklane', 'raw SDK loop'] },
   );
 }
+
+/** The "fleet" section: idle commands and failover after kill -9, with real runner processes. */
+export function renderFleet(f: Any | undefined, lines: string[]): void {
+  if (!f || f.error) return;
+  lines.push(
+    '## Fleet of runner processes (Redis)',
+    '',
+    `${f.instances} bin/tasklane processes on one worker group, lease ${f.leaseMs} ms, emulator long poll ${f.longPollMs} ms. Idle fleet (nothing queued): ${f.idleCommandsPerSecPerInstance} Redis commands/s per instance over ${f.idleWindowMs / 1000} s (target ≤ 1: ${ok(f.idleCommandsPerSecPerInstance <= 1)}). kill -9 of the lease holder → next poll by another instance after ${f.failoverMs} ms (target ≤ lease + 1 s: ${ok(f.failoverMs <= f.leaseMs + 1000)}).`,
+    '',
+  );
+}

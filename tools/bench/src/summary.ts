@@ -1,6 +1,6 @@
 import { barChart } from './svg-chart.ts';
 import { round } from './stats.ts';
-import { renderProcessOverhead } from './summary-overhead.ts';
+import { renderFleet, renderProcessOverhead } from './summary-overhead.ts';
 
 type Any = Record<string, any>;
 
@@ -91,6 +91,8 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
       { target: 5, seriesNames: ['p99', 'p50'] },
     );
   }
+
+  renderFleet(results.fleet, lines);
 
   const runtimes = results.runtimes as Any[] | undefined;
   if (Array.isArray(runtimes)) {
