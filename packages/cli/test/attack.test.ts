@@ -8,6 +8,7 @@ import { startEmulator, type Emulator } from '@tasklane/emulator';
 import { freePort, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import type { Redis } from 'ioredis';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canConnect, REDIS_PASSWORD, startPasswordRedis, startRunner } from './attack-helpers.ts';
@@ -68,7 +69,12 @@ describe('a default runner seen from the network', () => {
     expect(await canConnect('127.0.0.1', port)).toBe(true);
     // A socket bound to 0.0.0.0 would accept these; one bound to 127.0.0.1 does not.
     expect(await canConnect('127.0.0.2', port)).toBe(false);
-    for (const address of ['192.0.2.2']) expect(await canConnect(address, port)).toBe(false);
+    // And neither does any of the machine's own non-loopback addresses.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && i.family === 'IPv4' && !i.internal)
+      .map((i) => i!.address);
+    for (const address of external) expect(await canConnect(address, port)).toBe(false);
   });
 
   it('keeps probes and /metrics open', async () => {

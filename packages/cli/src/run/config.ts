@@ -86,8 +86,6 @@ export function resolveRunConfig(
     return s;
   });
   const workerGroups = (v['worker-group'] as string[] | undefined) ?? [];
-  const optional = <K extends string>(key: K, flag: string) =>
-    (v[flag] !== undefined ? { [key]: v[flag] } : {}) as Partial<Record<K, never>>;
   const config: RunConfig = {
     workerGroups: kinds.includes('datapipeline') ? workerGroups : [],
     plugins: (v.plugin as string[] | undefined) ?? [],
@@ -109,13 +107,13 @@ export function resolveRunConfig(
     logLevel: v['log-level'] as string,
     logFormat: v['log-format'] as LogFormat,
     ec2Identity: v['ec2-identity'] as boolean,
-    ...optional('endpoint', 'endpoint'),
-    ...optional('redisUrl', 'redis-url'),
-    ...optional('maxTasks', 'max-tasks'),
-    ...optional('taskrunnerId', 'taskrunner-id'),
-    ...optional('httpPort', 'http-port'),
-    ...optional('httpToken', 'http-token'),
-    ...optional('secretKey', 'secret-key'),
+    ...(v.endpoint ? { endpoint: v.endpoint as string } : {}),
+    ...(v['redis-url'] ? { redisUrl: v['redis-url'] as string } : {}),
+    ...(v['max-tasks'] ? { maxTasks: v['max-tasks'] as number } : {}),
+    ...(v['taskrunner-id'] ? { taskrunnerId: v['taskrunner-id'] as string } : {}),
+    ...(v['http-port'] !== undefined ? { httpPort: v['http-port'] as number } : {}),
+    ...(v['http-token'] ? { httpToken: v['http-token'] as string } : {}),
+    ...(v['secret-key'] ? { secretKey: v['secret-key'] as string } : {}),
   };
   validate(config, help);
   return { config, help, print: v['print-config'] === true, sources };
