@@ -79,7 +79,7 @@ const run = (database: Record<string, string>, script: string) =>
   );
 
 describe('databases found through the RDS and Redshift APIs', () => {
-  it.each([['orders-pg', pgDb] as const, ['orders-maria', myDb] as const].map(([id]) => [id]))(
+  it.each(['orders-pg', 'orders-maria'])(
     'RdsDatabase %s: engine, endpoint and database name come from DescribeDBInstances',
     async (id) => {
       const db = id === 'orders-pg' ? pgDb : myDb;
