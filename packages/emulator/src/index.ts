@@ -22,6 +22,8 @@ export type { EmulatorErrorCode, ServiceErrorCode } from './errors.ts';
 export { parseDuration, parsePeriod } from './periods.ts';
 export type { Clock, TimerHandle } from './clock.ts';
 export type {
+  ActionEvent,
+  ActionObservation,
   AttemptObservation,
   Emulator,
   EmulatorControl,

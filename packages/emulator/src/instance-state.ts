@@ -2,6 +2,7 @@
  * The lowest layer of the scheduler: instance status bookkeeping and pipeline state. Everything runs on
  * the event loop thread, so state changes are plain assignments; counters on the pipeline replace scans.
  */
+import { fieldValue } from './fields.ts';
 import { TERMINAL_INSTANCE } from './model.ts';
 import type { Instance, Pipeline, Task } from './model.ts';
 import type { ServiceState } from './service.ts';
@@ -15,6 +16,14 @@ export function setInstanceStatus(inst: Instance, status: string): void {
   const isOpen = !TERMINAL_INSTANCE.has(status);
   inst.status = status;
   if (wasOpen !== isOpen && inst.run === inst.pipeline.run) inst.pipeline.openInstances += isOpen ? 1 : -1;
+}
+
+/**
+ * `failureAndRerunMode: cascade`: a failed dependency or precondition cascade-fails the instance and a
+ * re-run re-runs it. The service's default, `none`, leaves it waiting for the dependency to be re-run.
+ */
+export function cascades(inst: Instance): boolean {
+  return fieldValue(inst.userFields, 'failureAndRerunMode')?.toLowerCase() === 'cascade';
 }
 
 /** The instance's current task when it is still queued or handed out. */

@@ -6,7 +6,8 @@ import { newAttempt, stopTask } from './attempts.ts';
 import { RUNNER_PRECONDITIONS } from './fields.ts';
 import { instanceId } from './ids.ts';
 import { createInstance } from './instance-factory.ts';
-import { checkPipelineDone, FAILED_LIKE, openTask, setInstanceStatus } from './instance-state.ts';
+import { armLateTimer, fireActions } from './actions.ts';
+import { cascades, checkPipelineDone, FAILED_LIKE, openTask, setInstanceStatus } from './instance-state.ts';
 import { TERMINAL_INSTANCE } from './model.ts';
 import { servicePreconditionMet } from './service-preconditions.ts';
 import type { Attempt, Instance } from './model.ts';
@@ -26,8 +27,8 @@ type FinishCause = 'precondition-timeout' | undefined;
 export function evaluateInstance(s: ServiceState, inst: Instance): void {
   if (inst.status !== 'CREATING' && inst.status !== 'WAITING_ON_DEPENDENCIES') return;
   const failed = inst.dependsOn.find((d) => FAILED_LIKE.has(d.status));
-  if (failed) return cascadeFail(s, inst, failed);
-  const pending = inst.dependsOn.find((d) => d.status !== 'FINISHED');
+  if (failed && cascades(inst)) return cascadeFail(s, inst, failed);
+  const pending = failed ?? inst.dependsOn.find((d) => d.status !== 'FINISHED');
   if (pending) {
     setInstanceStatus(inst, 'WAITING_ON_DEPENDENCIES');
     inst.waitingOn = pending.id;
@@ -176,7 +177,10 @@ export function finishInstance(
   inst.retryTimer = undefined;
   setInstanceStatus(inst, status);
   inst.actualEnd = s.clock.now();
+  if (status !== 'FAILED') inst.lateTimer?.cancel();
   if (inst.kind === 'activity') detachPreconditions(s, inst);
+  if (status === 'FINISHED' || status === 'FAILED')
+    fireActions(s, inst, status === 'FINISHED' ? 'onSuccess' : 'onFail', (i) => cancelInstance(s, i));
   if (propagate) {
     if (inst.kind === 'precondition') {
       for (const w of inst.waiters.splice(0)) {
@@ -184,12 +188,18 @@ export function finishInstance(
         else if (cause === 'precondition-timeout') {
           w.waitingOn = inst.id;
           cancelInstance(s, w);
-        } else cascadeFail(s, w, inst);
+        } else if (cascades(w)) cascadeFail(s, w, inst);
+        else {
+          // `none`: the activity waits for this precondition to be re-run.
+          w.waitingOn = inst.id;
+          inst.waiters.push(w);
+        }
       }
     } else {
       for (const d of inst.dependents) {
         if (status === 'FINISHED') evaluateInstance(s, d);
-        else cascadeFail(s, d, inst);
+        else if (cascades(d)) cascadeFail(s, d, inst);
+        else if (!TERMINAL_INSTANCE.has(d.status)) d.waitingOn = inst.id;
       }
     }
   }
@@ -238,7 +248,14 @@ export function rerunInstance(s: ServiceState, inst: Instance): void {
     if (RUNNER_PRECONDITIONS.has(inst.type)) makeReady(s, inst);
     else checkServicePrecondition(s, inst, true);
   } else evaluateInstance(s, inst);
-  for (const d of inst.dependents) if (d.status === 'CASCADE_FAILED') rerunInstance(s, d);
+  for (const d of inst.dependents)
+    if (d.status === 'CASCADE_FAILED' || (cascades(d) && TERMINAL_INSTANCE.has(d.status)))
+      rerunInstance(s, d);
+}
+
+/** Arms `lateAfterTimeout` for a scheduled (not on-demand) instance. */
+export function watchLateness(s: ServiceState, inst: Instance): void {
+  armLateTimer(s, inst, (i) => cancelInstance(s, i));
 }
 
 /**

@@ -100,6 +100,8 @@ export interface Instance {
   preconditionTimeoutMs?: number;
   firstCheckAt?: number;
   retryTimer?: TimerHandle;
+  /** Fires onLateAction after lateAfterTimeout. */
+  lateTimer?: TimerHandle;
   cascadeFailedOn?: string;
   waitingOn?: string;
   errorMessage?: string;

@@ -4,7 +4,15 @@
  */
 import type { Clock, TimerHandle } from './clock.ts';
 import { EmulatorError } from './errors.ts';
-import type { GroupObservation, HeartbeatObservation, Observations, TaskObservation } from './types.ts';
+import type {
+  ActionObservation,
+  GroupObservation,
+  HeartbeatObservation,
+  Observations,
+  TaskObservation,
+} from './types.ts';
+
+const MAX_ACTIONS = 10_000;
 
 interface Waiter {
   predicate: (o: Observations) => boolean;
@@ -23,6 +31,7 @@ function fresh(): Observations {
     heartbeats: record(),
     violations: [],
     requests: record(),
+    actions: [],
   };
 }
 
@@ -86,6 +95,12 @@ export class ObservationLog {
   violation(kind: string, detail: string): void {
     this.live.violations.push({ at: this.#clock.now(), kind, detail });
     this.#log?.(`protocol violation ${kind}: ${detail}`);
+  }
+
+  action(a: ActionObservation): void {
+    const list = (this.live.actions ??= []);
+    list.push(a);
+    if (list.length > MAX_ACTIONS) list.splice(0, list.length - MAX_ACTIONS);
   }
 
   task(taskId: string): TaskObservation | undefined {

@@ -5,7 +5,7 @@ import { parameterMap, substituteParameters } from './expressions.ts';
 import { fieldValue, fieldValues, indexObjects, isActivityType, resolveFields } from './fields.ts';
 import { createInstance } from './instance-factory.ts';
 import { checkPipelineDone, openTask } from './instance-state.ts';
-import { cancelInstance, evaluateInstance } from './instances.ts';
+import { cancelInstance, evaluateInstance, watchLateness } from './instances.ts';
 import { TERMINAL_INSTANCE } from './model.ts';
 import type { Instance, ParameterValue, Pipeline } from './model.ts';
 import { parseDateTime, parsePeriod } from './periods.ts';
@@ -57,7 +57,7 @@ export function activatePipelineRun(
   for (const [schedule, ids] of groups) {
     if (schedule === '') {
       const start = nextRunStart(s, p);
-      createSlot(s, p, ids, start, start);
+      createSlot(s, p, ids, start, start, false);
     } else {
       startSchedule(s, p, schedule, ids, scheduleType === 'timeseries', startMs);
     }
@@ -138,13 +138,20 @@ function startSchedule(
         return;
       }
       k++;
-      createSlot(s, p, ids, slotStart, slotStart + period);
+      createSlot(s, p, ids, slotStart, slotStart + period, true);
     }
   };
   next();
 }
 
-function createSlot(s: ServiceState, p: Pipeline, ids: readonly string[], start: number, end: number): void {
+function createSlot(
+  s: ServiceState,
+  p: Pipeline,
+  ids: readonly string[],
+  start: number,
+  end: number,
+  scheduled: boolean,
+): void {
   const slot = new Map<string, Instance>();
   for (const id of ids) slot.set(id, createInstance(s, p, id, 'activity', start, end, {}));
   for (const inst of slot.values()) {
@@ -155,7 +162,10 @@ function createSlot(s: ServiceState, p: Pipeline, ids: readonly string[], start:
       d.dependents.push(inst);
     }
   }
-  for (const inst of slot.values()) evaluateInstance(s, inst);
+  for (const inst of slot.values()) {
+    if (scheduled) watchLateness(s, inst);
+    evaluateInstance(s, inst);
+  }
 }
 
 function latestInstance(p: Pipeline, componentId: string, notAfter: number): Instance | undefined {
@@ -182,7 +192,10 @@ function stopRun(s: ServiceState, p: Pipeline): void {
 export function stopAllTimers(s: ServiceState): void {
   for (const p of s.pipelines.values()) {
     stopSchedules(p);
-    for (const inst of p.instances.values()) inst.retryTimer?.cancel();
+    for (const inst of p.instances.values()) {
+      inst.retryTimer?.cancel();
+      inst.lateTimer?.cancel();
+    }
   }
   for (const t of s.tasks.values()) s.leases.stop(t);
 }

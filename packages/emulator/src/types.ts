@@ -159,6 +159,24 @@ export interface Violation {
   detail: string;
 }
 
+export type ActionEvent = 'onSuccess' | 'onFail' | 'onLateAction';
+
+/** An action fired by an instance (an SnsAlarm "sent", a Terminate), with its texts evaluated. */
+export interface ActionObservation {
+  at: number;
+  event: ActionEvent;
+  /** The action object's id, e.g. the SnsAlarm. */
+  actionId: string;
+  type: string;
+  pipelineId: string;
+  /** Component and instance that fired it. */
+  objectId: string;
+  instanceId: string;
+  topicArn?: string;
+  subject?: string;
+  message?: string;
+}
+
 export interface Observations {
   groups: Record<string, GroupObservation>;
   tasks: Record<string, TaskObservation>;
@@ -166,4 +184,9 @@ export interface Observations {
   heartbeats: Record<string, HeartbeatObservation>;
   violations: Violation[];
   requests: Record<string, number>;
+  /**
+   * Fired onSuccess/onFail/onLateAction actions, oldest first (the newest 10 000 are kept). Always
+   * present in the emulator's snapshots; optional so hand-built Observations stay valid.
+   */
+  actions?: ActionObservation[];
 }

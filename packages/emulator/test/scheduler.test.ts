@@ -81,7 +81,13 @@ describe('scheduler', () => {
     const id = await activate(
       client,
       objects(
-        { id: 'Default', scheduleType: 'ondemand', workerGroup: 'cascade', maximumRetries: '0' },
+        {
+          id: 'Default',
+          scheduleType: 'ondemand',
+          workerGroup: 'cascade',
+          maximumRetries: '0',
+          failureAndRerunMode: 'cascade',
+        },
         { id: 'A', type: 'ShellCommandActivity', command: 'a' },
         { id: 'B', type: 'ShellCommandActivity', command: 'b', dependsOn: { ref: 'A' } },
         { id: 'C', type: 'ShellCommandActivity', command: 'c', dependsOn: { ref: 'B' } },
@@ -112,7 +118,7 @@ describe('scheduler', () => {
   });
 
   it('runs a ShellCommandPrecondition first: FALSE retries after retryDelay, FINISHED releases the activity', async () => {
-    const { client } = await emulator({ longPollMs: 1000, timeScale: 6000 });
+    const { client } = await emulator({ longPollMs: 1000, timeScale: 6000, ackTimeoutMs: 10_000 });
     const id = await activate(
       client,
       objects(
@@ -151,7 +157,12 @@ describe('scheduler', () => {
     const id = await activate(
       client,
       objects(
-        { id: 'Default', scheduleType: 'ondemand', workerGroup: 'pre-timeout' },
+        {
+          id: 'Default',
+          scheduleType: 'ondemand',
+          workerGroup: 'pre-timeout',
+          failureAndRerunMode: 'CASCADE',
+        },
         { id: 'Never', type: 'Exists', retryDelay: '1 minute', preconditionTimeout: '5 minutes' },
         { id: 'Work', type: 'ShellCommandActivity', command: 'x', precondition: { ref: 'Never' } },
         { id: 'After', type: 'ShellCommandActivity', command: 'y', dependsOn: { ref: 'Work' } },

@@ -108,10 +108,6 @@ export function isKnownFunction(name: string): boolean {
   return name in table;
 }
 
-export function knownFunctions(): string[] {
-  return Object.keys(table).sort();
-}
-
 export function callFunction(name: string, args: Value[]): Value {
   const fn = table[name];
   if (!fn) throw new ExpressionError(`unknown function '${name}'`);
