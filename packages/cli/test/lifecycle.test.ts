@@ -44,7 +44,16 @@ describe.each(RUNTIMES)('a runner on %s', (runtime) => {
 
   it('says what it waits for on the first signal and exits at once, non-zero, on the second', async () => {
     const group = `signals-${runtime}`;
-    const p = start(['run', '--worker-group', group, '--endpoint', emulator.endpoint]);
+    // Started from outside the repository: bin/tasklane must work from any directory.
+    const p = spawnGroup(
+      runnerBin(runtime),
+      ['run', '--worker-group', group, '--endpoint', emulator.endpoint],
+      {
+        env: runnerEnv,
+        cwd: tmpdir(),
+      },
+    );
+    procs.push(p);
     await p.waitForOutput(/tasklane runner started/, 30_000);
     await emulator.control.waitFor((o) => (o.groups[group]?.polls ?? 0) > 0, 10_000);
     p.child.kill('SIGTERM');
