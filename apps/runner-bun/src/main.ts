@@ -25,7 +25,17 @@ await runCli({
   serveStatic,
   serve: (app, { port, hostname }) => {
     const server = Bun.serve({ fetch: (request) => app.fetch(request), port, hostname });
-    // stop(true) closes every open connection too (idle, half-open), so none can hold the process.
-    return Promise.resolve({ port: server.port, close: async () => void (await server.stop(true)) });
+    return Promise.resolve({
+      port: server.port,
+      close: async () => {
+        // Responses in flight (the 202 of the POST /drain that stopped us) get a short grace; then
+        // stop(true) closes every connection still open (idle, half-open), so none can hold the process.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, 250)));
+        await Promise.race([Promise.resolve(server.stop(false)), grace]);
+        clearTimeout(timer);
+        await server.stop(true);
+      },
+    });
   },
 });
