@@ -99,6 +99,36 @@ describe.each(RUNTIMES)('a runner on %s', (runtime) => {
     }
   });
 
+  it('drains on POST /drain with the token: the 202 arrives, then it exits 0', async () => {
+    const local = await startEmulator({ longPollMs: 300 });
+    try {
+      const port = await freePort();
+      const token = 'lifecycle-token-0123456789';
+      const p = start([
+        'run',
+        '--worker-group',
+        `drain-${runtime}`,
+        '--endpoint',
+        local.endpoint,
+        '--http-port',
+        String(port),
+        '--http-token',
+        token,
+      ]);
+      await p.waitForOutput(/tasklane runner started/, 30_000);
+      const response = await fetch(`http://127.0.0.1:${port}/drain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ state: 'draining' });
+      expect(await exitWithin(p, 15_000)).toBe(0);
+    } finally {
+      await local.close();
+    }
+  });
+
   it("logs a handler's stray promise rejection and keeps running", async () => {
     const group = `rejection-${runtime}`;
     const local = await startEmulator({ longPollMs: 500 });
