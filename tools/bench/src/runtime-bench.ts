@@ -1,10 +1,9 @@
 import { startEmulator } from '@tasklane/emulator';
-import { spawnGroup } from '@tasklane/test-utils';
+import { startTasklane } from '@tasklane/test-utils/harness';
 import { waitTerminal } from './wait.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugin = fileURLToPath(new URL('../fixtures/noop-plugin.mjs', import.meta.url));
 const CLOCK_TICKS = 100;
 
@@ -36,25 +35,19 @@ export async function benchRuntime(runtime: 'node' | 'bun' | 'deno', tasks: numb
   const emulator = await startEmulator({ longPollMs: 5000 });
   const group = `rt-${runtime}`;
   const started = performance.now();
-  const proc = spawnGroup(
-    `${root}apps/runner-${runtime}/bin/tasklane`,
-    [
-      'run',
-      '--worker-group',
-      group,
-      '--endpoint',
-      emulator.endpoint,
-      '--plugin',
-      plugin,
-      '--concurrency',
-      '8',
-      '--log-level',
-      'warn',
-    ],
-    {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'b', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1' },
-    },
-  );
+  const proc = startTasklane(runtime, [
+    'run',
+    '--worker-group',
+    group,
+    '--endpoint',
+    emulator.endpoint,
+    '--plugin',
+    plugin,
+    '--concurrency',
+    '8',
+    '--log-level',
+    'warn',
+  ]);
   try {
     await emulator.control.waitFor((o) => (o.groups[group]?.polls ?? 0) > 0, 30_000);
     const timeToFirstPollMs = performance.now() - started;
