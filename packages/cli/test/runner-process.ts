@@ -3,5 +3,4 @@ export {
   startTasklane,
   tasklaneBin as runnerBin,
   tasklaneEnv as runnerEnv,
-  type RuntimeName,
 } from '@tasklane/test-utils/harness';
