@@ -67,6 +67,7 @@ export class DataPipelineSource implements TaskSource {
   readonly coordinated = true;
   readonly client: DataPipelineClient;
   readonly maxPollMs: number;
+  readonly renewsFromThread = true;
   readonly #options: DataPipelineSourceOptions;
   #hostname: string;
   #taskrunnerId: string;

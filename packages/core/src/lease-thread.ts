@@ -14,7 +14,7 @@ interface Lease {
   readonly intervalMs: number;
   readonly leaseMs: number;
   lastRenewal: number;
-  timer: ReturnType<typeof setInterval>;
+  timer: ReturnType<typeof setInterval> | undefined;
   inFlight: Promise<void> | undefined;
 }
 
@@ -81,6 +81,7 @@ async function renew(id: number, lease: Lease): Promise<void> {
 function tick(id: number, lease: Lease): void {
   const sinceMs = performance.now() - lease.lastRenewal;
   if (sinceMs > lease.leaseMs) {
+    clearTimeout(lease.timer);
     clearInterval(lease.timer);
     send({ type: 'expired', id, sinceMs });
     return;
@@ -100,10 +101,19 @@ async function handle(request: ThreadRequest): Promise<void> {
         leaseMs: request.leaseMs,
         // The main thread measured how long ago the last renewal (the ack) succeeded.
         lastRenewal: performance.now() - request.sinceRenewalMs,
-        timer: setInterval(() => tick(request.id, lease), request.intervalMs),
+        timer: undefined,
         inFlight: undefined,
       };
       leases.set(request.id, lease);
+      // Keep the cadence counted from the ack, however long this message waited for the thread.
+      lease.timer = setTimeout(
+        () => {
+          if (!leases.has(request.id)) return;
+          tick(request.id, lease);
+          lease.timer = setInterval(() => tick(request.id, lease), lease.intervalMs);
+        },
+        Math.max(0, request.intervalMs - request.sinceRenewalMs),
+      );
       return;
     }
     case 'update': {
@@ -115,6 +125,7 @@ async function handle(request: ThreadRequest): Promise<void> {
       const lease = leases.get(request.id);
       leases.delete(request.id);
       if (lease) {
+        clearTimeout(lease.timer);
         clearInterval(lease.timer);
         await lease.inFlight;
       }

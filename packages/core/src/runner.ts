@@ -148,6 +148,15 @@ export class Runner {
     this.#publish();
   }
 
+  /**
+   * Resolves true once the lease thread runs (attempts that start from then on keep their leases on it),
+   * false when there is none (disabled, no `startThread`, no source that renews from a thread, or it failed).
+   */
+  get leaseThreadReady(): Promise<boolean> {
+    if (!this.#leaseThread || !this.#sources.some((s) => s.renewsFromThread)) return Promise.resolve(false);
+    return this.#leaseThread.warm();
+  }
+
   /** Starts polling every group; resolves once the runner is running. */
   async start(): Promise<void> {
     if (this.#state !== 'created')
@@ -164,6 +173,7 @@ export class Runner {
       throw error;
     }
     this.#watchdog.start();
+    if (this.#sources.some((s) => s.renewsFromThread)) void this.#leaseThread?.warm();
     this.#loopPromises = this.#loops.map((loop) => loop.run(this.#stopLoops.signal));
     this.#heartbeat();
     this.#heartbeatTimer = setLongInterval(() => this.#heartbeat(), this.options.runnerHeartbeatIntervalMs);

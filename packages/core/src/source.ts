@@ -82,6 +82,11 @@ export interface TaskSource {
    * retrying it as is cannot help, but a smaller status can.
    */
   isRejected?(error: unknown): boolean;
+  /**
+   * True when this source's tasks offer {@link SourceTask.renewalSpec}: the runner then starts its lease
+   * thread with itself, so the thread is loaded before the first task arrives.
+   */
+  readonly renewsFromThread?: boolean;
   /** The longest one poll can stay open (its request timeout), for shutdown logs and lease checks. */
   readonly maxPollMs?: number | undefined;
   /**

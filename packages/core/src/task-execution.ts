@@ -214,6 +214,7 @@ export class TaskExecution {
     const call = () => callHandler(() => h.registry.create(task.activityType), task, ctx);
     const handled = h.hooks.wrapHandle ? h.hooks.wrapHandle(info, call) : call();
     let settled;
+    let stopped: Promise<void> | undefined;
     try {
       settled = await settleHandler(handled, abort, h.options.abortGraceMs, () =>
         log.warn({ graceMs: h.options.abortGraceMs }, 'handler ignored its abort signal; freeing its slot'),
@@ -221,9 +222,12 @@ export class TaskExecution {
     } finally {
       attemptTimer?.clear();
       deadline.removeEventListener('abort', onDeadline);
-      // Waits for renewals in flight: a `canceled` answer racing the end turns into no status (invariant 5).
-      await lease.stop();
+      stopped = lease.stop();
     }
+    // A FINISHED waits for renewals in flight, so a `canceled` answer racing the end turns into no status
+    // (invariant 5). Any other end is due now (an attempt timeout is reported just before the service's).
+    if (!abort.reason && settled.outcome.status === 'FINISHED') await stopped;
+    else void stopped;
     const outcome = reportedOutcome(settled.outcome, abort.reason, { attemptTimeoutMs });
     if (outcome === undefined) {
       if (abort.reason === 'canceled') {

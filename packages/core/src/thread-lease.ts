@@ -26,17 +26,37 @@ export class LeaseThread {
   readonly #keepers = new Map<number, ThreadLeaseKeeper>();
   #handle: ThreadHandle | undefined;
   #failed = false;
+  #isReady = false;
   #nextId = 1;
+  readonly #ready: Promise<boolean>;
+  #settleReady: (ready: boolean) => void = () => undefined;
 
   constructor(start: () => ThreadHandle, logger: Logger) {
     this.#start = start;
     this.#logger = logger;
+    this.#ready = new Promise((resolve) => (this.#settleReady = resolve));
   }
 
-  /** A thread-backed keeper when the task can be renewed from the thread; undefined otherwise. */
+  /**
+   * A thread-backed keeper when the thread has loaded and the task can be renewed from it; undefined
+   * otherwise. An attempt that starts before the thread is ready keeps its lease on the main thread for
+   * its whole life: handing a lease over between threads mid-attempt would risk a gap or a double.
+   */
   keeper(options: LeaseTickerOptions): LeaseKeeper | undefined {
-    if (this.#failed || !options.received.renewalSpec) return undefined;
+    if (!this.#isReady || this.#failed || !options.received.renewalSpec) return undefined;
     return new ThreadLeaseKeeper(this, this.#nextId++, options);
+  }
+
+  /** Starts the thread now (loading it takes a moment); resolves true once it runs, false if it cannot. */
+  warm(): Promise<boolean> {
+    if (!this.#failed && !this.#handle) {
+      try {
+        this.#handle = this.#open();
+      } catch (error) {
+        this.#fail(error);
+      }
+    }
+    return this.#ready;
   }
 
   /** Posts to the thread, starting it first; false when there is no working thread. */
@@ -62,6 +82,10 @@ export class LeaseThread {
     handle.onMessage((message) => {
       const reply = message as ThreadReply;
       if (reply.type !== 'ready') this.#keepers.get(reply.id)?.onReply(reply);
+      else if (!this.#failed) {
+        this.#isReady = true;
+        this.#settleReady(true);
+      }
     });
     handle.onError((error) => this.#fail(error));
     return handle;
@@ -70,6 +94,7 @@ export class LeaseThread {
   #fail(error: unknown): void {
     if (this.#failed) return;
     this.#failed = true;
+    this.#settleReady(false);
     this.#logger.warn({ err: error }, 'lease thread failed; keeping leases on the main thread');
     this.#handle?.terminate();
     for (const keeper of [...this.#keepers.values()]) keeper.fallBack();
@@ -79,6 +104,8 @@ export class LeaseThread {
   close(): void {
     this.#handle?.terminate();
     this.#handle = undefined;
+    this.#isReady = false;
+    this.#settleReady(false);
   }
 }
 

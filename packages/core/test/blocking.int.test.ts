@@ -56,6 +56,7 @@ describe('A handler that blocks the main thread', () => {
         handlers: [Spin],
         sources: [{ source: emulatorSource(endpoint!), groups: [group] }],
       });
+      expect(await runner.leaseThreadReady).toBe(true);
       const { taskId } = await control<{ taskId: string }>(endpoint!, 'POST', 'enqueue', {
         workerGroup: group,
         type: 'Spin',

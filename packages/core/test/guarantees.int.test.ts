@@ -194,6 +194,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
         leaseThread,
         hooks: [{ onLeaseLost: (info) => lost.push(info) }],
       });
+      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
       const c = harness.emulator.control;
       const { taskId } = c.enqueueTask({
         workerGroup: harness.group,
@@ -222,6 +223,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
         },
       );
       harness = await startHarness([Racy], { progressInterval: 100, leaseThread });
+      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
       const c = harness.emulator.control;
       const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Racy' });
       await c.waitFor(() => release.length > 0);
