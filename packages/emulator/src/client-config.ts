@@ -26,14 +26,16 @@ export function emulatorClientConfig(emu: Pick<Emulator, 'endpoint'>): EmulatorC
 }
 
 /**
- * Environment for a child process: `AWS_ENDPOINT_URL_S3` and `AWS_ENDPOINT_URL_DATA_PIPELINE` point at
- * the emulator, plus a region and dummy credentials. Path-style addressing follows from the endpoint
+ * Environment for a child process: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_DATA_PIPELINE` and
+ * `TASKLANE_S3_ENDPOINT` point at the emulator, plus a region and dummy credentials. Path-style addressing follows from the endpoint
  * being an IP address.
  */
 export function emulatorEnv(emu: Pick<Emulator, 'endpoint'>): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_S3: emu.endpoint,
     AWS_ENDPOINT_URL_DATA_PIPELINE: emu.endpoint,
+    // The shell plugin's own S3 endpoint variable, for versions that predate AWS_ENDPOINT_URL_S3.
+    TASKLANE_S3_ENDPOINT: emu.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,

@@ -13,6 +13,7 @@ import type {
 } from './types.ts';
 
 const MAX_ACTIONS = 10_000;
+const MAX_VIOLATIONS = 10_000;
 
 interface Waiter {
   predicate: (o: Observations) => boolean;
@@ -93,7 +94,10 @@ export class ObservationLog {
   }
 
   violation(kind: string, detail: string): void {
-    this.live.violations.push({ at: this.#clock.now(), kind, detail });
+    const list = this.live.violations;
+    list.push({ at: this.#clock.now(), kind, detail });
+    // A misbehaving fleet can produce violations forever; the newest ones are the interesting ones.
+    if (list.length > MAX_VIOLATIONS) list.splice(0, list.length - MAX_VIOLATIONS);
     this.#log?.(`protocol violation ${kind}: ${detail}`);
   }
 

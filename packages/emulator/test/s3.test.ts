@@ -221,6 +221,26 @@ describe('S3 on the emulator port', () => {
     expect(emu.s3!.getObject('data', 'k')).toBeUndefined();
   });
 
+  it('rejects a body whose declared checksum does not match (BadDigest), as S3 does', async () => {
+    const { emu } = await emulator({ s3Buckets: ['data'] });
+    for (const header of [
+      { 'x-amz-checksum-crc32': 'AAAAAA==' },
+      { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' },
+    ]) {
+      const res = await fetch(`${emu.endpoint}/data/k`, { method: 'PUT', body: 'payload', headers: header });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('<Code>BadDigest</Code>');
+    }
+    expect(emu.s3!.getObject('data', 'k')).toBeUndefined();
+    // The real CRC32 of "payload" is accepted.
+    const ok = await fetch(`${emu.endpoint}/data/k`, {
+      method: 'PUT',
+      body: 'payload',
+      headers: { 'x-amz-checksum-crc32': Buffer.from([0x42, 0x2c, 0x6a, 0x15]).toString('base64') },
+    });
+    expect([ok.status, await ok.text()]).toEqual([200, '']);
+  });
+
   it('is reached through AWS_ENDPOINT_URL_S3 with no endpoint in code', async () => {
     const { emu } = await emulator({ s3Buckets: ['data'] });
     const env = emulatorEnv(emu);
