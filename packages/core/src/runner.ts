@@ -168,6 +168,7 @@ export class Runner {
     try {
       await this.coordinator.start?.();
     } catch (error) {
+      this.#leaseThread?.close();
       this.#setState('stopped');
       this.#stopped.resolve();
       throw error;
@@ -183,6 +184,7 @@ export class Runner {
   /** Drains and stops; resolves when every task has ended. Safe to call more than once. */
   stop(): Promise<void> {
     if (this.#state === 'created') {
+      this.#leaseThread?.close();
       this.#setState('stopped');
       this.#stopped.resolve();
       return Promise.resolve();
