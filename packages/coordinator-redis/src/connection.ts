@@ -43,6 +43,27 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A signal that aborts with whichever of `a` and `b` aborts first; `dispose` detaches it. Not
+ * AbortSignal.any: on Node 20 every signal made from a long-lived one stays reachable from it.
+ */
+export function eitherSignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const both = new AbortController();
+  const abort = () => both.abort(a.aborted ? a.reason : b.reason);
+  if (a.aborted || b.aborted) abort();
+  else {
+    a.addEventListener('abort', abort, { once: true });
+    b.addEventListener('abort', abort, { once: true });
+  }
+  return {
+    signal: both.signal,
+    dispose: () => {
+      a.removeEventListener('abort', abort);
+      b.removeEventListener('abort', abort);
+    },
+  };
+}
+
 export interface ConnectionEvents {
   onReadyChange(ready: boolean): void;
   /** The command connection is (re)established and the server passed the version check. */

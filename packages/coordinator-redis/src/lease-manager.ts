@@ -33,6 +33,8 @@ interface Held {
   inUse: boolean;
   watching: boolean;
   renewing: boolean;
+  /** The renewal thread renews this lease (see ThreadRenewer). */
+  threaded: boolean;
   gone: boolean;
   permit: { lost: boolean } | undefined;
   renewTimer: ReturnType<typeof setInterval>;
@@ -111,13 +113,14 @@ export class LeaseManager {
       inUse: true,
       watching: false,
       renewing: false,
+      threaded: false,
       gone: false,
       permit: undefined,
       renewTimer: setInterval(() => void this.#renew(h), this.#o.renewEveryMs),
       idleTimer: undefined,
     };
     this.#held.set(group, h);
-    this.#thread?.hold(h.owner, keys.lease);
+    h.threaded = this.#thread?.hold(keys.lease, h.owner) ?? false;
     if (!h.contended && this.#o.keepIdleMs > 0) void this.#watch(h);
     return this.#permit(h);
   }
@@ -191,7 +194,7 @@ export class LeaseManager {
 
   async #renew(h: Held): Promise<void> {
     if (h.renewing || h.gone) return;
-    if (this.#thread?.ready) {
+    if (h.threaded && this.#thread?.ready) {
       // The thread renews; this tick only shows it that the main thread is alive.
       this.#thread.touch();
       return;
@@ -237,7 +240,7 @@ export class LeaseManager {
     h.gone = true;
     clearInterval(h.renewTimer);
     clearTimeout(h.idleTimer);
-    this.#thread?.drop(h.owner);
+    if (h.threaded) this.#thread?.drop(h.keys.lease);
     if (this.#held.get(h.group) === h) this.#held.delete(h.group);
     const endWatch = h.watching;
     const done = this.#release(h, endWatch).finally(() => this.#releasing.delete(done));

@@ -26,6 +26,8 @@ export interface RedisCoordinatorStats {
   /** Commands that failed (timeouts, connection errors). */
   readonly errors: number;
   readonly ready: boolean;
+  /** Leases are renewed on the worker thread (false until it is up, or where it cannot start). */
+  readonly renewalThread: boolean;
 }
 
 function randomHex(bytes: number): string {
@@ -80,11 +82,17 @@ export class RedisCoordinator implements Coordinator {
       this.#closed.signal,
     );
     if (this.options.renewal === 'thread') {
-      this.#thread = new ThreadRenewer(clientOptions(url, options.redis), this.options, this.#log, {
-        renewed: (owner, renewedAt) => this.#leases.fromThread(owner, { renewedAt }),
-        lost: (owner) => this.#leases.fromThread(owner, { lost: true }),
-        failed: (owner, failed) => this.#leases.fromThread(owner, { failed }),
-      });
+      this.#thread = new ThreadRenewer(
+        clientOptions(url, options.redis),
+        this.#token,
+        this.options,
+        this.#log,
+        {
+          renewed: (owner, renewedAt) => this.#leases.fromThread(owner, { renewedAt }),
+          lost: (owner) => this.#leases.fromThread(owner, { lost: true }),
+          failed: (owner, failed) => this.#leases.fromThread(owner, { failed }),
+        },
+      );
       this.#leases.useThread(this.#thread);
     }
     this.#waiters = new GroupWaiters(this.#conn, this.options, this.#leases, {
@@ -157,9 +165,10 @@ export class RedisCoordinator implements Coordinator {
       ...this.#stats,
       keptGrants: this.#leases.stats.keptGrants,
       leaseLost: this.#leases.stats.leaseLost,
-      commands: this.#conn.stats.commands + this.#waiters.blockingCommands(),
+      commands: this.#waiters.channels().reduce((n, c) => n + c.sent, this.#conn.stats.commands),
       errors: this.#conn.stats.errors,
       ready: this.isReady(),
+      renewalThread: this.#thread?.ready ?? false,
     };
   }
 
@@ -206,6 +215,9 @@ export class RedisCoordinator implements Coordinator {
     this.#closed.abort(new CoordinatorClosedError());
     await Promise.allSettled([...active, this.#leases.releaseAll()]);
     await this.#registry.stop();
-    await Promise.all([this.#thread?.close(), this.#conn.close(this.#waiters.takeConnections())]);
+    await Promise.all([
+      this.#thread?.close(),
+      this.#conn.close(this.#waiters.channels().flatMap((c) => c.take() ?? [])),
+    ]);
   }
 }

@@ -26,29 +26,44 @@ function transferable(options: RedisOptions): RedisOptions | undefined {
   }
 }
 
+/** Groups one thread can renew for; a process serving more renews the rest on the main thread. */
+const SLOTS = 256;
+
 /**
  * Renews leases on a worker thread (worker/renewer.mjs) with its own Redis connection, so a handler
- * that blocks the main thread cannot starve them. The main thread says which leases it holds and
- * touches the thread once per renewal period; the thread renews for at most `pollTimeoutMs` after the
- * last touch (a poll cannot stay open longer). Until the thread is ready, or where it cannot start,
- * renewal stays on the main thread (`ready` is false).
+ * that blocks the main thread cannot starve them. What the main thread holds lives in shared memory
+ * (no message per poll); the main thread stamps it once per renewal period, and without a fresh stamp
+ * the thread renews for at most `pollTimeoutMs` (a poll cannot stay open longer). Until the thread is
+ * ready, or where it cannot start, renewal stays on the main thread (`ready` is false).
  */
 export class ThreadRenewer {
   readonly #o: CompiledOptions;
   readonly #log: Logger;
   readonly #events: RenewerEvents;
   readonly #redisOptions: RedisOptions;
-  readonly #holds = new Map<string, string>();
+  readonly #token: string;
+  readonly #shared = new SharedArrayBuffer(4 * (SLOTS + 1));
+  readonly #held = new Int32Array(this.#shared, 0, SLOTS);
+  readonly #alive = new Int32Array(this.#shared, 4 * SLOTS, 1);
+  readonly #slots = new Map<string, number>();
   #worker: WorkerLike | undefined;
   #starting = false;
   #ready = false;
   #closed = false;
 
-  constructor(redisOptions: RedisOptions, o: CompiledOptions, log: Logger, events: RenewerEvents) {
+  constructor(
+    redisOptions: RedisOptions,
+    token: string,
+    o: CompiledOptions,
+    log: Logger,
+    events: RenewerEvents,
+  ) {
     this.#redisOptions = redisOptions;
+    this.#token = token;
     this.#o = o;
     this.#log = log;
     this.#events = events;
+    this.touch();
   }
 
   /** True once the thread is connected and renews by itself. */
@@ -56,19 +71,32 @@ export class ThreadRenewer {
     return this.#ready;
   }
 
-  hold(owner: string, leaseKey: string): void {
-    this.#holds.set(owner, leaseKey);
-    if (this.#worker) this.#worker.postMessage({ t: 'hold', owner, key: leaseKey });
-    else void this.#start();
+  /**
+   * The lease at `leaseKey` is now held by `owner` (`${token}:${seq}`); false when the thread cannot
+   * take it (no slot left), so the main thread keeps renewing it.
+   */
+  hold(leaseKey: string, owner: string): boolean {
+    let slot = this.#slots.get(leaseKey);
+    if (slot === undefined) {
+      if (this.#slots.size >= SLOTS) return false;
+      slot = this.#slots.size;
+      this.#slots.set(leaseKey, slot);
+      this.#worker?.postMessage({ t: 'slot', slot, key: leaseKey });
+    }
+    Atomics.store(this.#held, slot, Number(owner.slice(this.#token.length + 1)));
+    this.touch();
+    if (!this.#worker) void this.#start();
+    return true;
   }
 
-  drop(owner: string): void {
-    if (this.#holds.delete(owner)) this.#worker?.postMessage({ t: 'drop', owner });
+  drop(leaseKey: string): void {
+    const slot = this.#slots.get(leaseKey);
+    if (slot !== undefined) Atomics.store(this.#held, slot, 0);
   }
 
   /** The main thread is alive: the thread may go on renewing. */
   touch(): void {
-    this.#worker?.postMessage({ t: 'touch' });
+    Atomics.store(this.#alive, 0, Math.floor(Date.now() / 1000));
   }
 
   async #start(): Promise<void> {
@@ -90,6 +118,8 @@ export class ThreadRenewer {
         resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
         workerData: {
           redisOptions: options,
+          token: this.#token,
+          shared: this.#shared,
           leaseMs: this.#o.leaseMs,
           renewEveryMs: this.#o.renewEveryMs,
           capMs: this.#o.pollTimeoutMs,
@@ -111,7 +141,7 @@ export class ThreadRenewer {
         this.#ready = false;
       });
       this.#worker = worker;
-      for (const [owner, key] of this.#holds) worker.postMessage({ t: 'hold', owner, key });
+      for (const [key, slot] of this.#slots) worker.postMessage({ t: 'slot', slot, key });
     } catch (error) {
       this.#log.warn(
         { err: error },
@@ -123,6 +153,7 @@ export class ThreadRenewer {
   async close(): Promise<void> {
     this.#closed = true;
     this.#ready = false;
+    this.#held.fill(0);
     const worker = this.#worker;
     this.#worker = undefined;
     if (!worker) return;

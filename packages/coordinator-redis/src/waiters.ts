@@ -1,4 +1,4 @@
-import { errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
+import { eitherSignal, errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
 import { EpochMemory } from './epochs.ts';
 import { CoordinatorClosedError } from './errors.ts';
 import { groupKeys, type GroupKeys } from './keys.ts';
@@ -155,7 +155,15 @@ export class GroupWaiters {
 
   /** The head waiter's permit: the kept lease once this instance's poll on it ends, or one from Redis. */
   async #next(g: Group, waiter: LocalWaiter): Promise<RedisPollPermit> {
-    const signal = AbortSignal.any([waiter.signal, this.#ctx.closed]);
+    const both = eitherSignal(waiter.signal, this.#ctx.closed);
+    try {
+      return await this.#nextOn(g, waiter, both.signal);
+    } finally {
+      both.dispose();
+    }
+  }
+
+  async #nextOn(g: Group, waiter: LocalWaiter, signal: AbortSignal): Promise<RedisPollPermit> {
     const began = performance.now();
     for (;;) {
       if (signal.aborted || waiter.settled) throw signal.reason ?? new CoordinatorClosedError();
@@ -278,18 +286,8 @@ export class GroupWaiters {
     return active;
   }
 
-  /** The blocking connections, for closing. */
-  takeConnections() {
-    return [...this.#groups.values()].flatMap((g) => {
-      const c = g.channel.take();
-      return c ? [c] : [];
-    });
-  }
-
-  /** BLPOPs sent by every group. */
-  blockingCommands(): number {
-    let n = 0;
-    for (const g of this.#groups.values()) n += g.channel.sent;
-    return n;
+  /** The groups' wait channels (their connections are closed with the coordinator). */
+  channels(): WakeChannel[] {
+    return [...this.#groups.values()].map((g) => g.channel);
   }
 }

@@ -294,6 +294,21 @@ describe('RedisCoordinator', () => {
     await next.release();
   });
 
+  it('keeps a lease alive while the main thread is blocked for longer than the lease', async () => {
+    const a = coordinator({ leaseMs: 1000 });
+    await a.start();
+    const permit = await a.acquire('blocked', never());
+    await eventually(async () => expect(a.stats().renewalThread).toBe(true));
+    // A CPU-bound handler: no timer and no socket read runs on this thread for 2.5 leases.
+    const until = Date.now() + 2500;
+    while (Date.now() < until);
+    const g = await fleetGroup('blocked');
+    expect(g.holder?.epoch).toBe(permit.epoch);
+    expect(g.holder!.expiresInMs).toBeGreaterThan(0);
+    expect(permit.lost).toBe(false);
+    await permit.release();
+  });
+
   it('rejects pending acquires on close', async () => {
     const a = coordinator();
     const b = coordinator();

@@ -1,13 +1,19 @@
 // Lease renewal off the main thread (node:worker_threads; Node, Bun and Deno). The coordinator's main
 // thread may be blocked by a CPU-bound handler for longer than a lease while its poll is still open;
-// this thread keeps renewing the leases it was told about on its own Redis connection, for at most
-// `capMs` after the main thread last showed signs of life, so a thread that hangs for good cannot hold
-// a group forever. Plain JavaScript shipped as is: the same file runs from src/ and dist/.
+// this thread keeps renewing the leases the main thread holds, on its own Redis connection, for at most
+// `capMs` after the main thread last showed signs of life, so a thread that hangs for good cannot hold a
+// group forever. Plain JavaScript shipped as is: the same file runs from src/ and dist/.
+//
+// The main thread publishes what it holds in shared memory, so a poll costs no message to this thread:
+// slot i of `held` is the sequence number of the owner token `${token}:${seq}` holding group i's lease
+// (0: none), and `alive[0]` is when the main thread last ran its renewal tick (seconds).
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 
-const { redisOptions, leaseMs, renewEveryMs, capMs, commandTimeoutMs } = workerData;
+const { redisOptions, token, shared, leaseMs, renewEveryMs, capMs, commandTimeoutMs } = workerData;
+const held = new Int32Array(shared, 0, (shared.byteLength >> 2) - 1);
+const alive = new Int32Array(shared, shared.byteLength - 4, 1);
 const lua = readFileSync(new URL('../lua/renew-1.lua', import.meta.url), 'utf8');
 const redis = new Redis({
   ...redisOptions,
@@ -23,38 +29,33 @@ redis.defineCommand('tlRenew', { numberOfKeys: 1, lua });
 redis.on('error', () => {});
 redis.on('ready', () => parentPort.postMessage({ t: 'ready' }));
 
-/** owner token → { key, touchedAt, renewing } */
-const holds = new Map();
-let mainSeenAt = Date.now();
+/** slot → lease key, sent once per group */
+const keys = [];
+const renewing = new Set();
 
 parentPort.on('message', (m) => {
-  mainSeenAt = Date.now();
-  if (m.t === 'hold') holds.set(m.owner, { key: m.key, renewing: false });
-  else if (m.t === 'drop') holds.delete(m.owner);
+  if (m.t === 'slot') keys[m.slot] = m.key;
   else if (m.t === 'close') {
     clearInterval(timer);
-    holds.clear();
     redis.disconnect();
   }
 });
 
 const timer = setInterval(() => {
-  if (Date.now() - mainSeenAt > capMs) return;
-  for (const [owner, h] of holds) {
-    if (h.renewing) continue;
-    h.renewing = true;
+  if (Date.now() / 1000 - Atomics.load(alive, 0) > capMs / 1000) return;
+  for (let slot = 0; slot < keys.length; slot++) {
+    const seq = Atomics.load(held, slot);
+    if (seq === 0 || renewing.has(slot)) continue;
+    const owner = `${token}:${seq}`;
+    renewing.add(slot);
     const sentAt = Date.now();
-    redis.tlRenew(h.key, owner, leaseMs).then(
+    redis.tlRenew(keys[slot], owner, leaseMs).then(
       (ok) => {
-        h.renewing = false;
-        if (ok === 1) parentPort.postMessage({ t: 'renewed', owner, sentAt });
-        else {
-          holds.delete(owner);
-          parentPort.postMessage({ t: 'lost', owner });
-        }
+        renewing.delete(slot);
+        parentPort.postMessage(ok === 1 ? { t: 'renewed', owner, sentAt } : { t: 'lost', owner });
       },
       (error) => {
-        h.renewing = false;
+        renewing.delete(slot);
         parentPort.postMessage({ t: 'error', owner, message: String(error?.message ?? error) });
       },
     );
