@@ -5,7 +5,7 @@ import {
   PutPipelineDefinitionCommand,
 } from '@aws-sdk/client-data-pipeline';
 import { DataPipelineSource, InProcessCoordinator, Runner, type Coordinator } from '@tasklane/core';
-import { startEmulator } from '@tasklane/emulator';
+import { emulatorEnv, startEmulator } from '@tasklane/emulator';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import type { Host } from '../host.ts';
 import { createLogger } from '../logging.ts';
 import { loadPlugins } from '../plugins.ts';
 import { renderTable } from '../table.ts';
-import { demoDefinition } from './demo-pipeline.ts';
+import { DEMO_BUCKET, DEMO_INPUT, demoDefinition } from './demo-pipeline.ts';
 import { instanceStatuses } from './pipeline.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -50,7 +50,8 @@ const OPTIONS: readonly OptionSpec[] = [
 export const DEMO_HELP = `Usage: tasklane demo [--runners N] [--redis-url URL]
 
 Starts the Data Pipeline emulator, creates and activates a sample pipeline (shell activities, a
-precondition, a step that fails once and is retried, a dependency chain) and runs it on a small runner
+precondition, a step that fails once and is retried, a dependency chain, a step that stages an S3 input
+and publishes an S3 output on the emulator's S3) and runs it on a small runner
 fleet, with a live view. Exits 0 when the pipeline finishes. No AWS account needed. With REDIS_URL set the
 runners are separate processes coordinated through Redis.
 
@@ -70,7 +71,18 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
   const began = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'tasklane-demo-'));
   // One service minute per second: retry delays and lease timeouts shrink so the demo takes seconds.
-  const emulator = await startEmulator({ port: 0, longPollMs: 1000, timeScale: TIME_SCALE });
+  const emulator = await startEmulator({
+    port: 0,
+    longPollMs: 1000,
+    timeScale: TIME_SCALE,
+    s3Buckets: [DEMO_BUCKET],
+  });
+  emulator.s3?.putObject(DEMO_BUCKET, DEMO_INPUT.key, DEMO_INPUT.body);
+  // Runners (in-process or spawned) and their shell children reach the emulator's S3 through the
+  // standard variables; the demo talks to nothing else, so it may set them for its own process.
+  for (const [name, value] of Object.entries(emulatorEnv(emulator)))
+    if (name.startsWith('AWS_ENDPOINT_URL') || name === 'TASKLANE_S3_ENDPOINT' || !process.env[name])
+      process.env[name] = value;
   const credentials = { accessKeyId: 'demo', secretAccessKey: 'demo' };
   const client = new DataPipelineClient({
     endpoint: emulator.endpoint,
@@ -183,6 +195,7 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
         `  tasks handed out: ${Object.keys(obs.tasks).length}, by runner: ${[...byHost].map(([h, n]) => `${h}=${n}`).join(', ') || 'none'}\n` +
         `  max concurrent polls on "${WORKER_GROUP}": ${obs.groups[WORKER_GROUP]?.maxInFlightPolls ?? 0}` +
         `${redisUrl ? ' (fleet-wide, through Redis)' : ''}\n` +
+        `  S3 output: ${(emulator.s3?.listKeys(DEMO_BUCKET, 'output/') ?? []).map((k) => `s3://${DEMO_BUCKET}/${k}`).join(', ') || 'none'}\n` +
         rows
           .filter((r) => r.error)
           .map((r) => `  ${r.component}: ${r.error}\n`)
