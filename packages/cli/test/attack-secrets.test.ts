@@ -43,7 +43,7 @@ async function queueContents(queue: string): Promise<string> {
     if (type === 'hash') parts.push(JSON.stringify(await redis.admin.hgetall(key)));
     else if (type === 'string') parts.push((await redis.admin.get(key)) ?? '');
     else if (type === 'list') parts.push(JSON.stringify(await redis.admin.lrange(key, 0, -1)));
-    else if (type === 'zset') parts.push(JSON.stringify(await redis.admin.zrange(key, 0, -1)));
+    else if (type === 'zset') parts.push(JSON.stringify(await redis.admin.zrange(key, '0', '-1')));
     else if (type === 'stream') parts.push(JSON.stringify(await redis.admin.xrange(key, '-', '+')));
   }
   return parts.join('\n');

@@ -28,10 +28,6 @@ ${formatOptions(RUN_OPTIONS)}
 Exit codes: 0 graceful stop (SIGTERM, SIGINT, terminate), 2 usage or configuration error, 1 fatal error,
 130 a second SIGTERM/SIGINT abandoned the drain.`;
 
-function randomSuffix(): string {
-  return Math.random().toString(36).slice(2, 10);
-}
-
 /** `tasklane run`: resolves config, loads plugins, runs until SIGTERM/SIGINT/terminate; returns the exit code. */
 export async function runCommand(argv: readonly string[], host: Host): Promise<number> {
   const { config, help, print, sources: valueSources } = resolveRunConfig(argv, host);
@@ -49,7 +45,6 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   );
   const { registry, loaded } = await loadPlugins(config.plugins, host.runtime.env('PWD') ?? '.');
   bindTaskEnvPolicy(registry, config.taskEnv);
-  const taskrunnerId = config.taskrunnerId ?? `tasklane-${config.hostname}-${randomSuffix()}`;
   // Metrics exist to be scraped: without --http-port neither prom-client nor hono is even loaded.
   const metrics =
     config.httpPort !== undefined
@@ -73,12 +68,13 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   ];
   const runner = new Runner({
     registry,
-    sources: await createSources(config, host, logger, taskrunnerId),
+    // The runner owns its identity (taskrunnerId, instance id) and hands it to its sources.
+    sources: await createSources(config, host, logger),
     coordinator,
     runtime: host.runtime,
     logger,
     concurrency: config.concurrency,
-    taskrunnerId,
+    ...(config.taskrunnerId ? { taskrunnerId: config.taskrunnerId } : {}),
     hostname: config.hostname,
     progressInterval: config.progressIntervalMs,
     runnerHeartbeatInterval: config.runnerHeartbeatIntervalMs,

@@ -56,12 +56,7 @@ export async function createCoordinator(
 }
 
 /** Task sources: Data Pipeline worker groups and/or BullMQ queues. */
-export async function createSources(
-  config: RunConfig,
-  host: Host,
-  logger: Logger,
-  taskrunnerId: string,
-): Promise<SourceBinding[]> {
+export async function createSources(config: RunConfig, host: Host, logger: Logger): Promise<SourceBinding[]> {
   const bindings: SourceBinding[] = [];
   if (config.workerGroups.length > 0) {
     const identity = config.ec2Identity ? await fetchInstanceIdentity() : undefined;
@@ -69,7 +64,6 @@ export async function createSources(
       logger.warn('--ec2-identity: IMDS did not answer; polling without instance identity');
     const source = new DataPipelineSource({
       hostname: config.hostname,
-      taskrunnerId,
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(identity ? { instanceIdentity: identity } : {}),
