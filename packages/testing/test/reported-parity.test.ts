@@ -30,11 +30,12 @@ describe('MockHandlerEnvironment.reported matches what the runner reports', () =
   afterAll(() => env.close());
 
   it('for an attempt timeout', async () => {
-    const { taskId } = env.enqueue('ParityWaits', {}, { attemptTimeout: '1 seconds', maximumRetries: 0 });
-    const real = await env.waitForTask(taskId);
-    const mock = await new MockHandlerEnvironment().run(Waits, fakeTask({ type: 'ParityWaits' }), {
-      attemptTimeoutMs: 1000,
-    });
+    // 5 s: the runner aborts 10 % early, and 500 ms leaves room on a loaded machine to report first.
+    const { taskId } = env.enqueue('ParityWaits', {}, { attemptTimeout: '5 seconds', maximumRetries: 0 });
+    const [real, mock] = await Promise.all([
+      env.waitForTask(taskId),
+      new MockHandlerEnvironment().run(Waits, fakeTask({ type: 'ParityWaits' }), { attemptTimeoutMs: 5000 }),
+    ]);
     expect(real.terminalStatus).toBe('FAILED');
     expect(mock.reported).toMatchObject({ errorId: real.errorId, errorMessage: real.errorMessage });
   });
