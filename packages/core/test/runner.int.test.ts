@@ -368,7 +368,8 @@ describe('Runner against the emulator', () => {
     const { taskId } = harness.emulator.control.enqueueTask({
       workerGroup: harness.group,
       type: 'Stuck',
-      attemptTimeout: '1 seconds',
+      // 2 s: the runner aborts 10 % early; 200 ms is room to report first on a loaded machine.
+      attemptTimeout: '2 seconds',
       maximumRetries: 0,
     });
     expect(await waitTerminal(harness, taskId)).toMatchObject({
