@@ -102,16 +102,17 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   const id = `tasklane-test-${++instances}`;
   let runner: Runner;
   try {
+    // The runner owns the identity and hands it to the source, as in production.
     const source = new DataPipelineSource({
       endpoint: emulator.endpoint,
-      hostname: id,
-      taskrunnerId: id,
       clientConfig: { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
     });
     runner = new Runner({
       registry,
       sources: [{ source, groups }, ...(options.sources ?? [])],
       coordinator: new InProcessCoordinator(),
+      hostname: id,
+      taskrunnerId: id,
       runtime: options.runtime ?? createRuntime(),
       ...(options.logger ? { logger: options.logger } : {}),
       concurrency: options.concurrency ?? 2,

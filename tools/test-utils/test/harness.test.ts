@@ -43,6 +43,16 @@ describe('startHarness', () => {
     }
   });
 
+  it("reports the runner's own identity to the service", async () => {
+    const h = await startHarness({ handlers: [Echo], hostname: 'harness-host', taskrunnerId: 'harness-1' });
+    try {
+      const { taskId } = h.enqueue('HarnessEcho', { word: 'who' });
+      expect((await h.waitForTask(taskId)).hostname).toBe('harness-host');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('hands the runner the primitives of the runtime under test', async () => {
     expect(runningOn()).toBe(expectedRuntime);
     expect((await currentRuntime()).name).toBe(expectedRuntime);
