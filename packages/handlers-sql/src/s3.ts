@@ -5,9 +5,6 @@ import type { EnvReader } from './objects.ts';
 
 type S3Module = typeof S3Sdk;
 
-/** Parts of a streamed upload; S3's minimum is 5 MiB, and two in flight bound memory at about 16 MiB. */
-export const PART_SIZE = 8 * 1024 * 1024;
-
 let modulePromise: Promise<S3Module> | undefined;
 const clients = new Map<string, S3Client>();
 
@@ -86,68 +83,4 @@ export async function* listKeys(
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-}
-
-/**
- * Streams `source` into one object without knowing its size: small bodies are one PutObject, larger
- * ones a multipart upload of {@link PART_SIZE} parts, aborted if anything fails so no part is left billed.
- */
-export async function writeObject(
-  env: EnvReader,
-  bucket: string,
-  key: string,
-  source: AsyncIterable<Uint8Array>,
-  signal?: AbortSignal,
-): Promise<number> {
-  const { sdk, client } = await s3(env);
-  const opts = { abortSignal: signal };
-  let buffered: Uint8Array[] = [];
-  let size = 0;
-  let total = 0;
-  let uploadId: string | undefined;
-  const parts: { ETag: string; PartNumber: number }[] = [];
-  const sendPart = async () => {
-    const body = Buffer.concat(buffered, size);
-    buffered = [];
-    size = 0;
-    uploadId ??= (await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), opts))
-      .UploadId;
-    const PartNumber = parts.length + 1;
-    const reply = await client.send(
-      new sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body }),
-      opts,
-    );
-    parts.push({ ETag: reply.ETag ?? '', PartNumber });
-  };
-  try {
-    for await (const chunk of source) {
-      buffered.push(chunk);
-      size += chunk.length;
-      total += chunk.length;
-      if (size >= PART_SIZE) await sendPart();
-    }
-    if (uploadId === undefined) {
-      const body = Buffer.concat(buffered, size);
-      await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }), opts);
-      return total;
-    }
-    if (size > 0) await sendPart();
-    await client.send(
-      new sdk.CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-      opts,
-    );
-    return total;
-  } catch (error) {
-    if (uploadId !== undefined) {
-      await client
-        .send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-        .catch(() => {});
-    }
-    throw error;
-  }
 }

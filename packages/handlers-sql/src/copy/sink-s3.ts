@@ -2,7 +2,7 @@ import { SqlErrorId, sqlFailure } from '../errors.ts';
 import { extensionOf, sameFormat } from '../format/data-format.ts';
 import type { S3Node } from '../nodes.ts';
 import type { EnvReader } from '../objects.ts';
-import { writeObject } from '../s3.ts';
+import { writeObject } from '../s3-upload.ts';
 import { reformat, type Segment } from './segment.ts';
 import { writeLocal } from './local-files.ts';
 import { through } from './streams.ts';
