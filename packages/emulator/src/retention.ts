@@ -3,6 +3,7 @@
  * attempt observation, and for control-API tasks their hidden instance) are forgotten once they ended
  * more than `retentionMs` ago or more than `maxEnded` newer ones exist. Open work is never dropped.
  */
+import { TERMINAL_INSTANCE } from './model.ts';
 import type { Task } from './model.ts';
 import type { ServiceState } from './service.ts';
 
@@ -49,7 +50,13 @@ function forget(s: ServiceState, task: Task): void {
   const inst = a.instance;
   const p = inst.pipeline;
   // Control-API tasks on the hidden pipelines would otherwise pile up one instance per task.
-  if (inst.direct && p.hidden && inst.attempts[inst.attempts.length - 1] === a) {
+  // A retry may still be pending while the last attempt's task is closed: only finished ones go.
+  if (
+    inst.direct &&
+    p.hidden &&
+    TERMINAL_INSTANCE.has(inst.status) &&
+    inst.attempts[inst.attempts.length - 1] === a
+  ) {
     p.instances.delete(inst.id);
     for (const x of inst.attempts) p.attempts.delete(x.id);
     p.components.delete(inst.componentId);
