@@ -1,7 +1,7 @@
 import type { Runner, RunnerOptions, SourceBinding, TaskHandlerClass } from '@tasklane/core';
 import { startTestRedis, type TestRedis } from '@tasklane/test-utils';
 import { assertExpectedRuntime, startTestRunner } from '@tasklane/test-utils/harness';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullMQSource, type BullMQSourceOptions } from '../src/index.ts';
 
@@ -92,7 +92,6 @@ export function redisForFile(): { get(): TestRedis; start(): Promise<void>; stop
   };
 }
 
-export { QueueEvents };
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a truthy value. */
