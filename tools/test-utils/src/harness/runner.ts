@@ -24,16 +24,17 @@ export const fastRunnerTimings = {
 /** Static credentials: the SDK insists on some, and the emulator accepts any. */
 export const testCredentials = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
-/** A Data Pipeline source that talks to `endpoint` (an emulator) through the real AWS SDK client. */
+/**
+ * A Data Pipeline source that talks to `endpoint` (an emulator) through the real AWS SDK client. Its
+ * hostname and taskrunnerId come from the runner serving it unless given here.
+ */
 export function emulatorSource(
   endpoint: string,
-  options: Partial<Omit<DataPipelineSourceOptions, 'endpoint'>> = {},
+  options: Omit<DataPipelineSourceOptions, 'endpoint'> = {},
 ): DataPipelineSource {
   return new DataPipelineSource({
     ...options,
     endpoint,
-    hostname: options.hostname ?? 'test-host',
-    taskrunnerId: options.taskrunnerId ?? 'test-runner',
     clientConfig: { credentials: testCredentials, ...options.clientConfig },
   });
 }
