@@ -81,19 +81,24 @@ try {
     if (out.problems.length) throw new Error(out.problems.join('\n'));
     return out;
   });
-  await step('publint + attw', async () => {
-    const problems = await tarballChecks(packed, packEnv);
-    if (problems.length) throw new Error(problems.join('\n'));
-  });
-  await step('deno publish --dry-run', async () => {
-    const problems = await jsrChecks(packages, join(bin, 'deno'), packEnv);
-    if (problems.length) throw new Error(problems.join('\n'));
-  });
   const createTarball = packed.find((p) => p.name === 'create-tasklane')?.tarball;
   if (!createTarball) throw new Error('create-tasklane was not packed');
   if (values.measure) {
     for (const line of await measureRunners({ work, packs, packed, env })) console.log(line);
   }
+  // The release checks are mostly CPU and the projects mostly installs, so they run side by side.
+  const checks = (async () => {
+    await step('publint + attw', async () => {
+      const problems = await tarballChecks(packed, packEnv);
+      if (problems.length) throw new Error(problems.join('\n'));
+    });
+    await step('deno publish --dry-run', async () => {
+      const problems = await jsrChecks(packages, join(bin, 'deno'), packEnv);
+      if (problems.length) throw new Error(problems.join('\n'));
+    });
+  })().catch(() => {
+    failed = true;
+  });
   for (const runtime of values['checks-only'] ? [] : runtimes) {
     try {
       await consumerFlow({
@@ -108,6 +113,7 @@ try {
       failed = true;
     }
   }
+  await checks;
 } catch {
   failed = true;
 } finally {

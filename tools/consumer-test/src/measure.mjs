@@ -17,17 +17,26 @@ function sizeOf(path) {
 /** Installs each runner alone into a fresh project; returns one line per runner. */
 export async function measureRunners({ work, packed, env }) {
   const sources = Object.fromEntries(packed.map((p) => [p.name, `file:${p.tarball}`]));
+  // The CLI's optional peers: what a runner would carry if they were plain dependencies.
+  const peers = {
+    '@tasklane/emulator': sources['@tasklane/emulator'],
+    '@tasklane/source-bullmq': sources['@tasklane/source-bullmq'],
+  };
+  const cases = [
+    ...['node', 'bun', 'deno'].map((runtime) => [`@tasklane/runner-${runtime}`, {}]),
+    ['@tasklane/runner-node with every optional peer', { ...peers, 'pino-pretty': '13.2.0', yaml: '2.9.1' }],
+  ];
   const lines = [];
-  for (const runtime of ['node', 'bun', 'deno']) {
-    const name = `@tasklane/runner-${runtime}`;
-    const dir = join(work, `measure-${runtime}`);
+  for (const [label, extra] of cases) {
+    const name = label.split(' ')[0];
+    const dir = join(work, `measure-${lines.length}`);
     mkdirSync(dir);
     writeFileSync(
       join(dir, 'package.json'),
       JSON.stringify({
-        name: `measure-${runtime}`,
+        name: `measure-${lines.length}`,
         private: true,
-        dependencies: { [name]: sources[name] },
+        dependencies: { [name]: sources[name], ...extra },
         overrides: sources,
       }),
     );
@@ -36,7 +45,7 @@ export async function measureRunners({ work, packed, env }) {
     const list = await exec('npm', ['ls', '--all', '--parseable', '--omit=dev'], { cwd: dir, env });
     const count = new Set(list.stdout.split('\n').filter((l) => l.includes('node_modules'))).size;
     const mb = (sizeOf(join(dir, 'node_modules')) / 1e6).toFixed(1);
-    lines.push(`measure  ${name}: ${count} packages, ${mb} MB in node_modules`);
+    lines.push(`measure  ${label}: ${count} packages, ${mb} MB in node_modules`);
   }
   return lines;
 }

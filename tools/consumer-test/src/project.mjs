@@ -19,12 +19,16 @@ export const RUNTIMES = {
     install: ['npm', 'install', '--no-audit', '--no-fund'],
     script: (name) => ['npm', 'run', name],
     tasklane: ['npx', '--no', 'tasklane'],
+    // Long-running commands start the bin itself: npx does not pass SIGTERM on to it.
+    serve: ['node_modules/.bin/tasklane'],
     plugin: './dist/src/handler.js',
   },
   bun: {
     install: ['bun', 'install'],
     script: (name) => ['bun', 'run', name],
     tasklane: ['bun', 'x', 'tasklane'],
+    // bun x passes a signal on, so a terminal's Ctrl-C (sent to the group) would arrive twice.
+    serve: ['node_modules/.bin/tasklane'],
     plugin: './src/handler.ts',
   },
   deno: {
@@ -33,6 +37,7 @@ export const RUNTIMES = {
     install: ['npm', 'install', '--no-audit', '--no-fund'],
     script: (name) => ['deno', 'task', name],
     tasklane: ['deno', 'run', '-A', 'npm:@tasklane/runner-deno'],
+    serve: ['deno', 'run', '-A', 'npm:@tasklane/runner-deno'],
     plugin: './src/handler.ts',
   },
 };
@@ -84,6 +89,16 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
     ),
   );
   await step('install', () => run(rt.install));
+  await step('bin tasklane', async () => {
+    // The installed bin itself (execute bit, shebang, runtime on PATH) prints the runtime it runs on.
+    const direct = await run([join(dir, 'node_modules', '.bin', 'tasklane'), '--version']);
+    if (!direct.includes(`(${runtime} `))
+      throw new Error(`bin/tasklane --version printed ${JSON.stringify(direct)}`);
+    // And the runtime's own way in (npx, bun x, deno run -A npm:…).
+    const usage = await run([...rt.tasklane, 'help']);
+    if (!usage.includes('Usage: tasklane'))
+      throw new Error(`${rt.tasklane.join(' ')} help printed ${JSON.stringify(usage)}`);
+  });
   await step('build', () => run(rt.script('build')));
   await step('test', () => run(rt.script('test')));
 
@@ -91,7 +106,7 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
   const endpoint = `http://127.0.0.1:${port}`;
   const tl = (args) => [...rt.tasklane, ...args];
   const localEnv = { ...env, ...LOCAL_CREDENTIALS };
-  const emulatorArgv = tl(['emulator', '--port', String(port), '--long-poll', '2s']);
+  const emulatorArgv = [...rt.serve, 'emulator', '--port', String(port), '--long-poll', '2s'];
   const emulator = start(emulatorArgv[0], emulatorArgv.slice(1), { cwd: dir, env: localEnv });
   let runner;
   try {
@@ -110,7 +125,16 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
       );
       return JSON.parse(out.slice(out.indexOf('{'))).pipelineId;
     });
-    const argv = tl(['run', '--worker-group', WORKER_GROUP, '--plugin', rt.plugin, '--endpoint', endpoint]);
+    const argv = [
+      ...rt.serve,
+      'run',
+      '--worker-group',
+      WORKER_GROUP,
+      '--plugin',
+      rt.plugin,
+      '--endpoint',
+      endpoint,
+    ];
     runner = start(argv[0], argv.slice(1), { cwd: dir, env: localEnv });
     await step('pipeline FINISHED', () =>
       waitFor(
@@ -137,10 +161,8 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
       if (text !== 'Hello, Tasklane!\n') throw new Error(`out/greeting.txt is ${JSON.stringify(text)}`);
     });
     await step('graceful stop', async () => {
-      // npx and bun x may end by the signal themselves; the runner's own last log line says how it ended.
       const exit = await runner.stop('SIGTERM', 30_000);
-      const stopped = runner.output().includes('"msg":"tasklane runner stopped"');
-      if (!stopped || (exit.code !== 0 && exit.signal !== 'SIGTERM')) {
+      if (exit.code !== 0 || !runner.output().includes('"msg":"tasklane runner stopped"')) {
         throw new Error(`runner ended ${exit.code ?? exit.signal} after SIGTERM\n${runner.output()}`);
       }
     });
