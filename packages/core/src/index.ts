@@ -38,7 +38,7 @@ export {
 export { sanitizeText, safeString, matchesPatternP } from './sanitize.ts';
 export { optionError, integerOption, durationOption, stringOption, booleanOption } from './validate.ts';
 export { setLongTimeout, setLongInterval, MAX_TIMER_MS } from './timers.ts';
-export { TaskAbort, callHandler, settleHandler, reportedOutcome } from './settle.ts';
+export { TaskAbort, callHandler, settleHandler, reportedOutcome, taskContext } from './settle.ts';
 export { TasklaneError, InvalidOptionError, ErrorCode, describeValue } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { DefinitionError, definitionObjectToWire, definitionToWireObjects } from './definition.ts';
@@ -75,7 +75,8 @@ export type { TaskOutcome, PreconditionFalse } from './outcome.ts';
 export type { RunnerOptions, CompiledRunnerOptions, SourceBinding, DurationInput } from './options.ts';
 export type { Coordinator, PollPermit, InstanceState, InFlightTask } from './coordinator.ts';
 export type { TaskSource, SourceTask, LeaseReply, RunnerIdentity, LeaseRenewalSpec } from './source.ts';
-export type { Settled } from './settle.ts';
+export type { Settled, TaskContextParts } from './settle.ts';
+export type { Bounds } from './validate.ts';
 export type { LongTimer } from './timers.ts';
 export type { DataPipelineSourceOptions } from './datapipeline-source.ts';
 export type {

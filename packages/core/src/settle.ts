@@ -45,6 +45,40 @@ export class TaskAbort {
   }
 }
 
+/** What {@link taskContext} builds a handler's context from. */
+export interface TaskContextParts {
+  readonly abort: TaskAbort;
+  readonly logger: TaskContext['logger'];
+  readonly workerGroup: string;
+  readonly startedAt: number;
+  readonly attemptTimeoutMs: number | undefined;
+  readonly shutdownDeadline: () => number | undefined;
+  readonly runtime: TaskContext['runtime'];
+  readonly reportProgress: TaskContext['reportProgress'];
+}
+
+/** The handler's `ctx`, the same for the runner and `@tasklane/testing`. */
+export function taskContext(parts: TaskContextParts): TaskContext {
+  const { abort, attemptTimeoutMs, startedAt } = parts;
+  return {
+    get signal() {
+      return abort.signal;
+    },
+    get abortReason() {
+      return abort.reason;
+    },
+    logger: parts.logger,
+    workerGroup: parts.workerGroup,
+    startedAt,
+    attemptDeadline: attemptTimeoutMs !== undefined ? startedAt + attemptTimeoutMs : undefined,
+    get shutdownDeadline() {
+      return parts.shutdownDeadline();
+    },
+    runtime: parts.runtime,
+    reportProgress: parts.reportProgress,
+  };
+}
+
 function abortError(reason: AbortReason): Error {
   return new Error(`task aborted: ${reason}`);
 }

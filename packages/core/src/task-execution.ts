@@ -1,5 +1,4 @@
 import { backoffDelay, sleep } from './backoff.ts';
-import type { TaskContext } from './context.ts';
 import type { InFlightTask } from './coordinator.ts';
 import { ErrorCode } from './errors.ts';
 import type { RunnerHooks, TaskEnd, TaskInfo } from './hooks.ts';
@@ -9,7 +8,7 @@ import type { CompiledRunnerOptions } from './options.ts';
 import { failureOutcome } from './outcome.ts';
 import type { HandlerRegistry } from './registry.ts';
 import type { RuntimePrimitives } from './runtime.ts';
-import { callHandler, reportedOutcome, settleHandler, TaskAbort } from './settle.ts';
+import { callHandler, reportedOutcome, settleHandler, TaskAbort, taskContext } from './settle.ts';
 import { LeaseLostError, type LeaseReply, type SourceTask, type TaskSource } from './source.ts';
 import { StatusReporter } from './status-reporter.ts';
 import type { Task } from './task.ts';
@@ -194,23 +193,16 @@ export class TaskExecution {
     if (deadline.aborted) onDeadline();
     else deadline.addEventListener('abort', onDeadline, { once: true });
 
-    const ctx: TaskContext = {
-      get signal() {
-        return abort.signal;
-      },
-      get abortReason() {
-        return abort.reason;
-      },
+    const ctx = taskContext({
+      abort,
       logger: log,
       workerGroup: this.#group,
       startedAt,
-      attemptDeadline: attemptTimeoutMs !== undefined ? startedAt + attemptTimeoutMs : undefined,
-      get shutdownDeadline() {
-        return h.shutdown.deadline;
-      },
+      attemptTimeoutMs,
+      shutdownDeadline: () => h.shutdown.deadline,
       runtime: h.runtime,
       reportProgress: (fields) => lease.renew(stringFields(fields)),
-    };
+    });
     const call = () => callHandler(() => h.registry.create(task.activityType), task, ctx);
     const handled = h.hooks.wrapHandle ? h.hooks.wrapHandle(info, call) : call();
     let settled;

@@ -13,12 +13,18 @@ export function optionError(option: string, expected: string, value: unknown): I
   );
 }
 
+/** Inclusive bounds of a numeric option. */
+export interface Bounds {
+  readonly min?: number;
+  readonly max?: number;
+}
+
 /** Checks an optional integer option; `fallback` when absent. */
 export function integerOption(
   option: string,
   value: unknown,
   fallback: number,
-  { min = 1, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+  { min = 1, max = Number.MAX_SAFE_INTEGER }: Bounds = {},
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -33,7 +39,7 @@ export function durationOption(
   option: string,
   value: unknown,
   fallback: number,
-  { min = 1, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+  { min = 1, max = Number.MAX_SAFE_INTEGER }: Bounds = {},
 ): number {
   if (value === undefined) return fallback;
   let ms: number;

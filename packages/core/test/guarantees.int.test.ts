@@ -26,11 +26,6 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const terminal = (h: Harness, taskId: string, timeoutMs = 15_000) =>
-  h.emulator.control
-    .waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, timeoutMs)
-    .then((o) => o.tasks[taskId]!);
-
 const waitsForAbort = (reasons: unknown[]) =>
   class {
     async handle(_t: Task, ctx: TaskContext) {
@@ -77,7 +72,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
         }).taskId,
     );
     for (const taskId of ids) {
-      const task = await terminal(harness, taskId);
+      const task = await harness.waitForTask(taskId);
       expect(task.terminalStatus).toBe('FAILED');
       for (const [field, max] of [
         ['errorId', ERROR_LIMITS.errorId],
@@ -161,7 +156,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
     );
     harness = await startHarness([Nullish]);
     const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Nullish' });
-    expect(await terminal(harness, taskId)).toMatchObject({
+    expect(await harness.waitForTask(taskId)).toMatchObject({
       terminalStatus: 'FAILED',
       errorId: ErrorCode.HandlerFailed,
     });
@@ -182,7 +177,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
       attemptTimeout: '30 days',
       reportProgressTimeout: '30 days',
     });
-    expect((await terminal(harness, taskId)).terminalStatus).toBe('FINISHED');
+    expect((await harness.waitForTask(taskId)).terminalStatus).toBe('FINISHED');
   });
 
   for (const leaseThread of [true, false]) {
@@ -317,7 +312,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
       hooks: [{ onEventLoopLag: ({ lagMs }) => lags.push(lagMs) }],
     });
     const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Spin' });
-    await terminal(harness, taskId);
+    await harness.waitForTask(taskId);
     await delay(200);
     expect(Math.max(...lags)).toBeGreaterThanOrEqual(1000);
     expect(lines.some((l) => l.level === 'warn' && /event loop blocked/.test(l.msg))).toBe(true);
@@ -345,7 +340,7 @@ describe('Guarantees under production conditions (issue 15)', () => {
       type: 'Short',
       reportProgressTimeout: '1 seconds',
     });
-    const task = await terminal(harness, taskId);
+    const task = await harness.waitForTask(taskId);
     expect(task).toMatchObject({ terminalStatus: 'FINISHED', handouts: 1 });
     expect(task.progressReports).toBeGreaterThan(1);
     expect(lines.some((l) => l.level === 'warn' && /lease thread failed/.test(l.msg))).toBe(true);

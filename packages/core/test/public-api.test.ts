@@ -116,6 +116,7 @@ describe('public API types', () => {
         'settleHandler',
         'reportedOutcome',
         'threadPort',
+        'taskContext',
         'booleanOption',
       ].sort(),
     );

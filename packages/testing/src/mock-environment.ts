@@ -6,11 +6,11 @@ import {
   setLongTimeout,
   settleHandler,
   TaskAbort,
+  taskContext,
   Tokens,
   type AbortReason,
   type RuntimePrimitives,
   type Task,
-  type TaskContext,
   type TaskHandlerClass,
   type TaskHandlerInstance,
   type TaskOutcome,
@@ -143,23 +143,18 @@ export class MockHandlerEnvironment {
       attemptId: task.attemptId,
       activityType: task.activityType,
     });
-    const ctx: TaskContext = {
-      get signal() {
-        return abort.signal;
-      },
-      get abortReason() {
-        return abort.reason;
-      },
+    const ctx = taskContext({
+      abort,
       logger: taskLogger,
       workerGroup: this.#options.workerGroup ?? 'test-group',
       startedAt,
-      attemptDeadline: attemptTimeoutMs !== undefined ? startedAt + attemptTimeoutMs : undefined,
-      shutdownDeadline: undefined,
+      attemptTimeoutMs,
+      shutdownDeadline: () => undefined,
       runtime: this.runtime,
       reportProgress: async (fields = {}) => {
         progress.push({ ...fields });
       },
-    };
+    });
     const handled = callHandler(() => this.#instantiate(handler, logger), task, ctx);
     let result;
     try {
