@@ -3,8 +3,11 @@
  * 1,000,000 rows S3 → PostgreSQL and PostgreSQL → S3. The emulator (Data Pipeline + S3) and the runner
  * are separate processes; the runner's RSS is sampled during each copy to show memory stays flat.
  *
+ * Two baselines: psql with a local file, and psql moving the same bytes through `curl` to the same S3
+ * endpoint (the emulator's), so the S3 store's own cost is in both sides of the second ratio.
+ *
  * Run alone: `node tools/bench/dist/sql-bench.js [--rows N]` (after a build); writes docs/bench/sql.json.
- * Needs `psql` and the PostgreSQL of TASKLANE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * Needs `psql`, `curl` and the PostgreSQL of TASKLANE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import {
   ActivatePipelineCommand,
@@ -33,10 +36,15 @@ export interface SqlBenchOptions {
 interface DirectionResult {
   rows: number;
   bytes: number;
+  /** `psql \copy` to or from a local file. */
   psqlSeconds: number[];
+  /** `psql \copy` through `curl` to or from the same S3 endpoint the runner uses. */
+  psqlViaS3Seconds: number[];
   runnerSeconds: number[];
-  /** psql's best time over the runner's best: 1 means as fast as psql. */
+  /** psql's best time (local file) over the runner's best: 1 means as fast as psql. */
   throughputRatio: number;
+  /** The same against psql moving the bytes through the same S3 endpoint. */
+  throughputRatioSameS3: number;
   runnerRowsPerSecond: number;
   psqlRowsPerSecond: number;
   /** Peak runner RSS during the copies minus its RSS when idle just before. */
@@ -188,15 +196,26 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
 
     const measure = async (direction: 'export' | 'import') => {
       const psqlSeconds: number[] = [];
+      const psqlViaS3Seconds: number[] = [];
       const runnerSeconds: number[] = [];
+      const object = `${emulator!.endpoint}/bench/psql.csv`;
       let idle = Infinity;
       let peak = 0;
       for (let round = 0; round < options.rounds; round++) {
         if (direction === 'export') {
           psqlSeconds.push(await timed(() => psql(url, `\\copy (SELECT * FROM src) TO '${file}' CSV`)));
+          psqlViaS3Seconds.push(
+            await timed(() =>
+              psql(url, `\\copy (SELECT * FROM src) TO PROGRAM 'curl -sf -T - ${object}' CSV`),
+            ),
+          );
         } else {
           psql(url, 'TRUNCATE dst');
           psqlSeconds.push(await timed(() => psql(url, `\\copy dst FROM '${file}' CSV`)));
+          psql(url, 'TRUNCATE dst');
+          psqlViaS3Seconds.push(
+            await timed(() => psql(url, `\\copy dst FROM PROGRAM 'curl -sf ${object}' CSV`)),
+          );
           psql(url, 'TRUNCATE dst');
         }
         await sleep(500);
@@ -214,8 +233,10 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
         rows: options.rows,
         bytes: statSync(file).size,
         psqlSeconds,
+        psqlViaS3Seconds,
         runnerSeconds,
         throughputRatio: Number((best(psqlSeconds) / best(runnerSeconds)).toFixed(3)),
+        throughputRatioSameS3: Number((best(psqlViaS3Seconds) / best(runnerSeconds)).toFixed(3)),
         runnerRowsPerSecond: Math.round(options.rows / best(runnerSeconds)),
         psqlRowsPerSecond: Math.round(options.rows / best(psqlSeconds)),
         runnerRssGrowthMb: Number((peak - idle).toFixed(1)),
