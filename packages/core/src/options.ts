@@ -3,6 +3,7 @@ import type { RunnerHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { HandlerRegistry } from './registry.ts';
 import type { RuntimePrimitives } from './runtime.ts';
+import { matchesPatternP } from './sanitize.ts';
 import type { TaskSource } from './source.ts';
 import {
   booleanOption,
@@ -114,8 +115,13 @@ export function compileRunnerOptions(options: RunnerOptions): CompiledRunnerOpti
     if (!Array.isArray(binding.groups) || binding.groups.length === 0)
       throw optionError(`sources[${i}].groups`, 'a list of at least one group', binding.groups);
     for (const group of binding.groups) {
-      if (typeof group !== 'string' || group.trim() === '' || group.length > 1024)
-        throw optionError('groups', 'a list of non-empty strings of at most 1024 characters', group);
+      // The service's `string` shape (1024, pattern P): a group it would refuse makes every poll fail.
+      if (typeof group !== 'string' || group.trim() === '' || group.length > 1024 || !matchesPatternP(group))
+        throw optionError(
+          'groups',
+          'a list of non-empty strings of at most 1024 characters without control characters',
+          group,
+        );
       const key = `${binding.source.kind}:${group}`;
       if (seen.has(key))
         throw optionError(

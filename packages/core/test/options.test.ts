@@ -45,6 +45,7 @@ describe('compileRunnerOptions', () => {
     ['sources[0].groups', { sources: [{ source, groups: [] }] }, /`sources\[0\]\.groups`/],
     ['groups', { sources: [{ source, groups: ['a', 'a'] }] }, /listed twice/],
     ['groups', { sources: [{ source, groups: [''] }] }, /non-empty strings/],
+    ['groups', { sources: [{ source, groups: ['wg\u001b[31m'] }] }, /without control characters/],
     ['taskrunnerId', { taskrunnerId: '' }, /`taskrunnerId`/],
   ])('should reject a bad %s naming it', (option, patch, message) => {
     try {
