@@ -7,8 +7,9 @@
 import { startEmulator, type Emulator } from '@tasklane/emulator';
 import { freePort, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import type { Redis } from 'ioredis';
-import { existsSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canConnect, REDIS_PASSWORD, startPasswordRedis, startRunner } from './attack-helpers.ts';
@@ -216,7 +217,11 @@ describe('a default runner seen from the network', () => {
 
 describe('the BullMQ dashboard', () => {
   const queue = `attack-q-${Date.now()}`;
+  // The issue's vector, verbatim but aimed at a file the test owns: if it ever runs, the file appears.
+  const pwned = join(mkdtempSync(join(tmpdir(), 'tasklane-csrf-')), 'pwned');
+  const attackJob = JSON.stringify({ name: 'ShellCommandActivity', data: { command: `id > '${pwned}'` } });
   const shellJob = JSON.stringify({ name: 'ShellCommandActivity', data: { command: 'true' } });
+  afterAll(() => rmSync(dirname(pwned), { recursive: true, force: true }));
   const jobCount = () =>
     redis.admin
       .zcard(`bull:${queue}:completed`)
@@ -251,24 +256,27 @@ describe('the BullMQ dashboard', () => {
   it('is read-only by default: adding a job is refused even with the token', async () => {
     const add = await bullmqRunner([]);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
-    expect((await post(add, { headers, body: shellJob })).status).toBe(405);
+    expect((await post(add, { headers, body: attackJob })).status).toBe(405);
     // the remote-command-execution vector of the issue: a text/plain CSRF post
-    expect((await post(add, { headers: { 'content-type': 'text/plain' }, body: shellJob })).status).not.toBe(
+    expect((await post(add, { headers: { 'content-type': 'text/plain' }, body: attackJob })).status).not.toBe(
       200,
     );
     expect(await jobCount()).toBe(0);
+    expect(existsSync(pwned)).toBe(false);
   });
 
   it('with --dashboard-write still needs the token, a JSON body and the same origin', async () => {
     const add = await bullmqRunner(['--dashboard-write']);
     const json = { 'content-type': 'application/json' };
-    expect((await post(add, { headers: json, body: shellJob })).status).toBe(401);
-    expect((await post(add, { headers: { 'content-type': 'text/plain' }, body: shellJob })).status).toBe(401);
+    expect((await post(add, { headers: json, body: attackJob })).status).toBe(401);
+    expect((await post(add, { headers: { 'content-type': 'text/plain' }, body: attackJob })).status).toBe(
+      401,
+    );
     expect(
       (
         await post(add, {
           headers: { 'content-type': 'text/plain', authorization: `Bearer ${TOKEN}` },
-          body: shellJob,
+          body: attackJob,
         })
       ).status,
     ).toBe(415);
@@ -276,11 +284,12 @@ describe('the BullMQ dashboard', () => {
       (
         await post(add, {
           headers: { ...json, authorization: `Bearer ${TOKEN}`, origin: 'http://evil.example' },
-          body: shellJob,
+          body: attackJob,
         })
       ).status,
     ).toBe(403);
     expect(await jobCount()).toBe(0);
+    expect(existsSync(pwned)).toBe(false);
     // Positive control: the operator with the token can add.
     const ok = await post(add, { headers: { ...json, authorization: `Bearer ${TOKEN}` }, body: shellJob });
     expect(ok.status).toBe(200);
