@@ -11,6 +11,7 @@ export interface InstanceOptions {
   workerGroup?: string;
   direct?: boolean;
   preconditionTimeoutMs?: number;
+  checksNode?: string;
 }
 
 /** A CREATING instance of the component for one slot, registered on the pipeline. */
@@ -35,6 +36,16 @@ export function createInstance(
   }
   const id = instanceId(componentId, start);
   const previous = p.instances.get(id);
+  // An activity also waits for the preconditions of its input data nodes, as on the service.
+  const preconditionNodes = new Map<string, string>();
+  const preconditionIds = kind === 'activity' ? fieldValues(userFields, 'precondition') : [];
+  if (kind === 'activity')
+    for (const nodeId of fieldValues(userFields, 'input'))
+      for (const preId of fieldValues(resolveFields(nodeId, p.components), 'precondition'))
+        if (!preconditionIds.includes(preId)) {
+          preconditionIds.push(preId);
+          preconditionNodes.set(preId, nodeId);
+        }
   const retries = Number(fieldValue(resolved, 'maximumRetries'));
   const period = (key: string): number | undefined => {
     const text = fieldValue(resolved, key);
@@ -56,7 +67,9 @@ export function createInstance(
     attempts: previous ? previous.attempts.slice() : [],
     dependsOn: [],
     dependents: [],
-    preconditionIds: kind === 'activity' ? fieldValues(userFields, 'precondition') : [],
+    preconditionIds,
+    preconditionNodes,
+    ...(opts.checksNode === undefined ? {} : { checksNode: opts.checksNode }),
     preconditions: [],
     waiters: [],
     maximumRetries:

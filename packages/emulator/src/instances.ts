@@ -3,13 +3,12 @@
  * cascade failure, cancellation and re-runs. Functions over the service state, like task-ops.ts.
  */
 import { newAttempt, stopTask } from './attempts.ts';
-import { RUNNER_PRECONDITIONS } from './fields.ts';
 import { instanceId } from './ids.ts';
 import { createInstance } from './instance-factory.ts';
 import { armLateTimer, fireActions } from './actions.ts';
 import { cascades, checkPipelineDone, FAILED_LIKE, openTask, setInstanceStatus } from './instance-state.ts';
 import { TERMINAL_INSTANCE } from './model.ts';
-import { servicePreconditionMet } from './service-preconditions.ts';
+import { serviceEvaluated, servicePreconditionMet } from './service-preconditions.ts';
 import type { Attempt, Instance } from './model.ts';
 import type { ServiceState } from './service.ts';
 
@@ -45,7 +44,7 @@ export function evaluateInstance(s: ServiceState, inst: Instance): void {
       }
       // Start them only after all are attached, so a synchronous outcome cannot re-enter half-built state.
       for (const pre of fresh) {
-        if (RUNNER_PRECONDITIONS.has(pre.type)) makeReady(s, pre);
+        if (!serviceEvaluated(pre)) makeReady(s, pre);
         else checkServicePrecondition(s, pre, false);
       }
       if (inst.status !== 'WAITING_ON_DEPENDENCIES') return;
@@ -76,6 +75,7 @@ function precondition(
   }
   const pre = createInstance(s, p, preId, 'precondition', activity.scheduledStart, activity.scheduledEnd, {
     workerGroup: activity.workerGroup,
+    ...(activity.preconditionNodes.has(preId) ? { checksNode: activity.preconditionNodes.get(preId)! } : {}),
     ...(activity.preconditionTimeoutMs === undefined
       ? {}
       : { preconditionTimeoutMs: activity.preconditionTimeoutMs }),
@@ -157,8 +157,7 @@ export function scheduleRetry(s: ServiceState, inst: Instance): void {
     inst.retryTimer = undefined;
     if (TERMINAL_INSTANCE.has(inst.status) || inst.run !== run || inst.pipeline.deleted) return;
     if (inst.kind === 'precondition' && preconditionTimedOut(s, inst)) failPreconditionTimeout(s, inst);
-    else if (inst.kind === 'precondition' && !RUNNER_PRECONDITIONS.has(inst.type))
-      checkServicePrecondition(s, inst, true);
+    else if (inst.kind === 'precondition' && serviceEvaluated(inst)) checkServicePrecondition(s, inst, true);
     else makeReady(s, inst);
     s.obs.changed();
   }, inst.retryDelayMs);
@@ -245,7 +244,7 @@ export function rerunInstance(s: ServiceState, inst: Instance): void {
   inst.pipeline.state = inst.pipeline.state === 'FINISHED' ? 'SCHEDULED' : inst.pipeline.state;
   setInstanceStatus(inst, 'WAITING_ON_DEPENDENCIES');
   if (inst.kind === 'precondition') {
-    if (RUNNER_PRECONDITIONS.has(inst.type)) makeReady(s, inst);
+    if (!serviceEvaluated(inst)) makeReady(s, inst);
     else checkServicePrecondition(s, inst, true);
   } else evaluateInstance(s, inst);
   for (const d of inst.dependents)

@@ -90,6 +90,10 @@ export interface Instance {
   dependsOn: Instance[];
   dependents: Instance[];
   preconditionIds: string[];
+  /** Precondition id → the input data node it guards, for preconditions declared on a data node. */
+  preconditionNodes: Map<string, string>;
+  /** For a precondition instance declared on a data node: that node (Exists checks its location). */
+  checksNode?: string;
   preconditions: Instance[];
   /** For a precondition instance: the activity instances waiting on it. */
   waiters: Instance[];

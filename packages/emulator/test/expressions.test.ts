@@ -206,4 +206,37 @@ describe('service-evaluated preconditions against the emulator S3', () => {
     // No runner ever saw a task for the preconditions: the service evaluated them.
     expect(Object.values(emu.control.observations().tasks).map((t) => t.objectId)).toEqual(['Work']);
   });
+
+  it('makes an activity wait for the Exists precondition of its input data node (checked against S3)', async () => {
+    const { emu, client } = await emulator({
+      longPollMs: 150,
+      timeScale: 600,
+      ackTimeoutMs: 10_000,
+      s3Buckets: ['data'],
+    });
+    await create(
+      client,
+      objects(
+        { id: 'Default', scheduleType: 'ondemand', workerGroup: 'pre-node' },
+        { id: 'InReady', type: 'Exists', retryDelay: '1 minute' },
+        {
+          id: 'In',
+          type: 'S3DataNode',
+          directoryPath: "s3://data/in/#{format(@scheduledStartTime,'YYYY')}",
+          precondition: { ref: 'InReady' },
+        },
+        { id: 'Work', type: 'ShellCommandActivity', command: 'x', input: { ref: 'In' } },
+      ),
+    );
+    expect(
+      (await client.send(new PollForTaskCommand({ workerGroup: 'pre-node' }))).taskObject,
+    ).toBeUndefined();
+    emu.s3!.putObject('data', `in/${new Date().getUTCFullYear()}/part-0`, 'rows');
+    const deadline = Date.now() + 5_000;
+    let taskObject;
+    while (!taskObject && Date.now() < deadline)
+      ({ taskObject } = await client.send(new PollForTaskCommand({ workerGroup: 'pre-node' })));
+    expect(field(taskObject?.objects?.[taskObject.attemptId!], '@componentParent')).toBe('Work');
+    expect(Object.values(emu.control.observations().tasks).map((t) => t.objectId)).toEqual(['Work']);
+  });
 });

@@ -223,10 +223,11 @@ describe('S3 on the emulator port', () => {
 
   it('rejects a body whose declared checksum does not match (BadDigest), as S3 does', async () => {
     const { emu } = await emulator({ s3Buckets: ['data'] });
-    for (const header of [
+    const headers: Array<Record<string, string>> = [
       { 'x-amz-checksum-crc32': 'AAAAAA==' },
       { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' },
-    ]) {
+    ];
+    for (const header of headers) {
       const res = await fetch(`${emu.endpoint}/data/k`, { method: 'PUT', body: 'payload', headers: header });
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('<Code>BadDigest</Code>');
