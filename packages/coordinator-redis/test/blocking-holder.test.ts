@@ -4,34 +4,23 @@
  * Real runner processes (built packages), the emulator counting in-flight polls, a private Redis.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import { spawnGroup, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-
-const fixture = fileURLToPath(new URL('./fixtures/fleet-runner.mjs', import.meta.url));
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const built =
-  existsSync(new URL('../dist/index.js', import.meta.url)) &&
-  existsSync(new URL('../../core/dist/index.js', import.meta.url));
+import { fleetRunnerStarted, requireBuilt, spawnFleetRunner } from './fleet-process.ts';
 
 let redis: TestRedis;
 let emulator: Emulator | undefined;
 const procs: GroupProcess[] = [];
 
 async function runner(name: string, env: Record<string, string>): Promise<GroupProcess> {
-  const p = spawnGroup(process.execPath, [fixture], {
-    cwd: packageDir,
-    env: { ...process.env, NODE_NO_WARNINGS: '1', NODE_OPTIONS: '', RUNNER_HOSTNAME: name, ...env },
-  });
+  const p = spawnFleetRunner(name, env);
   procs.push(p);
-  await p.waitForOutput(/"event":"started"/, 30_000);
+  await fleetRunnerStarted(p);
   return p;
 }
 
 beforeAll(async () => {
-  if (!built)
-    throw new Error('build @tasklane/core and @tasklane/coordinator-redis first (nx runs build before test)');
+  requireBuilt();
   redis = await startTestRedis({ forceOwned: true });
 });
 afterEach(async () => {

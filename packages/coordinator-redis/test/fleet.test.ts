@@ -4,18 +4,11 @@
  * Needs `pnpm exec tsc -p tsconfig.build.json` in packages/core and here first (nx `test` depends on build).
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
-import { spawnGroup, startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFleetStatus } from '../src/index.ts';
+import { fleetRunnerStarted, requireBuilt, spawnFleetRunner } from './fleet-process.ts';
 
-const fixture = fileURLToPath(new URL('./fixtures/fleet-runner.mjs', import.meta.url));
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const built =
-  existsSync(new URL('../dist/index.js', import.meta.url)) &&
-  existsSync(new URL('../../core/dist/index.js', import.meta.url)) &&
-  existsSync(new URL('../../../tools/test-utils/dist/harness/index.js', import.meta.url));
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let redis: TestRedis;
@@ -28,24 +21,9 @@ interface Fleet {
 }
 
 async function startFleet(count: number, env: Record<string, string>): Promise<Fleet> {
-  const list = Array.from({ length: count }, (_, i) =>
-    spawnGroup(process.execPath, [fixture], {
-      cwd: packageDir,
-      env: {
-        ...process.env,
-        NODE_NO_WARNINGS: '1',
-        NODE_OPTIONS: '',
-        RUNNER_HOSTNAME: `runner-${i}`,
-        ...env,
-      },
-    }),
-  );
+  const list = Array.from({ length: count }, (_, i) => spawnFleetRunner(`runner-${i}`, env));
   procs.push(...list);
-  const ids = await Promise.all(
-    list.map(
-      async (p) => (await p.waitForOutput(/"event":"started","instanceId":"([0-9a-f]+)"/, 30_000))[1]!,
-    ),
-  );
+  const ids = await Promise.all(list.map(fleetRunnerStarted));
   return { procs: list, ids };
 }
 
@@ -78,12 +56,7 @@ afterAll(async () => {
 // The runner processes run the built packages; nx builds them before `test`. A missing build is a
 // failure, never a silent skip.
 describe('fleet of runner processes on one worker group', () => {
-  beforeAll(() => {
-    if (!built)
-      throw new Error(
-        'build @tasklane/core, @tasklane/coordinator-redis and @tasklane/test-utils first (nx runs build before test)',
-      );
-  });
+  beforeAll(requireBuilt);
 
   it('keeps exactly one poll in flight over hundreds of tasks and spreads the work', async () => {
     emulator = await startEmulator({ port: 0, longPollMs: 2000 });
