@@ -26,6 +26,8 @@ interface Held {
   readonly owner: string;
   readonly epoch: number;
   readonly channel: WakeChannel;
+  /** When this instance got the lease from Redis (its turn began). */
+  readonly grantedAt: number;
   /** Conservative expiry: when the last successful grant or renewal was sent, plus the lease. */
   expiresAt: number;
   /** Another instance waits: give the lease back at the end of the poll. */
@@ -108,6 +110,7 @@ export class LeaseManager {
       channel,
       owner: grant.owner,
       epoch: grant.epoch,
+      grantedAt: Date.now(),
       expiresAt: grant.sentAt + this.#o.leaseMs,
       contended: grant.contended,
       inUse: true,
@@ -131,7 +134,7 @@ export class LeaseManager {
    */
   takeKept(group: string): RedisPollPermit | undefined {
     const h = this.#held.get(group);
-    if (!h || h.inUse || h.contended || !this.#conn.isReady()) return undefined;
+    if (!h || h.inUse || (h.contended && !this.#inTurn(h)) || !this.#conn.isReady()) return undefined;
     // Renewal runs every renewEveryMs; less than a full lease minus two periods left means renewals are
     // not landing, and a poll must not start on a lease that may run out under it.
     if (h.expiresAt - Date.now() < this.#o.leaseMs - 2 * this.#o.renewEveryMs) {
@@ -164,11 +167,18 @@ export class LeaseManager {
     if (h.permit === state) h.permit = undefined;
     if (h.gone) return Promise.resolve();
     h.inUse = false;
-    if (h.contended || this.#o.keepIdleMs === 0 || this.#closed.aborted || !this.#conn.isReady())
-      return this.#giveBack(h);
-    h.idleTimer = setTimeout(() => void this.#giveBack(h), this.#o.keepIdleMs);
+    if (this.#closed.aborted || !this.#conn.isReady()) return this.#giveBack(h);
+    // Contended, the lease stays only for a next poll that follows at once, within this turn.
+    const keepMs = h.contended ? 0 : this.#o.keepIdleMs;
+    if (h.contended ? !this.#inTurn(h) : keepMs === 0) return this.#giveBack(h);
+    h.idleTimer = setTimeout(() => void this.#giveBack(h), keepMs);
     this.#events.onChange(h.group);
     return Promise.resolve();
+  }
+
+  /** A contended lease stays for this instance's next poll while its turn (`turnMs`) lasts. */
+  #inTurn(h: Held): boolean {
+    return Date.now() - h.grantedAt < this.#o.turnMs;
   }
 
   /** While the lease is kept uncontended, waits for the 'y' of an instance that starts waiting. */
@@ -252,7 +262,7 @@ export class LeaseManager {
   async #release(h: Held, endWatch: boolean): Promise<void> {
     const attempt = () =>
       this.#conn.run(() =>
-        this.#conn.scripts.release(h.keys, { owner: h.owner, wakeTtlMs: this.wakeTtlMs(), endWatch }),
+        this.#conn.scripts.release(h.keys, { owner: h.owner, wakeTtlMs: this.#o.wakeTtlMs, endWatch }),
       );
     // Redis blinked: retry while the lease could still be alive, so the group does not sit idle until
     // it expires. After that it is gone anyway.
@@ -279,10 +289,6 @@ export class LeaseManager {
         }
       }
     }
-  }
-
-  wakeTtlMs(): number {
-    return 2 * Math.max(this.#o.leaseMs, this.#o.maxWaitMs);
   }
 
   /** Gives every lease back and waits for the releases (close). */

@@ -57,6 +57,14 @@ export interface RedisCoordinatorOptions {
    * @default 250
    */
   keepIdleMs?: number;
+  /**
+   * How long an instance may go on polling a group while others wait for it: after the poll that ends
+   * this long after it got the lease, the lease goes to the first waiter. Back-to-back polls then cost no
+   * Redis round trip and no cross-process hand-off within a turn; a waiter waits at most one poll plus
+   * this. 0 hands the lease on after every poll.
+   * @default 20
+   */
+  turnMs?: number;
   /** TTL of this instance's registry entry. @default 30_000 */
   registryTtlMs?: number;
   /** How often the registry entry is refreshed while nothing changes. @default 10_000 */
@@ -97,9 +105,14 @@ export interface CompiledOptions {
   readonly commandTimeoutMs: number;
   readonly maxWaitMs: number;
   readonly keepIdleMs: number;
+  readonly turnMs: number;
   readonly registryTtlMs: number;
   readonly registryRefreshMs: number;
   readonly publishMinIntervalMs: number;
+  /** Lifetime of a wake list: longer than any wait or lease. */
+  readonly wakeTtlMs: number;
+  /** Deadline of a waiter's registration, refreshed at every re-check: a crashed waiter ages out. */
+  readonly waiterTtlMs: number;
 }
 
 /** Timers above this overflow to 1 ms in every runtime. */
@@ -148,15 +161,20 @@ export function compileOptions(o: RedisCoordinatorOptions): CompiledOptions {
       'renewal',
       `renewal must be 'thread' or 'main', got ${JSON.stringify(renewal)}`,
     );
+  const commandTimeoutMs = duration('commandTimeoutMs', o.commandTimeoutMs, 1000);
+  const maxWaitMs = duration('maxWaitMs', o.maxWaitMs, leaseMs);
   return {
     keyPrefix,
     leaseMs,
     renewEveryMs,
     renewal,
     pollTimeoutMs: duration('pollTimeoutMs', o.pollTimeoutMs, 100_000),
-    commandTimeoutMs: duration('commandTimeoutMs', o.commandTimeoutMs, 1000),
-    maxWaitMs: duration('maxWaitMs', o.maxWaitMs, leaseMs),
+    commandTimeoutMs,
+    maxWaitMs,
+    wakeTtlMs: 2 * Math.max(leaseMs, maxWaitMs),
+    waiterTtlMs: maxWaitMs + 2 * commandTimeoutMs + 1000,
     keepIdleMs: duration('keepIdleMs', o.keepIdleMs, 250, { allowZero: true }),
+    turnMs: duration('turnMs', o.turnMs, 20, { allowZero: true }),
     registryTtlMs: duration('registryTtlMs', o.registryTtlMs, 30_000),
     registryRefreshMs: duration('registryRefreshMs', o.registryRefreshMs, 10_000),
     publishMinIntervalMs: duration('publishMinIntervalMs', o.publishMinIntervalMs, 1000),

@@ -199,10 +199,10 @@ export class GroupWaiters {
               waiterId,
               instanceId: this.#ctx.instanceId(),
               leaseMs: this.#o.leaseMs,
-              waiterTtlMs: this.#o.maxWaitMs + 2 * this.#o.commandTimeoutMs + 1000,
+              waiterTtlMs: this.#o.waiterTtlMs,
               floorEpoch: this.#epochs.floor(g.name),
               fenceMs: EpochMemory.fenceMs(this.#conn.disconnectedAt, this.#o.leaseMs),
-              wakeTtlMs: this.#leases.wakeTtlMs(),
+              wakeTtlMs: this.#o.wakeTtlMs,
             }),
           );
         } catch (error) {
@@ -266,7 +266,7 @@ export class GroupWaiters {
   async #cancel(g: Group, waiterId: string): Promise<void> {
     try {
       await this.#conn.run(() =>
-        this.#conn.scripts.cancel(g.keys, { waiterId, wakeTtlMs: this.#leases.wakeTtlMs() }),
+        this.#conn.scripts.cancel(g.keys, { waiterId, wakeTtlMs: this.#o.wakeTtlMs }),
       );
     } catch (error) {
       // Our registration expires by its deadline; until then a release may hand us a lease we never use,

@@ -122,7 +122,7 @@ export function describeCoordinatorConformance(
       const total = () => counts.reduce((s, v) => s + v, 0);
       await Promise.all(
         coordinators.map(async (c, i) => {
-          while (total() < 60 && Date.now() < deadline) {
+          while (total() < 150 && Date.now() < deadline) {
             const p = await c.acquire('fair', new AbortController().signal);
             counts[i]!++;
             await delay(1);
@@ -130,7 +130,7 @@ export function describeCoordinatorConformance(
           }
         }),
       );
-      expect(total()).toBeGreaterThanOrEqual(60);
+      expect(total()).toBeGreaterThanOrEqual(150);
       for (const v of counts) expect(v / total()).toBeGreaterThan(0.2);
     });
 

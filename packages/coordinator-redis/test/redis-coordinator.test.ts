@@ -107,15 +107,16 @@ describe('RedisCoordinator', () => {
   });
 
   it('renews the lease while a poll is in flight', async () => {
-    const a = coordinator({ leaseMs: 300, renewEveryMs: 100 });
-    const b = coordinator({ leaseMs: 300, renewEveryMs: 100 });
+    // Short leases, but not so short that a loaded machine misses a renewal by scheduling alone.
+    const a = coordinator({ leaseMs: 1000, renewEveryMs: 200 });
+    const b = coordinator({ leaseMs: 1000, renewEveryMs: 200 });
     const permit = await a.acquire('renew', never());
     let bGot = false;
     const waiting = b.acquire('renew', never()).then((p) => {
       bGot = true;
       return p;
     });
-    await delay(1000); // more than three lease lifetimes
+    await delay(2500); // two and a half lease lifetimes
     expect(bGot).toBe(false);
     expect(permit.lost).toBe(false);
     await permit.release();
@@ -292,6 +293,35 @@ describe('RedisCoordinator', () => {
     const next = await pa;
     expect(next.epoch).toBeGreaterThan(pb.epoch);
     await next.release();
+  });
+
+  it('lets a contended holder poll back-to-back for one turn, then hands the lease on', async () => {
+    const turnMs = 300;
+    const a = coordinator({ turnMs });
+    const b = coordinator();
+    await Promise.all([a.start(), b.start()]);
+    const first = await a.acquire('turn', never());
+    const got = b.acquire('turn', never());
+    let bHas = false;
+    void got.then(() => (bHas = true));
+    await first.release();
+    const t0 = Date.now();
+    let polls = 1;
+    // Back-to-back polls (the next acquire right after each release), as a busy runner makes them.
+    while (!bHas && Date.now() - t0 < 5000) {
+      const p = await Promise.race([a.acquire('turn', never()), got.then(() => undefined)]);
+      if (!p) break;
+      polls++;
+      await delay(5);
+      await p.release();
+    }
+    const pb = await got;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(turnMs - 50);
+    expect(Date.now() - t0).toBeLessThan(turnMs + 1000);
+    expect(polls).toBeGreaterThan(5);
+    expect(a.stats().keptGrants).toBe(polls - 1);
+    expect(pb.epoch).toBeGreaterThan(first.epoch);
+    await pb.release();
   });
 
   it('keeps a lease alive while the main thread is blocked for longer than the lease', async () => {
