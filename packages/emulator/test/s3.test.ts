@@ -233,6 +233,8 @@ describe('S3 on the emulator port', () => {
       expect(await res.text()).toContain('<Code>BadDigest</Code>');
     }
     expect(emu.s3!.getObject('data', 'k')).toBeUndefined();
+    const long = await fetch(`${emu.endpoint}/data/${'k'.repeat(1025)}`, { method: 'PUT', body: 'x' });
+    expect(await long.text()).toContain('<Code>KeyTooLongError</Code>');
     // The real CRC32 of "payload" is accepted.
     const ok = await fetch(`${emu.endpoint}/data/k`, {
       method: 'PUT',

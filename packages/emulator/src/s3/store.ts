@@ -43,6 +43,11 @@ export class S3Error extends Error {
   }
 }
 
+/** S3 limits keys to 1024 bytes of UTF-8. */
+function checkKey(key: string): void {
+  if (Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError', 400, 'Your key is too long');
+}
+
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const MAX_PARTS = 10_000;
 
@@ -94,6 +99,7 @@ export class S3Store {
     metadata: Record<string, string> = {},
   ): S3Object {
     const b = this.#bucket(bucket);
+    checkKey(key);
     this.#checkSize(data.length);
     return this.#store(b, key, {
       data,
@@ -134,6 +140,7 @@ export class S3Store {
     metadata: Record<string, string> = {},
   ): string {
     this.#bucket(bucket);
+    checkKey(key);
     const id = randomBytes(24).toString('base64url');
     this.#uploads.set(id, {
       bucket,
