@@ -62,7 +62,9 @@ async function handOffGaps(
 ): Promise<{ gaps: number[]; grants: number; commands: number; serverCommands: number }> {
   const coordinators = Array.from(
     { length: count },
-    () => new RedisCoordinator({ url, keyPrefix: prefix, leaseMs: 10_000 }),
+    // Simulated instances share this process: renewal on the main thread, as one thread per instance
+    // would measure threads, not the coordinator (the fleet section runs real processes).
+    () => new RedisCoordinator({ url, keyPrefix: prefix, leaseMs: 10_000, renewal: 'main' }),
   );
   await Promise.all(coordinators.map((c) => c.start()));
   const gaps: number[] = [];
@@ -107,8 +109,9 @@ async function idleRate(
   prefix: string,
   windowMs: number,
 ): Promise<CoordinatorBenchResult['idleDetail']> {
-  const holder = new RedisCoordinator({ url, keyPrefix: prefix });
-  const waiter = new RedisCoordinator({ url, keyPrefix: prefix });
+  // Main-thread renewal, so the coordinators' own counters see every renewal.
+  const holder = new RedisCoordinator({ url, keyPrefix: prefix, renewal: 'main' });
+  const waiter = new RedisCoordinator({ url, keyPrefix: prefix, renewal: 'main' });
   await Promise.all([holder.start(), waiter.start()]);
   const state = (id: string) => ({
     instanceId: id,
@@ -154,6 +157,8 @@ async function failover(
     url,
     keyPrefix: prefix,
     leaseMs,
+    // Its death is simulated by killing its connections, so no renewal thread may outlive them.
+    renewal: 'main',
     redis: { connectionName: name, retryStrategy: () => null },
   });
   const survivor = new RedisCoordinator({ url, keyPrefix: prefix, leaseMs });

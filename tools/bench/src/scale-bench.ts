@@ -33,7 +33,14 @@ export async function benchScale(opts: {
   const coordinators = Array.from(
     { length: opts.instances },
     (_, i) =>
-      new RedisCoordinator({ url: opts.redisUrl, keyPrefix: prefix, instanceId: `sim-${i}`, leaseMs: 5000 }),
+      new RedisCoordinator({
+        url: opts.redisUrl,
+        keyPrefix: prefix,
+        instanceId: `sim-${i}`,
+        leaseMs: 5000,
+        // Simulated instances in one process: no renewal thread each.
+        renewal: 'main',
+      }),
   );
   await Promise.all(coordinators.map((c) => c.start()));
   const groups = Array.from({ length: opts.groups }, (_, i) => `g${i}`);
