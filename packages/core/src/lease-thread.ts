@@ -52,12 +52,14 @@ const LOST = new Set(['TaskNotFoundException', 'PipelineNotFoundException', 'Pip
 
 async function renew(id: number, lease: Lease): Promise<void> {
   const expectedAt = lease.lastRenewal + lease.intervalMs;
+  // Counted from the send, as on the main thread: the local lease must not outlive the service's.
+  const sentAt = performance.now();
   try {
     const reply = await clientFor(lease.spec).send(
       new ReportTaskProgressCommand({ taskId: lease.spec.taskId }),
     );
     const now = performance.now();
-    lease.lastRenewal = now;
+    lease.lastRenewal = Math.max(lease.lastRenewal, sentAt);
     send({
       type: 'progress',
       id,

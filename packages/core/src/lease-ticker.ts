@@ -1,10 +1,9 @@
-import { sleep } from './backoff.ts';
 import type { RunnerHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimePrimitives } from './runtime.ts';
 import type { TaskAbort } from './settle.ts';
 import { LeaseLostError, type SourceTask } from './source.ts';
-import { setLongInterval, type LongTimer } from './timers.ts';
+import { setLongInterval, withTimeout, type LongTimer } from './timers.ts';
 
 /** Keeps one attempt's lease: renews it on a cadence, turns `canceled` into an abort, and gives it up locally. */
 export interface LeaseKeeper {
@@ -76,6 +75,9 @@ export class LeaseTicker implements LeaseKeeper {
   async #renew(fields?: Record<string, string>): Promise<void> {
     const o = this.#o;
     const expectedAt = this.#lastRenewal + o.intervalMs;
+    // The service renewed somewhere between send and answer: counting from the send keeps the local
+    // lease from outliving the service's.
+    const sentAt = o.runtime.monotonicNow();
     try {
       const reply = await o.received.progress(fields);
       const now = o.runtime.monotonicNow();
@@ -85,7 +87,7 @@ export class LeaseTicker implements LeaseKeeper {
         ok: true,
         lagMs: Math.max(0, now - expectedAt),
       });
-      this.#lastRenewal = now;
+      this.#lastRenewal = Math.max(this.#lastRenewal, sentAt);
       if (reply.canceled) o.abort.abort('canceled');
     } catch (error) {
       o.hooks.onProgress?.({ group: o.group, id: o.received.id, ok: false, lagMs: 0 });
@@ -104,7 +106,7 @@ export class LeaseTicker implements LeaseKeeper {
     while (this.#inFlight.size > 0) {
       const left = until - this.#o.runtime.monotonicNow();
       if (left <= 0) break;
-      await Promise.race([Promise.allSettled([...this.#inFlight]), sleep(left)]);
+      await withTimeout(Promise.allSettled([...this.#inFlight]), left).catch(() => undefined);
     }
   }
 }

@@ -1,10 +1,9 @@
 import { LeaseTicker, expireLocally, type LeaseKeeper, type LeaseTickerOptions } from './lease-ticker.ts';
-import { sleep } from './backoff.ts';
 import type { Logger } from './logger.ts';
 import type { ThreadHandle } from './runtime.ts';
 import type { LeaseRenewalSpec } from './source.ts';
 import type { ThreadReply, ThreadRequest } from './thread-messages.ts';
-import { setLongInterval, type LongTimer } from './timers.ts';
+import { setLongInterval, withTimeout, type LongTimer } from './timers.ts';
 
 /** The lease thread's module, beside this one (`.ts` when run from source, `.js` from dist). */
 export function leaseThreadUrl(): URL {
@@ -14,6 +13,8 @@ export function leaseThreadUrl(): URL {
 
 /** Credentials this close to expiry are re-resolved on the main thread and sent to the lease thread. */
 const REFRESH_BEFORE_MS = 10 * 60_000;
+/** Longest wait for a task's renewal spec before its lease is kept on the main thread instead. */
+const SPEC_TIMEOUT_MS = 2000;
 
 /**
  * The runner's one lease thread, started on first use. Each attempt whose source can describe its
@@ -137,7 +138,8 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
   async start(): Promise<void> {
     let spec: LeaseRenewalSpec | undefined;
     try {
-      spec = await this.#o.received.renewalSpec?.();
+      // A credential provider that hangs (an unreachable metadata service) must not hold the handler.
+      spec = await withTimeout(this.#o.received.renewalSpec?.(), SPEC_TIMEOUT_MS);
     } catch (error) {
       this.#o.logger.warn({ err: error }, 'lease cannot be renewed from the lease thread; renewing it here');
     }
@@ -221,7 +223,7 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
       const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
       this.#thread.post({ type: 'stop', id: this.id });
       // Bounded like the main ticker's stop: a renewal stuck on a dead connection must not hold the status.
-      await Promise.race([stopped, sleep(Math.min(10_000, Math.max(100, this.#o.leaseMs / 3)))]);
+      await withTimeout(stopped, Math.min(10_000, Math.max(100, this.#o.leaseMs / 3))).catch(() => undefined);
       this.#thread.forget(this.id);
     }
     await this.#main.stop();

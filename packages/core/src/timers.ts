@@ -59,3 +59,13 @@ export function setLongInterval(fn: () => void, ms: number): LongTimer {
     },
   };
 }
+
+/** `promise`, or a rejection once `ms` passed first; the timer never outlives the race. */
+export function withTimeout<T>(promise: Promise<T> | undefined, ms: number): Promise<T | undefined> {
+  if (!promise) return Promise.resolve(undefined);
+  let timer: LongTimer | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setLongTimeout(() => reject(new Error(`not resolved within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => timer?.clear());
+}
