@@ -161,4 +161,37 @@ describe('tasklane pipeline create|put', () => {
     ).toBe(2);
     expect(bad2.err).toMatch(/"values" must be an object/);
   });
+
+  it('activate --parameter-value applies to that run only', async () => {
+    const h = host();
+    const file = definition({ values: { myShape: 'square' } });
+    expect(
+      await main(
+        ['pipeline', 'create', '--endpoint', emu.endpoint, '--name', 'act', '--definition', file],
+        h,
+      ),
+    ).toBe(0);
+    const { pipelineId } = JSON.parse(h.out) as { pipelineId: string };
+    const act = host();
+    expect(
+      await main(
+        [
+          'pipeline',
+          'activate',
+          '--endpoint',
+          emu.endpoint,
+          '--pipeline-id',
+          pipelineId,
+          '--parameter-value',
+          'myColor=teal',
+        ],
+        act,
+      ),
+    ).toBe(0);
+    const { taskObject } = await client.send(new PollForTaskCommand({ workerGroup: 'cli-params' }));
+    const command = taskObject!.objects![taskObject!.attemptId!]!.fields!.find((f) => f.key === 'command');
+    expect(command?.stringValue).toBe('echo teal square #{myCols}');
+    const def = await client.send(new GetPipelineDefinitionCommand({ pipelineId }));
+    expect(def.parameterValues).toEqual([{ id: 'myShape', stringValue: 'square' }]);
+  });
 });

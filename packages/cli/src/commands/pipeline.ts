@@ -47,7 +47,7 @@ const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     env: false,
     placeholder: 'ID=VALUE',
-    description: 'parameter value overriding the file\'s "values" (create, put; repeatable)',
+    description: 'parameter value overriding the file\'s "values" (create, put, activate; repeatable)',
   },
   { flag: 'activate', kind: 'boolean', env: false, description: 'activate after create/put' },
 ];
@@ -57,7 +57,7 @@ export const PIPELINE_HELP = `Usage: tasklane pipeline <create|put|activate|deac
   create      --name NAME --definition FILE [--parameter-value ID=VALUE]... [--activate]
               create (idempotent), put the definition with its "parameters" and "values"
   put         --pipeline-id ID --definition FILE [--parameter-value ID=VALUE]... [--activate]
-  activate    --pipeline-id ID
+  activate    --pipeline-id ID [--parameter-value ID=VALUE]...
   deactivate  --pipeline-id ID
   list
   status      --pipeline-id ID                              instance statuses
@@ -122,9 +122,17 @@ export async function pipelineCommand(argv: readonly string[], host: Host): Prom
         });
         return put.errored ? ExitCode.Fatal : ExitCode.Ok;
       }
-      case 'activate':
-        await client.send(new ActivatePipelineCommand({ pipelineId: need(values, 'pipeline-id', sub) }));
+      case 'activate': {
+        // Values given here apply to this run only; the stored definition keeps its own.
+        const parameterValues = parameterOverrides(values['parameter-value']);
+        await client.send(
+          new ActivatePipelineCommand({
+            pipelineId: need(values, 'pipeline-id', sub),
+            ...(parameterValues.length > 0 ? { parameterValues } : {}),
+          }),
+        );
         return ExitCode.Ok;
+      }
       case 'deactivate':
         await client.send(new DeactivatePipelineCommand({ pipelineId: need(values, 'pipeline-id', sub) }));
         return ExitCode.Ok;
