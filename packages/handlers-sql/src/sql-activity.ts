@@ -6,6 +6,9 @@ import { ObjectResolver } from './objects.ts';
 import { loadScript } from './script.ts';
 import { splitScript, type Statement } from './sql/split.ts';
 
+/** Progress is published at most this often, and after the last statement. */
+const PROGRESS_INTERVAL_MS = 2000;
+
 /**
  * Runs a Data Pipeline `SqlActivity`: the `script` (or the file at `scriptUri`) against the `database`
  * object, one statement at a time in autocommit (a script wanting one transaction writes BEGIN/COMMIT).
@@ -53,12 +56,18 @@ export class SqlActivity {
     ctx.logger.info({ database: spec.label, statements: statements.length }, 'running SQL script');
     await withSession(spec, ctx, async (session) => {
       let next = 0;
+      let reported = Date.now();
       for (const [index, statement] of statements.entries()) {
         const params = args.slice(next, next + statement.placeholders);
         next += statement.placeholders;
         const rows = await run(statement, index, statements.length, () => session.run(statement.sql, params));
         ctx.logger.debug({ statement: index + 1, rows }, 'statement done');
-        await ctx.reportProgress({ percentComplete: Math.round(((index + 1) / statements.length) * 100) });
+        const last = index === statements.length - 1;
+        // Progress renews the lease too; a script of many quick statements must not flood the service.
+        if (last || Date.now() - reported >= PROGRESS_INTERVAL_MS) {
+          reported = Date.now();
+          await ctx.reportProgress({ percentComplete: Math.round(((index + 1) / statements.length) * 100) });
+        }
       }
     });
   }

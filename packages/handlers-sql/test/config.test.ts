@@ -33,6 +33,10 @@ describe('JDBC connection strings', () => {
 
   it('refuses unknown schemes and driver classes, naming them', async () => {
     expect(() => parseJdbcUrl('jdbc:oracle:thin:@h:1521:x', 'JdbcDatabase "Db"')).toThrow(/must look like/);
+    // A malformed string is quoted back without its credentials.
+    expect(() => parseJdbcUrl('jdbc:postgresql//u:hunter2@h/d?password=hunter2', 'x')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
     expect(() => parseJdbcUrl('jdbc:sqlserver://h/d', 'JdbcDatabase "Db"')).toThrow(
       /no driver for "jdbc:sqlserver:"/,
     );

@@ -135,6 +135,39 @@ describe('CopyActivity between databases', () => {
     ]);
   });
 
+  it('cancelling a copy cancels its query on the server and commits nothing', async () => {
+    await pgDb.query('CREATE TABLE slow_dst (n INT)');
+    const run = env.run(
+      CopyActivity,
+      copyTask(
+        { selectQuery: 'SELECT g FROM generate_series(1, 3) g, LATERAL (SELECT pg_sleep(10)) s' },
+        pgDb,
+        { table: 'slow_dst' },
+        pgDb,
+      ),
+    );
+    const until = Date.now() + 15_000;
+    const active = async () =>
+      Number(
+        (
+          await pgDb.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()",
+          )
+        )[0]!.n,
+      );
+    while ((await active()) === 0) {
+      if (Date.now() > until) throw new Error('the copy query never started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const started = Date.now();
+    env.cancel();
+    const { outcome } = await run;
+    expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'SqlAborted' });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(await active()).toBe(0);
+    expect(await pgDb.query('SELECT * FROM slow_dst')).toEqual([]);
+  });
+
   it('refuses a table name that is not a plain identifier', async () => {
     const { outcome } = await env.run(
       CopyActivity,

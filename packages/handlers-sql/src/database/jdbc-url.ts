@@ -21,7 +21,7 @@ export function parseJdbcUrl(text: string, owner: string): JdbcUrl {
   if (!match) {
     throw sqlFailure(
       SqlErrorId.InvalidSpec,
-      `${owner}: connectionString must look like jdbc:postgresql://host:port/database, got "${text.split('?')[0]}"`,
+      `${owner}: connectionString must look like jdbc:postgresql://host:port/database, got "${redacted(text)}"`,
     );
   }
   const scheme = match[1]!.toLowerCase();
@@ -55,6 +55,11 @@ export function parseJdbcUrl(text: string, owner: string): JdbcUrl {
   }
   const database = match[3] ? decodeURIComponent(match[3]) : undefined;
   return { scheme, dialect, host, port, database: database || undefined, properties };
+}
+
+/** The URL without its query string or `user:password@`, which may hold credentials. */
+function redacted(text: string): string {
+  return text.split(/[?;]/)[0]!.replace(/\/\/[^/@]*@/, '//');
 }
 
 function splitHostPort(text: string): [string, string | undefined] {

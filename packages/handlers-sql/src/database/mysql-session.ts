@@ -92,8 +92,9 @@ export class MySqlSession implements SqlSession, MySqlSessionExtras {
     );
   }
 
-  streamRows(sql: string, params: readonly unknown[] = []): Readable {
-    return this.conn.query({ sql, values: [...params], rowsAsArray: true }).stream({ highWaterMark: 256 });
+  /** Rows of a parameterless query (a data node's selectQuery), read with backpressure. */
+  streamRows(sql: string): Readable {
+    return this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: 256 });
   }
 
   /** The raw connection, for LOAD DATA LOCAL INFILE streams. */

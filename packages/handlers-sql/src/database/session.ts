@@ -28,5 +28,5 @@ export interface PgSessionExtras {
 
 /** MySQL extras: rows streamed with backpressure. */
 export interface MySqlSessionExtras {
-  streamRows(sql: string, params?: readonly unknown[]): Readable;
+  streamRows(sql: string): Readable;
 }
