@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 
 /** One measured drain: jobs per second, and this process's CPU time per job (user + system). */
 export interface BullmqRound {
-  kind: 'bare' | 'tasklane';
+  /** `source`: the BullMQ source driven by a minimal poll loop, no Runner (what the source itself costs). */
+  kind: 'bare' | 'tasklane' | 'source';
   perSec: number;
   cpuUsPerJob: number;
 }
@@ -20,6 +21,9 @@ export interface BullmqBenchResult {
   tasklaneCpuUsPerJob: number;
   bareCpuUsPerJob: number;
   cpuRatio: number;
+  /** The source without the Runner, against the same bare Worker: separates the source's cost from core's. */
+  sourceOnlyPerSec: number;
+  sourceOnlyCpuUsPerJob: number;
   jobs: number;
   concurrency: number;
   /** Every measured round, in run order, so noise is visible. */
@@ -124,6 +128,50 @@ async function tasklane(
   return round;
 }
 
+/**
+ * The source alone: one poll loop (as the Runner's, one poll at a time) starting up to `concurrency`
+ * tasks that ack, parse and complete FINISHED. What remains between this and `tasklane` is the Runner.
+ */
+async function sourceOnly(
+  redisUrl: string,
+  connection: Redis,
+  jobs: number,
+  concurrency: number,
+): Promise<BullmqRound> {
+  const queue = await fill(connection, jobs);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const source = new BullMQSource({ url: redisUrl });
+  const stop = new AbortController();
+  let done = 0;
+  let running = 0;
+  let wake: (() => void) | undefined;
+  const run = async (task: NonNullable<Awaited<ReturnType<BullMQSource['poll']>>>) => {
+    await task.ack();
+    task.toTask();
+    await task.complete({ status: 'FINISHED' });
+    running--;
+    done++;
+    wake?.();
+  };
+  while (done < jobs) {
+    if (running >= concurrency || running + done >= jobs) {
+      await new Promise<void>((resolve) => (wake = resolve));
+      continue;
+    }
+    running++;
+    const task = await source.poll(queue.name, stop.signal);
+    if (task) void run(task);
+    else running--;
+  }
+  const round = measure('source', jobs, started, cpu);
+  stop.abort();
+  await source.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return round;
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -132,7 +180,8 @@ const median = (values: number[]) => {
 
 /**
  * Throughput of no-op jobs: a bare `new Worker(q, async () => {}, { concurrency })` against a Tasklane
- * Runner serving the same kind of queue through `BullMQSource` with the same concurrency. Each side gets
+ * Runner serving the same kind of queue through `BullMQSource` with the same concurrency, and the source
+ * alone under a minimal poll loop (so the source's own cost and the Runner's show apart). Each side gets
  * a warm-up and `rounds` measured rounds (interleaved, so drift hits both); the best round of each counts
  * for throughput, the median for CPU per job. Timing starts when the consumer is created, so connection
  * setup is included on both sides.
@@ -152,7 +201,8 @@ export async function benchBullmq(opts: {
     const rounds: BullmqRound[] = [];
     for (let round = 0; round < (opts.rounds ?? 4); round++) {
       // Alternate which side goes first, so neither always runs on a warmer (or busier) machine.
-      const order = round % 2 === 0 ? ([bare, tasklane] as const) : ([tasklane, bare] as const);
+      const order =
+        round % 2 === 0 ? ([bare, tasklane, sourceOnly] as const) : ([sourceOnly, tasklane, bare] as const);
       for (const run of order) rounds.push(await run(opts.redisUrl, connection, opts.jobs, opts.concurrency));
     }
     const of = (kind: BullmqRound['kind']) => rounds.filter((r) => r.kind === kind);
@@ -160,6 +210,8 @@ export async function benchBullmq(opts: {
     const tasklanePerSec = Math.max(...of('tasklane').map((r) => r.perSec));
     const bareCpuUsPerJob = median(of('bare').map((r) => r.cpuUsPerJob));
     const tasklaneCpuUsPerJob = median(of('tasklane').map((r) => r.cpuUsPerJob));
+    const sourceOnlyPerSec = Math.max(...of('source').map((r) => r.perSec));
+    const sourceOnlyCpuUsPerJob = median(of('source').map((r) => r.cpuUsPerJob));
     return {
       tasklanePerSec,
       barePerSec,
@@ -167,6 +219,8 @@ export async function benchBullmq(opts: {
       tasklaneCpuUsPerJob,
       bareCpuUsPerJob,
       cpuRatio: tasklaneCpuUsPerJob / bareCpuUsPerJob,
+      sourceOnlyPerSec,
+      sourceOnlyCpuUsPerJob,
       jobs: opts.jobs,
       concurrency: opts.concurrency,
       rounds,
