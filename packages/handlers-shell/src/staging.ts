@@ -13,13 +13,54 @@ export interface Staging {
   publish(signal: AbortSignal): Promise<void>;
 }
 
-/** The data node's directoryPath or filePath, if it has one (S3DataNode and local-path nodes). */
-function nodeLocation(node: TaskObject): { location: Location; isDirectory: boolean } | undefined {
+/**
+ * The data node's directoryPath or filePath (S3DataNode and local-path nodes). A node with neither is an
+ * error: staging it silently as nothing would let the task "succeed" on no input, or lose its output.
+ */
+function nodeLocation(node: TaskObject, role: string): { location: Location; isDirectory: boolean } {
   const dir = node.ownValues('directoryPath')?.[0];
   const file = node.ownValues('filePath')?.[0];
   if (dir) return { location: parseLocation(dir, `${node.id}.directoryPath`), isDirectory: true };
   if (file) return { location: parseLocation(file, `${node.id}.filePath`), isDirectory: false };
-  return undefined;
+  throw new Error(
+    `${role} data node ${node.id} has neither directoryPath nor filePath, so it cannot be staged`,
+  );
+}
+
+/** Follows `parent` / `@componentParent` as core's Task lookups do, to the first object that sets `key`. */
+function refIds(task: Task, key: string): readonly string[] {
+  const seen = new Set<string>();
+  let frontier: TaskObject[] = [task.attempt];
+  while (frontier.length > 0) {
+    const next: TaskObject[] = [];
+    for (const object of frontier) {
+      if (seen.has(object.id)) continue;
+      seen.add(object.id);
+      const found = object.ownRefs(key);
+      if (found) return found;
+      for (const parentKey of ['parent', '@componentParent']) {
+        for (const id of object.ownRefs(parentKey) ?? []) {
+          const parent = task.objects.get(id);
+          if (parent) next.push(parent);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return [];
+}
+
+/** The data nodes `key` refers to; one the task's objects do not hold fails staging, naming field and id. */
+function dataNodes(task: Task, key: 'input' | 'output'): TaskObject[] {
+  return refIds(task, key).map((id) => {
+    const node = task.objects.get(id);
+    if (!node) {
+      throw new Error(
+        `${key} refers to data node "${id}", which is not among the task's objects; the service (or emulator) must send the objects an attempt references`,
+      );
+    }
+    return node;
+  });
 }
 
 async function copyTree(from: string, to: string): Promise<void> {
@@ -31,9 +72,7 @@ async function copyTree(from: string, to: string): Promise<void> {
 }
 
 async function stageIn(node: TaskObject, dir: string, env: EnvReader, signal: AbortSignal): Promise<void> {
-  const found = nodeLocation(node);
-  if (!found) return;
-  const { location, isDirectory } = found;
+  const { location, isDirectory } = nodeLocation(node, 'input');
   if (location.kind === 's3') {
     if (isDirectory) await downloadPrefix(env, location.bucket, location.key, dir, signal);
     else await downloadObject(env, location.bucket, location.key, join(dir, basename(location.key)), signal);
@@ -45,9 +84,7 @@ async function stageIn(node: TaskObject, dir: string, env: EnvReader, signal: Ab
 }
 
 async function stageOut(node: TaskObject, dir: string, env: EnvReader, signal: AbortSignal): Promise<void> {
-  const found = nodeLocation(node);
-  if (!found) return;
-  const { location, isDirectory } = found;
+  const { location, isDirectory } = nodeLocation(node, 'output');
   if (isDirectory) {
     if (location.kind === 's3') await uploadDirectory(env, dir, location.bucket, location.key, signal);
     else await copyTree(dir, location.path);
@@ -70,7 +107,7 @@ async function stageOut(node: TaskObject, dir: string, env: EnvReader, signal: A
 /**
  * Creates INPUTn_STAGING_DIR / OUTPUTn_STAGING_DIR (n from 1, in the order of the `input` / `output`
  * refs; at least INPUT1 and OUTPUT1) and fills the inputs from their data nodes' directoryPath/filePath.
- * Only data nodes present in the task's objects can be staged.
+ * A referenced data node missing from the task's objects, or one with no path, throws (the task fails).
  */
 export async function prepareStaging(
   task: Task,
@@ -78,8 +115,10 @@ export async function prepareStaging(
   env: EnvReader,
   signal: AbortSignal,
 ): Promise<Staging> {
-  const inputs = task.getRefs('input');
-  const outputs = task.getRefs('output');
+  const inputs = dataNodes(task, 'input');
+  const outputs = dataNodes(task, 'output');
+  // Checked before the command runs: an output that cannot be published must not cost a whole run.
+  for (const node of outputs) nodeLocation(node, 'output');
   const vars: Record<string, string> = {};
   const outDirs: Array<[TaskObject, string]> = [];
   for (let i = 0; i < Math.max(1, inputs.length); i++) {

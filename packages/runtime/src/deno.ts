@@ -1,7 +1,7 @@
 import process from 'node:process';
 import type { ProcessSpawner, RuntimePrimitives, SpawnedProcess } from '@tasklane/core';
 import { mergedEnv, nodeCompatibleHost } from './host.ts';
-import { releaseWhenGroupEnds, watcherArgs } from './lifeline.ts';
+import { gatedArgs, releaseWhenGroupEnds, watcherArgs } from './lifeline.ts';
 import { groupAlive, signalGroup } from './process-group.ts';
 
 /** The part of Deno's API this file uses. */
@@ -61,12 +61,12 @@ function watchGroup(pgid: number, exited: Promise<unknown>): void {
 
 /** A {@link ProcessSpawner} on Deno.Command, whose `detached` option puts the child in its own process group. */
 export const denoSpawn: ProcessSpawner = (command, args, options): SpawnedProcess => {
-  const child = new Deno.Command(command, {
-    args: [...args],
+  const child = new Deno.Command('/bin/sh', {
+    args: gatedArgs(command, args),
     cwd: options.cwd,
     env: mergedEnv(options),
     clearEnv: true,
-    stdin: 'null',
+    stdin: 'piped',
     stdout: 'piped',
     stderr: 'piped',
     detached: true,
@@ -75,6 +75,12 @@ export const denoSpawn: ProcessSpawner = (command, args, options): SpawnedProces
   // Deno reports 128+n as the code of a signalled child; the contract says null plus the signal name.
   const exited = child.status.then(({ code, signal }) => ({ code: signal ? null : code, signal }));
   watchGroup(pid, exited);
+  // Opens the gate: the watcher is running, so the command may start.
+  const gate = child.stdin.getWriter();
+  gate
+    .write(new Uint8Array([10]))
+    .then(() => gate.close())
+    .catch(() => {});
   return {
     pid,
     stdout: child.stdout,

@@ -9,7 +9,8 @@ import { groupAlive } from './process-group.ts';
  * not a command's own children, and fires when the spawning *thread* ends.
  *
  * When the group ends normally the runner kills the watcher with SIGKILL, so the watcher never signals
- * a group id the kernel may have handed to someone else.
+ * a group id the kernel may have handed to someone else. The command itself waits behind a gate until
+ * its watcher runs (see {@link gatedArgs}).
  */
 const WATCHER_SCRIPT = [
   // Blocks until EOF: nothing is ever written, so only the runner's death (or the runner closing it) ends it.
@@ -20,6 +21,23 @@ const WATCHER_SCRIPT = [
   'kill -KILL -"$1" 2>/dev/null',
   'exit 0',
 ].join('\n');
+
+/**
+ * The gate every command starts behind: `/bin/sh` waits for one line on its stdin, then execs the real
+ * program in its place (same pid, so the same process group and exit status) with stdin from /dev/null.
+ * The runner writes that line only once the watcher is running, so there is no moment at which the
+ * command runs unwatched; a runner killed before that leaves the gate reading EOF, and it exits 125
+ * without running anything.
+ */
+const GATE_SCRIPT = 'IFS= read -r _ || exit 125; exec "$0" "$@" </dev/null';
+
+/** Exit code of a command whose runner died before letting it start. */
+export const GATE_CLOSED_EXIT = 125;
+
+/** `/bin/sh` arguments that run `command args` behind the gate. */
+export function gatedArgs(command: string, args: readonly string[]): string[] {
+  return ['-c', GATE_SCRIPT, command, ...args];
+}
 
 /** Time an orphaned group gets between SIGTERM and SIGKILL once its runner is gone. */
 export const ORPHAN_GRACE_SECONDS = 2;

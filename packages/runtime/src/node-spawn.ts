@@ -3,7 +3,7 @@ import process from 'node:process';
 import type { ProcessSpawner, SpawnedProcess } from '@tasklane/core';
 import { mergedEnv } from './host.ts';
 import { toWebStream } from './node-stream.ts';
-import { releaseWhenGroupEnds, watcherArgs } from './lifeline.ts';
+import { gatedArgs, releaseWhenGroupEnds, watcherArgs } from './lifeline.ts';
 import { groupAlive, signalGroup } from './process-group.ts';
 
 /**
@@ -29,23 +29,26 @@ function watchGroup(pgid: number, exited: Promise<unknown>): void {
  * the group if this process dies without doing so.
  */
 export const nodeSpawn: ProcessSpawner = (command, args, options): SpawnedProcess => {
-  const child = spawn(command, [...args], {
+  const child = spawn('/bin/sh', gatedArgs(command, args), {
     cwd: options.cwd,
     env: mergedEnv(options),
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', reject);
   });
   const pid = child.pid;
-  if (pid === undefined || !child.stdout || !child.stderr) {
+  if (pid === undefined || !child.stdin || !child.stdout || !child.stderr) {
     // Node reports the reason (ENOENT, EACCES, bad cwd) asynchronously; surface it through the throw.
     exited.catch(() => {});
     throw new Error(`could not start ${JSON.stringify(command)} (cwd ${options.cwd ?? '.'}): spawn failed`);
   }
   watchGroup(pid, exited);
+  // Opens the gate: the watcher is running, so the command may start.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end('\n');
   return {
     pid,
     stdout: toWebStream(child.stdout),
