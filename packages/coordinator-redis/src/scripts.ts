@@ -49,7 +49,7 @@ function scriptSources(): Record<CommandName, string> {
 }
 
 /** The number of KEYS a script takes, read from its file name. */
-export function keyCount(file: string): number {
+function keyCount(file: string): number {
   const n = Number(/-(\d+)$/.exec(file)?.[1]);
   if (!Number.isInteger(n)) throw new Error(`script file ${file} does not end in -<number of keys>`);
   return n;
