@@ -21,7 +21,11 @@ export type FaultName = (typeof FAULT_NAMES)[number];
  * Faults the CI short run leaves out until the runner holds up under them. Each name here is a known
  * failure with an open fix, stated in the README; the long run and `--faults=` still run them.
  */
-export const SHORT_RUN_EXCLUDED: readonly FaultName[] = ['cpu-block'];
+export const SHORT_RUN_EXCLUDED: readonly FaultName[] = [
+  // Invariant 3/4: a task that ends between the service's lease expiry and the runner's local one still
+  // reports its status (status-after-expiry); the runner dates its last renewal by the reply, not the send.
+  'progress-failure',
+];
 
 export interface ChaosConfig {
   readonly short: boolean;
@@ -80,7 +84,7 @@ export function readConfig(args: readonly string[]): { config: ChaosConfig; seed
   if (short && !only) faults = faults.filter((f) => !SHORT_RUN_EXCLUDED.includes(f));
   if (excluded) faults = faults.filter((f) => !excluded.includes(f));
   const sizes = short
-    ? { runners: 3, groups: 2, tasks: 150, durationMs: 30_000, actionEveryMs: 1500, maxBlockMs: 5000 }
+    ? { runners: 3, groups: 2, tasks: 150, durationMs: 30_000, actionEveryMs: 1000, maxBlockMs: 5000 }
     : { runners: 5, groups: 3, tasks: 1000, durationMs: 120_000, actionEveryMs: 3000, maxBlockMs: 10_000 };
   return { config: { short, ...sizes, faults }, seed };
 }

@@ -79,7 +79,7 @@ export class Fleet {
       this.#live.delete(entry);
       if (entry.expectedExit === 'any') return;
       if (entry.expectedExit === 0 && code === 0) return;
-      this.unexpectedExits.push(`${name} exited ${String(code)}: ${proc.output().slice(-600)}`);
+      this.unexpectedExits.push(`${name} exited ${String(code)}: ${proc.output().slice(-2000)}`);
     });
     return entry;
   }

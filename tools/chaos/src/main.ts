@@ -27,8 +27,10 @@ const began = Date.now();
 const log = (line: string) => console.log(`[chaos +${((Date.now() - began) / 1000).toFixed(1)}s] ${line}`);
 
 // Real time, not scaled: the runners measure their attempt leases in real time from the task's
-// reportProgressTimeout, and so must the service for "the attempt is no longer ours" to line up.
-const emulator = await startEmulator({ longPollMs: LONG_POLL_MS, ackTimeoutMs: 3000 });
+// reportProgressTimeout, and so must the service for "the attempt is no longer ours" to line up. The ack
+// window (2 min on the service) is cut short so un-acked work comes back within the run, but kept above
+// the longest CPU block: a poll answer that lands on a blocked thread is acked once the thread is free.
+const emulator = await startEmulator({ longPollMs: LONG_POLL_MS, ackTimeoutMs: config.maxBlockMs + 3000 });
 const redis = await startTestRedis({ forceOwned: true });
 const baseDir = mkdtempSync(join(tmpdir(), 'tl-chaos-'));
 const groups = Array.from({ length: config.groups }, (_, i) => `chaos-${i + 1}`);
@@ -78,7 +80,8 @@ let verdictLine: string;
 let exitCode: number;
 try {
   const next = schedule();
-  while (Date.now() < deadline && config.faults.length > 0) {
+  // At least one full round, so every fault runs even when the short run's time is up first.
+  for (let n = 0; (Date.now() < deadline || n < config.faults.length) && config.faults.length > 0; n++) {
     await new Promise((r) => setTimeout(r, config.actionEveryMs * (0.5 + random())));
     const name = next.next().value as keyof typeof FAULTS;
     log(name);

@@ -55,14 +55,18 @@ type TaskObs = Observations['tasks'][string];
 
 /** The final outcome of a unit: FINISHED/FAILED/FALSE, or the last attempt's status once attempts ran out. */
 function finalStatus(attempts: readonly TaskObs[], maxAttempts: number): string | undefined {
-  const decided = attempts.find(
-    (t) => t.terminalStatus === 'FINISHED' || t.terminalStatus === 'FAILED' || t.terminalStatus === 'FALSE',
-  );
+  // A unit that finished on a retry finished, whatever its earlier attempts reported.
+  const decided =
+    attempts.find((t) => t.terminalStatus === 'FINISHED') ??
+    attempts.find((t) => t.terminalStatus === 'FAILED' || t.terminalStatus === 'FALSE');
   if (decided) return decided.terminalStatus;
   if (attempts.length >= maxAttempts && attempts.every((t) => t.terminalStatus !== undefined))
     return attempts.at(-1)?.terminalStatus;
   return undefined;
 }
+
+/** The errorIds of a task stopped by its runner's drain (the runner's own, or the shell handler's). */
+const SHUTDOWN_ERRORS: ReadonlySet<string> = new Set(['TL_SHUTDOWN', 'ShellCommandAborted']);
 
 const key = (t: { pipelineId: string; objectId: string }) => `${t.pipelineId}/${t.objectId}`;
 
@@ -77,8 +81,12 @@ function unitProblems(unit: WorkUnit, attempts: readonly TaskObs[], final: strin
       ];
   }
   if (unit.kind === 'shell-sleep' && final !== 'FINISHED') {
-    // `sleep` succeeds; a runner killed under it only costs a retry.
-    return [`shell-sleep unit ${id} ended ${final ?? 'nowhere'}, not FINISHED`];
+    // `sleep` succeeds; a runner killed under it costs a retry, one drained under it reports the shutdown.
+    const last = attempts.at(-1);
+    if (final !== 'FAILED' || !SHUTDOWN_ERRORS.has(last?.errorId ?? ''))
+      return [
+        `shell-sleep unit ${id} ended ${final ?? 'nowhere'} (${last?.errorId ?? 'no error'}), not FINISHED`,
+      ];
   }
   if (unit.kind === 'late') {
     const failed = attempts.filter((t) => t.errorId === 'TL_SHUTDOWN');

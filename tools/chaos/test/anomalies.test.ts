@@ -185,3 +185,27 @@ describe('judge, protocol anomalies', () => {
     );
   });
 });
+
+describe('judge, shell units', () => {
+  const units = [{ pipelineId: 'p', objectId: 's', kind: 'shell-sleep' }];
+
+  it('should accept a shell task a drain stopped with TL_SHUTDOWN', () => {
+    const tasks = [task('s1', { objectId: 's', terminalStatus: 'FAILED', errorId: 'TL_SHUTDOWN' })];
+    expect(judge(obs(tasks), units, { runners }).problems).toEqual([]);
+  });
+
+  it('should fail a shell task that failed for any other reason', () => {
+    const tasks = [task('s1', { objectId: 's', terminalStatus: 'FAILED', errorId: 'TL_NO_HANDLER' })];
+    expect(judge(obs(tasks), units, { runners }).problems).toEqual([
+      'shell-sleep unit p/s ended FAILED (TL_NO_HANDLER), not FINISHED',
+    ]);
+  });
+
+  it('should count a unit that finished on a retry as finished', () => {
+    const tasks = [
+      task('s1', { objectId: 's', terminalStatus: 'FAILED', errorId: 'ShellCommandAborted' }),
+      task('s2', { objectId: 's' }),
+    ];
+    expect(judge(obs(tasks), units, { runners })).toMatchObject({ finished: 1, problems: [] });
+  });
+});
