@@ -36,7 +36,15 @@ export function handOut(s: ServiceState, task: Task, hostname: string | undefine
   task.obs.handedOutAt = now;
   s.queues.group(task.workerGroup).obs.tasksHandedOut++;
   s.leases.start(task, s.config.ackTimeoutMs, inst.attemptTimeoutMs);
-  return { taskId: task.taskId, pipelineId: p.id, attemptId: a.id, objects: taskObjects(a, view) };
+  let objects: Record<string, ApiObject>;
+  try {
+    objects = taskObjects(a, view);
+  } catch (err) {
+    // The task is already handed out; a graph that cannot be built must not lose it.
+    s.log(`task graph of ${a.id} failed, sending the attempt alone: ${(err as Error).message}`);
+    objects = { [a.id]: view };
+  }
+  return { taskId: task.taskId, pipelineId: p.id, attemptId: a.id, objects };
 }
 
 /** The poll response carrying this task never reached the client: offer it again, first in line. */

@@ -141,6 +141,36 @@ describe('task object graphs and expressions', () => {
     expect(unresolved.message).toMatch(/input\.nothing/);
   });
 
+  it('keeps an expression that cannot be evaluated as written in a poll answer, IRE in EvaluateExpression', async () => {
+    const { client } = await emulator({ longPollMs: 1000 });
+    const pipelineId = await create(
+      client,
+      objects(
+        { id: 'Default', scheduleType: 'ondemand', workerGroup: 'expr-bad' },
+        {
+          id: 'A',
+          type: 'ShellCommandActivity',
+          command: "echo #{makeDate(999999999,1,1)} #{substring('ab',5)} #{1/0} ok",
+        },
+      ),
+    );
+    const { taskObject } = await client.send(new PollForTaskCommand({ workerGroup: 'expr-bad' }));
+    expect(field(taskObject!.objects![taskObject!.attemptId!], 'command')).toBe(
+      "echo #{makeDate(999999999,1,1)} #{substring('ab',5)} #{1/0} ok",
+    );
+    const err = await serviceError(() =>
+      client.send(
+        new EvaluateExpressionCommand({
+          pipelineId,
+          objectId: 'A',
+          expression: '#{makeDate(999999999,1,1)}',
+        }),
+      ),
+    );
+    expect(err.name).toBe('InvalidRequestException');
+    expect(err.message).toMatch(/date out of range/);
+  });
+
   it('rejects unknown functions and broken expressions at put time', async () => {
     const { client } = await emulator();
     const { pipelineId } = await client.send(new CreatePipelineCommand({ name: 'bad', uniqueId: 'bad' }));

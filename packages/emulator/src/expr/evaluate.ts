@@ -44,12 +44,11 @@ export function evaluateText(text: string, scope: Scope, strict: boolean, depth 
     try {
       value = toText(evaluate(parseExpression(sp.body), scope, depth));
     } catch (err) {
-      if (strict || !(err instanceof ExpressionError)) {
-        if (err instanceof ExpressionError)
-          throw new ExpressionError(`Unable to evaluate '${whole.slice(0, 200)}': ${err.message}`);
-        throw err;
-      }
-      value = whole;
+      // Whatever goes wrong inside one expression (a bad date, a hostile value) stays inside it: a poll
+      // answer or a describe call must never fail because of it.
+      if (!strict) value = whole;
+      else
+        throw new ExpressionError(`Unable to evaluate '${whole.slice(0, 200)}': ${(err as Error).message}`);
     }
     out += text.slice(pos, sp.start) + value;
     pos = sp.end;

@@ -23,7 +23,7 @@ function toDate(v: Value, fn: string): DateTime {
   const m = typeof v === 'string' ? DATETIME_TEXT.exec(v.trim()) : null;
   if (!m) throw new ExpressionError(`${fn}: '${toText(v).slice(0, 64)}' is not a DateTime`);
   const [, y, mo, d, h, mi, s] = m;
-  return { ms: Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0)) };
+  return dt(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0)));
 }
 
 function toInt(v: Value, fn: string): number {
@@ -34,7 +34,11 @@ function toInt(v: Value, fn: string): number {
 
 type Fn = { min: number; max: number; run: (args: Value[]) => Value };
 
-const dt = (ms: number): DateTime => ({ ms });
+/** JavaScript dates end at ±8.64e15 ms; beyond that a DateTime cannot be formatted. */
+const dt = (ms: number): DateTime => {
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new ExpressionError('date out of range');
+  return { ms };
+};
 const table: Record<string, Fn> = Object.create(null) as Record<string, Fn>;
 const def = (name: string, min: number, max: number, run: Fn['run']) => {
   table[name] = { min, max, run };
