@@ -1,6 +1,6 @@
 /** Object operations: DescribeObjects, QueryObjects, EvaluateExpression, SetStatus. */
 import { InvalidRequestError } from './errors.ts';
-import { evaluateText, ExpressionError } from './expr/evaluate.ts';
+import { DEFAULT_STEPS, evaluateText, ExpressionError } from './expr/evaluate.ts';
 import type { ApiObject, Instance } from './model.ts';
 import { page, parseMarker } from './paging.ts';
 import { getPipeline } from './pipelines.ts';
@@ -35,10 +35,11 @@ export function describeObjects(s: ServiceState, input: Input): object {
     if (!obj) continue;
     if (input.evaluateExpressions === true) {
       const scope = objectScope(p, id);
+      const budget = { left: DEFAULT_STEPS };
       if (scope)
         obj.fields = obj.fields.map((f) =>
           f.stringValue?.includes('#{')
-            ? { ...f, stringValue: evaluateText(f.stringValue, scope, false) }
+            ? { ...f, stringValue: evaluateText(f.stringValue, scope, false, budget) }
             : f,
         );
     }

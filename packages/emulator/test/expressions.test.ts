@@ -171,6 +171,24 @@ describe('task object graphs and expressions', () => {
     expect(err.message).toMatch(/date out of range/);
   });
 
+  it('bounds the work of fields that fan out through each other (no stall)', async () => {
+    const { client } = await emulator({ longPollMs: 1000 });
+    const fan: Record<string, string> = { myA0: 'x' };
+    for (let i = 1; i <= 15; i++) fan[`myA${i}`] = `#{myA${i - 1}}`.repeat(10);
+    await create(
+      client,
+      objects(
+        { id: 'Default', scheduleType: 'ondemand', workerGroup: 'expr-fan' },
+        { id: 'A', type: 'ShellCommandActivity', command: 'echo #{myA15}', ...fan },
+      ),
+    );
+    const t0 = Date.now();
+    const { taskObject } = await client.send(new PollForTaskCommand({ workerGroup: 'expr-fan' }));
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(field(taskObject!.objects![taskObject!.attemptId!], 'command')).toBe('echo #{myA15}');
+    expect(field(taskObject!.objects![taskObject!.attemptId!], 'myA2')).toBe('x'.repeat(100));
+  });
+
   it('rejects unknown functions and broken expressions at put time', async () => {
     const { client } = await emulator();
     const { pipelineId } = await client.send(new CreatePipelineCommand({ name: 'bad', uniqueId: 'bad' }));

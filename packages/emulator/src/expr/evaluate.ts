@@ -26,12 +26,25 @@ export interface Scope {
 
 /** Fields referring to fields referring to … stop here: that is a cycle or abuse. */
 const MAX_NESTING = 16;
+/** Evaluation steps one call may take, so fan-out through nested fields cannot stall the emulator. */
+export const DEFAULT_STEPS = 100_000;
+
+/** Steps left for one evaluation; callers that evaluate many fields may share one. */
+export interface Budget {
+  left: number;
+}
 
 /**
  * Replaces every expression in `text`. `strict`: any failure is an ExpressionError (EvaluateExpression);
  * otherwise an expression that cannot be evaluated is left as written.
  */
-export function evaluateText(text: string, scope: Scope, strict: boolean, depth = 0): string {
+export function evaluateText(
+  text: string,
+  scope: Scope,
+  strict: boolean,
+  budget: Budget = { left: DEFAULT_STEPS },
+  depth = 0,
+): string {
   if (!text.includes('#{')) return text;
   const { spans, unterminated } = scanExpressions(text);
   if (strict && unterminated !== undefined)
@@ -42,7 +55,7 @@ export function evaluateText(text: string, scope: Scope, strict: boolean, depth 
     const whole = text.slice(sp.start, sp.end);
     let value: string;
     try {
-      value = toText(evaluate(parseExpression(sp.body), scope, depth));
+      value = toText(evaluate(parseExpression(sp.body), scope, depth, budget));
     } catch (err) {
       // Whatever goes wrong inside one expression (a bad date, a hostile value) stays inside it: a poll
       // answer or a describe call must never fail because of it.
@@ -56,21 +69,22 @@ export function evaluateText(text: string, scope: Scope, strict: boolean, depth 
   return out + text.slice(pos);
 }
 
-function evaluate(e: Expr, scope: Scope, depth: number): Value {
+function evaluate(e: Expr, scope: Scope, depth: number, budget: Budget): Value {
+  if (--budget.left < 0) throw new ExpressionError('expression too complex');
   switch (e.k) {
     case 'num':
     case 'str':
       return e.v;
     case 'neg':
-      return -number(evaluate(e.e, scope, depth));
+      return -number(evaluate(e.e, scope, depth, budget));
     case 'call':
       return callFunction(
         e.name,
-        e.args.map((a) => evaluate(a, scope, depth)),
+        e.args.map((a) => evaluate(a, scope, depth, budget)),
       );
     case 'bin': {
-      const l = evaluate(e.l, scope, depth);
-      const r = evaluate(e.r, scope, depth);
+      const l = evaluate(e.l, scope, depth, budget);
+      const r = evaluate(e.r, scope, depth, budget);
       if (e.op === '+') {
         const ln = asNumber(l);
         const rn = asNumber(r);
@@ -84,7 +98,7 @@ function evaluate(e: Expr, scope: Scope, depth: number): Value {
       return a / b;
     }
     case 'path':
-      return resolvePath(e.parts, scope, depth);
+      return resolvePath(e.parts, scope, depth, budget);
   }
 }
 
@@ -100,7 +114,7 @@ function number(v: Value): number {
   return n;
 }
 
-function resolvePath(parts: readonly string[], scope: Scope, depth: number): Value {
+function resolvePath(parts: readonly string[], scope: Scope, depth: number, budget: Budget): Value {
   let cur = scope;
   let i = 0;
   if (parts[0] === 'node' && !scope.fields.some((f) => f.key === 'node')) {
@@ -123,7 +137,7 @@ function resolvePath(parts: readonly string[], scope: Scope, depth: number): Val
       if (!v.includes('#{')) return v;
       if (depth >= MAX_NESTING)
         throw new ExpressionError('expressions refer to each other too deeply (a cycle?)');
-      return evaluateText(v, cur, true, depth + 1);
+      return evaluateText(v, cur, true, budget, depth + 1);
     }
     if (f.refValue === undefined) throw new ExpressionError(`'${seg}' is not a reference to another object`);
     const next = cur.follow(f.refValue);
