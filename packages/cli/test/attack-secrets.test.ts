@@ -215,6 +215,36 @@ describe('secret pipeline fields in BullMQ job data', () => {
     expect(body).not.toContain(secret);
     expect(await queueContents(queue)).not.toContain(secret);
   });
+
+  it('stores failure reasons redacted: a URL password a task printed never reaches Redis', async () => {
+    const queue = `secrets-failed-${Date.now()}`;
+    const leaked = 'Printed-Pw-Attack';
+    await startRunner(['--source', 'bullmq', '--queue', queue, '--redis-url', redis.authUrl], procs);
+    const enqueue = await runTasklane(
+      [
+        'enqueue',
+        '--redis-url',
+        redis.authUrl,
+        '--queue',
+        queue,
+        '--name',
+        'ShellCommandActivity',
+        '--attempts',
+        '1',
+        '--data',
+        // The password is assembled at run time, as a secret read from a file or a variable would be.
+        JSON.stringify({
+          command: 'p=Printed; echo "cannot reach postgres://app:${p}-Pw-Attack@db:5432/x" >&2; exit 3',
+        }),
+      ],
+      procs,
+    );
+    expect(enqueue.code, enqueue.output).toBe(0);
+    await expect.poll(() => redis.admin.zcard(`bull:${queue}:failed`), { timeout: 20_000 }).toBe(1);
+    const stored = await queueContents(queue);
+    expect(stored).toContain('postgres://app:***@db');
+    expect(stored).not.toContain(leaked);
+  });
 });
 
 describe('the task environment', () => {

@@ -35,9 +35,11 @@ class UnrecoverableTaskError extends UnrecoverableError {
  * - FAILED → failed; `failedReason` is `"<errorId>: <errorMessage>"`, the stack trace is errorStackTrace.
  *   `retryable: false` (and malformed tasks / missing or invalid fields) skip BullMQ's remaining attempts;
  *   otherwise the job's `attempts` / `backoff` decide.
+ * - `redact`, when given, masks secrets in the failure text before it is stored (the CLI passes its
+ *   redaction layer).
  * - FAILED with TL_SHUTDOWN (the shutdown timeout aborted the handler) → back to waiting, like a stalled job.
  */
-export function dispositionFor(outcome: TaskOutcome): JobDisposition {
+export function dispositionFor(outcome: TaskOutcome, redact?: (text: string) => string): JobDisposition {
   switch (outcome.status) {
     case 'FINISHED':
       return { kind: 'complete', returnValue: { status: 'FINISHED' } };
@@ -50,11 +52,13 @@ export function dispositionFor(outcome: TaskOutcome): JobDisposition {
     case 'FAILED': {
       if (outcome.errorId === ErrorCode.Shutdown) return { kind: 'release' };
       const unrecoverable = !outcome.retryable || DETERMINISTIC.has(outcome.errorId);
-      const message = `${outcome.errorId}: ${outcome.errorMessage}`;
+      // failedReason and the stack are stored in Redis and shown by the dashboard: redact them first.
+      const clean = redact ?? ((text: string) => text);
+      const message = clean(`${outcome.errorId}: ${outcome.errorMessage}`);
       const error = unrecoverable
         ? new UnrecoverableTaskError(outcome.errorId, message)
         : Object.assign(new Error(message), { name: outcome.errorId });
-      error.stack = outcome.errorStackTrace ?? message;
+      error.stack = outcome.errorStackTrace === undefined ? message : clean(outcome.errorStackTrace);
       return { kind: 'fail', error, unrecoverable };
     }
   }

@@ -17,6 +17,8 @@ export interface ConsumerSettings {
   readonly prefetchHoldMs: number;
   readonly workerName: string | undefined;
   readonly logger: Logger;
+  /** Masks secrets in failure text stored with jobs (the `redact` option). */
+  readonly redact: ((text: string) => string) | undefined;
   /** Opens sealed `*` fields of job data (`secretKey`); absent: sealed jobs fail as malformed. */
   readonly secrets: SecretBox | undefined;
   /** A cancellation that arrived before the job was fetched here, if any (consumed on read). */
@@ -48,6 +50,7 @@ interface Held extends Fetched {
 export class QueueConsumer implements TaskHost {
   readonly worker: ManualWorker;
   readonly lockDurationMs: number;
+  readonly redact: ((text: string) => string) | undefined;
   readonly #settings: ConsumerSettings;
   readonly #log: Logger;
   readonly #tasks = new Map<string, BullMQSourceTask>();
@@ -66,6 +69,7 @@ export class QueueConsumer implements TaskHost {
     this.#settings = settings;
     this.#log = settings.logger.child({ queue });
     this.lockDurationMs = settings.lockDurationMs;
+    this.redact = settings.redact;
     this.worker = new ManualWorker(queue, null, {
       connection: settings.connection,
       prefix: settings.prefix,

@@ -20,6 +20,8 @@ const LOST_CODES = new Set([-1, -2, -3, -6]);
 export interface TaskHost {
   readonly queue: string;
   readonly lockDurationMs: number;
+  /** Masks secrets in text stored with the job (failure reasons); absent: stored as is. */
+  readonly redact: ((text: string) => string) | undefined;
   /** The task ended (completed, failed, canceled or lost): stop tracking it. */
   untrack(task: BullMQSourceTask): void;
   /** Whether a completion should also fetch the next job (`fetchNext`) for the poll that will follow. */
@@ -129,7 +131,7 @@ export class BullMQSourceTask implements SourceTask {
 
   async complete(outcome: TaskOutcome): Promise<void> {
     if (this.#ended) throw new LeaseLostError(`job ${this.jobId} already ended`);
-    const disposition = dispositionFor(outcome);
+    const disposition = dispositionFor(outcome, this.host.redact);
     const fetchNext = disposition.kind !== 'release' && this.host.wantsNext();
     let reply: unknown;
     try {

@@ -42,6 +42,11 @@ export interface BullMQSourceOptions {
    * job with sealed fields fails as malformed (without retries). @default none
    */
   secretKey?: string;
+  /**
+   * Masks secrets in text this source stores in Redis (failure reasons and stack traces, which the
+   * dashboard shows), e.g. the CLI's `redactText`. @default none (stored as the handler reported them)
+   */
+  redact?: (text: string) => string;
 }
 
 const PENDING_CANCEL_TTL_MS = 60_000;
@@ -123,6 +128,7 @@ export class BullMQSource implements TaskSource {
       workerName: options.workerName,
       logger: this.#log,
       secrets: options.secretKey === undefined ? undefined : SecretBox.fromBase64(options.secretKey),
+      redact: options.redact,
       takePendingCancel: (queue, jobId) => this.#takePendingCancel(queue, jobId),
     };
     this.#cancels = new CancelListener(

@@ -11,6 +11,7 @@ import {
 import { UsageError } from '../errors.ts';
 import type { Host } from '../host.ts';
 import type { RunnerMetrics } from '../ops/metrics.ts';
+import { redactText } from '../security/redact.ts';
 import type { RunConfig } from './config.ts';
 
 /**
@@ -78,6 +79,8 @@ export async function createSources(config: RunConfig, host: Host, logger: Logge
       source = new BullMQSource({
         url: config.redisUrl!,
         logger,
+        // Failure reasons and stacks stored with jobs (and shown by the dashboard) go through redaction too.
+        redact: redactText,
         ...(config.secretKey ? { secretKey: config.secretKey } : {}),
       });
     } catch (error) {
