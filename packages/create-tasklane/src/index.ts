@@ -6,9 +6,10 @@
  * emulator, a Dockerfile, manifest values and build/test/run scripts.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageJson, tokens, type PackageManager, type ProjectSpec, type Runtime } from './project.ts';
+import { unpackTarball } from './untar.ts';
 
 export type { PackageManager, ProjectSpec, Runtime } from './project.ts';
 
@@ -130,5 +131,25 @@ export function scaffold(options: ScaffoldOptions): string[] {
     }
   }
   write('package.json', JSON.stringify(packageJson(spec), null, 2) + '\n');
+  if (spec.packageManager === 'deno' && spec.sources) linkForDeno(target, spec.sources, written);
   return written.sort();
+}
+
+/**
+ * deno install links a `file:` dependency as a directory and takes only versions in overrides, so local
+ * tarballs are unpacked under vendor/ and listed as deno.json "links", which stand in for those packages
+ * wherever the graph needs them.
+ */
+function linkForDeno(target: string, sources: Readonly<Record<string, string>>, written: string[]): void {
+  const links: string[] = [];
+  for (const [name, spec] of Object.entries(sources)) {
+    if (!spec.startsWith('file:') || !spec.endsWith('.tgz')) continue;
+    const dir = join('vendor', name.replace(/^@/, '').replace('/', '__'));
+    unpackTarball(spec.slice('file:'.length), join(target, dir));
+    links.push(`./${dir.split(sep).join('/')}`);
+  }
+  const file = join(target, 'deno.json');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...config, links: links.sort() }, null, 2) + '\n');
+  if (!written.includes('deno.json')) written.push('deno.json');
 }

@@ -51,7 +51,9 @@ function scripts(spec: ProjectSpec): Record<string, string> {
 
 /** The scaffolded project's package.json. */
 export function packageJson(spec: ProjectSpec): Record<string, unknown> {
-  const source = (name: string) => spec.sources?.[name] ?? spec.tasklaneVersion;
+  // deno install takes local packages as deno.json "links" (see scaffold), not as file: specs.
+  const sources = spec.packageManager === 'deno' ? undefined : spec.sources;
+  const source = (name: string) => sources?.[name] ?? spec.tasklaneVersion;
   const runner = `@tasklane/runner-${spec.runtime}`;
   const dev: Record<string, string> = {
     '@tasklane/emulator': source('@tasklane/emulator'),
@@ -71,9 +73,9 @@ export function packageJson(spec: ProjectSpec): Record<string, unknown> {
     devDependencies: dev,
   };
   // Transitive @tasklane packages must come from the same place as the direct ones.
-  if (spec.sources && Object.keys(spec.sources).length > 0) {
-    if (spec.packageManager === 'pnpm') pkg.pnpm = { overrides: { ...spec.sources } };
-    else pkg.overrides = { ...spec.sources };
+  if (sources && Object.keys(sources).length > 0) {
+    if (spec.packageManager === 'pnpm') pkg.pnpm = { overrides: { ...sources } };
+    else pkg.overrides = { ...sources };
   }
   return pkg;
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,29 @@ describe('scaffold', () => {
     const pnpmDir = join(root, 'from-tarballs-pnpm');
     scaffold({ directory: pnpmDir, sources, packageManager: 'pnpm' });
     expect(JSON.parse(read(pnpmDir, 'package.json')).pnpm.overrides).toEqual(sources);
+  });
+
+  it('for deno install, unpacks the tarballs under vendor/ and lists them as deno.json links', () => {
+    const src = join(root, 'pkg-src');
+    mkdirSync(join(src, 'package', 'bin'), { recursive: true });
+    writeFileSync(join(src, 'package', 'package.json'), '{"name":"@tasklane/core","version":"0.1.0"}');
+    writeFileSync(join(src, 'package', 'bin', 'run.mjs'), '#!/usr/bin/env node\n', { mode: 0o755 });
+    const packs = mkdtempSync(join(root, 'deno-tgz-'));
+    const tgz = join(packs, 'tasklane-core-0.1.0.tgz');
+    expect(spawnSync('tar', ['-czf', tgz, '-C', src, 'package']).status).toBe(0);
+
+    const dir = join(root, 'deno-links');
+    scaffold({ directory: dir, runtime: 'deno', sources: tarballSources(packs) });
+    expect(JSON.parse(read(dir, 'deno.json'))).toEqual({
+      nodeModulesDir: 'manual',
+      links: ['./vendor/tasklane__core'],
+    });
+    expect(read(dir, 'vendor/tasklane__core/package.json')).toContain('"@tasklane/core"');
+    expect(statSync(join(dir, 'vendor/tasklane__core/bin/run.mjs')).mode & 0o111).not.toBe(0);
+    // The versions stay registry ranges: the links stand in for them.
+    const pkg = JSON.parse(read(dir, 'package.json'));
+    expect(pkg.dependencies['@tasklane/core']).toBe('^0.1.0');
+    expect(pkg.overrides).toBeUndefined();
   });
 
   it('refuses a non-empty directory and bad options, naming the option', () => {

@@ -32,9 +32,8 @@ export const RUNTIMES = {
     plugin: './src/handler.ts',
   },
   deno: {
-    // deno install links a file: dependency as a directory and takes only versions in overrides, so it
-    // cannot install from tarballs; npm lays out node_modules and Deno uses it (nodeModulesDir manual).
-    install: ['npm', 'install', '--no-audit', '--no-fund'],
+    // From the tarballs unpacked by create-tasklane and listed as deno.json "links".
+    install: ['deno', 'install'],
     script: (name) => ['deno', 'task', name],
     tasklane: ['deno', 'run', '-A', 'npm:@tasklane/runner-deno'],
     serve: ['deno', 'run', '-A', 'npm:@tasklane/runner-deno'],
@@ -83,7 +82,12 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
   await step('scaffold', () =>
     run(
       ['npm', 'exec', '--yes', `--package=${createTarball}`, '--', 'create-tasklane', dir]
-        .concat(['--runtime', runtime, '--package-manager', runtime === 'bun' ? 'bun' : 'npm'])
+        .concat([
+          '--runtime',
+          runtime,
+          '--package-manager',
+          { node: 'npm', bun: 'bun', deno: 'deno' }[runtime],
+        ])
         .concat(['--tarballs', packs]),
       workDir,
     ),
@@ -91,7 +95,9 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
   await step('install', () => run(rt.install));
   await step('bin tasklane', async () => {
     // The installed bin itself (execute bit, shebang, runtime on PATH) prints the runtime it runs on.
-    const direct = await run([join(dir, 'node_modules', '.bin', 'tasklane'), '--version']);
+    // deno install makes no node_modules/.bin; there the package's bin runs through deno run npm:….
+    const bin = runtime === 'deno' ? rt.tasklane : [join(dir, 'node_modules', '.bin', 'tasklane')];
+    const direct = await run([...bin, '--version']);
     if (!direct.includes(`(${runtime} `))
       throw new Error(`bin/tasklane --version printed ${JSON.stringify(direct)}`);
     // And the runtime's own way in (npx, bun x, deno run -A npm:…).
