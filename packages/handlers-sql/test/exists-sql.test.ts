@@ -74,6 +74,22 @@ describe.each<Kind>(['postgres', 'mysql'])('Exists on a %s data node', (kind) =>
     expect((await env.run(Exists, withParent)).outcome).toEqual({ status: 'FINISHED' });
   });
 
+  it('reads the old MySqlDataNode form, with the connection on the node itself', async () => {
+    const node = definitionObjectToWire(
+      {
+        id: 'Node',
+        type: 'MySqlDataNode',
+        connectionString: db.jdbcUrl,
+        jdbcDriverClass: db.driverClass,
+        username: db.user,
+        table: 'present',
+      },
+      0,
+    );
+    const task = fakeTask({ type: 'Exists', node: { ref: 'Node' } }, { objects: { Node: node } });
+    expect((await env.run(Exists, task)).outcome).toEqual({ status: 'FINISHED' });
+  });
+
   it('FAILED, not FALSE, when the database cannot be reached', async () => {
     const { outcome } = await env.run(
       Exists,

@@ -1,4 +1,6 @@
+import { definitionObjectToWire } from '@tasklane/core';
 import { fakeTask, MockHandlerEnvironment } from '@tasklane/testing';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +143,46 @@ describe.each<Kind>(['postgres', 'mysql'])('SqlActivity on %s', (kind) => {
     expect(reported).toMatchObject({ status: 'FAILED', errorId: 'TL_ATTEMPT_TIMEOUT' });
     expect(Date.now() - started).toBeLessThan(20_000);
     await expectNoQuery(db, kind === 'postgres' ? 'pg_sleep' : 'SLEEP');
+  });
+});
+
+describe.each<Kind>(['postgres', 'mysql'])('a %s server that never answers the login', (kind) => {
+  it('a cancel during the connection attempt ends the task at once, not after the connect timeout', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const scheme = kind === 'postgres' ? 'postgresql' : 'mariadb';
+      const run = env.run(
+        SqlActivity,
+        fakeTask(
+          { type: 'SqlActivity', database: { ref: 'Db' }, script: 'SELECT 1' },
+          {
+            objects: {
+              Db: definitionObjectToWire(
+                {
+                  id: 'Db',
+                  type: 'JdbcDatabase',
+                  connectionString: `jdbc:${scheme}://127.0.0.1:${port}/x`,
+                  username: 'u',
+                },
+                0,
+              ),
+            },
+          },
+        ),
+      );
+      while (sockets.size === 0) await new Promise((r) => setTimeout(r, 20));
+      const started = Date.now();
+      env.cancel();
+      const { outcome } = await run;
+      expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'SqlAborted' });
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

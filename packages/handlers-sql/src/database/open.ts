@@ -28,7 +28,7 @@ export async function withSession<T>(
   work: (session: AnySession) => Promise<T>,
 ): Promise<T> {
   throwIfAborted(ctx);
-  const session = await openSession(spec);
+  const session = await untilAborted(openSession(spec), ctx);
   let cancelling: Promise<void> | undefined;
   const onAbort = () => {
     ctx.logger.info({ database: spec.label }, 'task aborted: cancelling the running statement on the server');
@@ -53,6 +53,26 @@ export async function withSession<T>(
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await session.close();
+  }
+}
+
+/**
+ * The session, unless the task is aborted first (a connection attempt can hang for its whole timeout);
+ * a session that opens after that is closed at once.
+ */
+async function untilAborted(opening: Promise<AnySession>, ctx: Pick<TaskContext, 'signal' | 'abortReason'>) {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortedFailure(ctx, undefined));
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([opening, aborted]);
+  } catch (error) {
+    if (ctx.signal.aborted) opening.then((s) => s.close()).catch(() => {});
+    throw error;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort!);
   }
 }
 
