@@ -144,7 +144,7 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
     lines.push(
       '## BullMQ source',
       '',
-      `No-op jobs, concurrency ${bull.concurrency ?? 8}: bare BullMQ Worker ${round(bull.barePerSec, 0)} jobs/s, Tasklane ${round(bull.tasklanePerSec, 0)} jobs/s, ratio ${round(bull.ratio, 3)} (target ≥ 0.9: ${ok(bull.ratio >= 0.9)}).`,
+      `No-op jobs, concurrency ${bull.concurrency ?? 8}: bare BullMQ Worker ${round(bull.barePerSec, 0)} jobs/s, Tasklane ${round(bull.tasklanePerSec, 0)} jobs/s, ratio ${round(bull.ratio, 3)} (target ≥ 0.9: ${ok(bull.ratio >= 0.9)})${bull.cpuRatio === undefined ? '' : `; CPU per job ${round(bull.tasklaneCpuUsPerJob, 1)} µs vs ${round(bull.bareCpuUsPerJob, 1)} µs (×${round(bull.cpuRatio, 2)})`}.`,
       '',
     );
     charts.bullmq = barChart(
