@@ -23,8 +23,21 @@ const leases = new Map<number, Lease>();
 const clients = new Map<string, DataPipelineClient>();
 const send = (reply: ThreadReply) => port.post(reply);
 
+const clientKey = (spec: LeaseRenewalSpec) =>
+  JSON.stringify([spec.endpoint, spec.region, spec.credentials, spec.requestTimeoutMs]);
+
+/** Clients no lease uses any more (credentials rotate every few hours) are closed, not kept forever. */
+function dropUnusedClients(): void {
+  const used = new Set([...leases.values()].map((lease) => clientKey(lease.spec)));
+  for (const [key, client] of clients) {
+    if (used.has(key)) continue;
+    client.destroy();
+    clients.delete(key);
+  }
+}
+
 function clientFor(spec: LeaseRenewalSpec): DataPipelineClient {
-  const key = JSON.stringify([spec.endpoint, spec.region, spec.credentials, spec.requestTimeoutMs]);
+  const key = clientKey(spec);
   let client = clients.get(key);
   if (!client) {
     client = new DataPipelineClient({
@@ -120,6 +133,7 @@ async function handle(request: ThreadRequest): Promise<void> {
     }
     case 'update': {
       const lease = leases.get(request.id);
+      // The old client may still carry a renewal; it is dropped at the next stop.
       if (lease) lease.spec = request.spec;
       return;
     }
@@ -132,6 +146,7 @@ async function handle(request: ThreadRequest): Promise<void> {
         await lease.inFlight;
       }
       send({ type: 'stopped', id: request.id });
+      dropUnusedClients();
       return;
     }
   }
