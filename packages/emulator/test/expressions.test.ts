@@ -189,6 +189,51 @@ describe('task object graphs and expressions', () => {
     expect(field(taskObject!.objects![taskObject!.attemptId!], 'myA2')).toBe('x'.repeat(100));
   });
 
+  it('implements the documented date, string and arithmetic functions (EvaluateExpression)', async () => {
+    const { client } = await emulator();
+    const pipelineId = await create(
+      client,
+      objects(
+        { id: 'Default', scheduleType: 'ondemand', myWhen: '2024-01-31T22:20:30' },
+        { id: 'A', type: 'ShellCommandActivity', command: 'x', workerGroup: 'g' },
+      ),
+    );
+    const cases: Array<[string, string]> = [
+      ["#{format(myWhen,'YYYY-MM-dd HH:mm:ss')}", '2024-01-31 22:20:30'],
+      ["#{format(myWhen,'EEE, d MMM yy h:mm a D')}", 'Wed, 31 Jan 24 10:20 PM 31'],
+      ["#{format(myWhen,\"'day' dd 'o''clock'\")}", "day 31 o'clock"],
+      ['#{plusMonths(myWhen,1)}', '2024-02-29T22:20:30'],
+      ['#{minusYears(plusMonths(myWhen,1),1)}', '2023-02-28T22:20:30'],
+      ['#{plusHours(myWhen,2)}', '2024-02-01T00:20:30'],
+      ['#{minusMinutes(myWhen,21)}', '2024-01-31T21:59:30'],
+      ['#{plusWeeks(myWhen,1)}', '2024-02-07T22:20:30'],
+      ['#{midnight(myWhen)}', '2024-01-31T00:00:00'],
+      ['#{firstOfMonth(myWhen)}', '2024-01-01T22:20:30'],
+      ['#{sunday(myWhen)}', '2024-01-28T22:20:30'],
+      ['#{yesterday(myWhen)}', '2024-01-30T22:20:30'],
+      ["#{inTimeZone(myWhen,'Asia/Tokyo')}", '2024-02-01T07:20:30'],
+      ['#{makeDateTime(2020,2,29,13,5)}', '2020-02-29T13:05:00'],
+      [
+        '#{year(myWhen)}-#{month(myWhen)}-#{day(myWhen)} #{hour(myWhen)}:#{minute(myWhen)} #{dayOfYear(myWhen)}',
+        '2024-1-31 22:20 31',
+      ],
+      ["#{concat('a', 1, myWhen)}", 'a12024-01-31T22:20:30'],
+      [
+        "#{indexOf('pipeline','line')} #{substring('pipeline',4)} #{substring('pipeline',0,4)}",
+        '4 line pipe',
+      ],
+      ["#{(1+2)*3-4/2} #{-3+1} #{'a'+'b'} #{'2'+'3'}", '7 -2 ab 5'],
+    ];
+    for (const [expression, expected] of cases) {
+      const r = await client.send(new EvaluateExpressionCommand({ pipelineId, objectId: 'A', expression }));
+      expect(r.evaluatedExpression, expression).toBe(expected);
+    }
+    const wrongArity = await serviceError(() =>
+      client.send(new EvaluateExpressionCommand({ pipelineId, objectId: 'A', expression: '#{midnight()}' })),
+    );
+    expect(wrongArity.message).toMatch(/midnight takes 1 arguments, got 0/);
+  });
+
   it('rejects unknown functions and broken expressions at put time', async () => {
     const { client } = await emulator();
     const { pipelineId } = await client.send(new CreatePipelineCommand({ name: 'bad', uniqueId: 'bad' }));

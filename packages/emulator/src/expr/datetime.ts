@@ -31,14 +31,22 @@ export function formatJoda(ms: number, pattern: string): string {
   while (i < pattern.length) {
     const c = pattern[i]!;
     if (c === "'") {
-      const end = pattern.indexOf("'", i + 1);
-      if (end === i + 1) {
+      // Quoted literal text; '' is a quote, inside or outside quotes.
+      if (pattern[i + 1] === "'") {
         out += "'";
         i += 2;
         continue;
       }
-      out += end < 0 ? pattern.slice(i + 1) : pattern.slice(i + 1, end);
-      i = end < 0 ? pattern.length : end + 1;
+      i++;
+      while (i < pattern.length) {
+        if (pattern[i] === "'" && pattern[i + 1] === "'") {
+          out += "'";
+          i += 2;
+        } else if (pattern[i] === "'") {
+          i++;
+          break;
+        } else out += pattern[i++];
+      }
       continue;
     }
     if (!/[A-Za-z]/.test(c)) {
@@ -101,12 +109,11 @@ export function dayOfYear(ms: number): number {
   return Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
 }
 
-export type CalendarUnit = 'Seconds' | 'Minutes' | 'Hours' | 'Days' | 'Weeks' | 'Months' | 'Years';
+export type CalendarUnit = 'Minutes' | 'Hours' | 'Days' | 'Weeks' | 'Months' | 'Years';
 
 /** Adds `n` units; months and years keep the day of month where it exists (Jan 31 + 1 month = Feb 28/29). */
 export function addUnits(ms: number, unit: CalendarUnit, n: number): number {
   const fixed: Partial<Record<CalendarUnit, number>> = {
-    Seconds: 1_000,
     Minutes: 60_000,
     Hours: 3_600_000,
     Days: 86_400_000,

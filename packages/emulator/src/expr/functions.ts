@@ -44,7 +44,7 @@ const def = (name: string, min: number, max: number, run: Fn['run']) => {
   table[name] = { min, max, run };
 };
 
-for (const unit of ['Seconds', 'Minutes', 'Hours', 'Days', 'Weeks', 'Months', 'Years'] as CalendarUnit[]) {
+for (const unit of ['Minutes', 'Hours', 'Days', 'Weeks', 'Months', 'Years'] as CalendarUnit[]) {
   def(`plus${unit}`, 2, 2, ([d, n]) =>
     dt(addUnits(toDate(d!, `plus${unit}`).ms, unit, toInt(n!, `plus${unit}`))),
   );
