@@ -204,7 +204,9 @@ export class TaskExecution {
       reportProgress: (fields) => lease.renew(stringFields(fields)),
     });
     const call = () => callHandler(() => h.registry.create(task.activityType), task, ctx);
-    const handled = h.hooks.wrapHandle ? h.hooks.wrapHandle(info, call) : call();
+    // A wrapHandle hook that throws must still end in a status (invariant 8), not in a lost task.
+    const wrapped = async () => (h.hooks.wrapHandle ? h.hooks.wrapHandle(info, call) : call());
+    const handled = wrapped().catch((error: unknown) => failureOutcome(error, ErrorCode.HandlerFailed));
     let settled;
     let stopped: Promise<void> | undefined;
     try {

@@ -345,4 +345,26 @@ describe('Guarantees under production conditions (issue 15)', () => {
     expect(task.progressReports).toBeGreaterThan(1);
     expect(lines.some((l) => l.level === 'warn' && /lease thread failed/.test(l.msg))).toBe(true);
   });
+
+  it('reports FAILED when a wrapHandle hook throws instead of losing the task (invariant 8)', async () => {
+    const Ok = TaskHandler('Ok')(
+      class {
+        handle() {}
+      },
+    );
+    harness = await startHarness([Ok], {
+      hooks: [
+        {
+          wrapHandle: () => {
+            throw new Error('tracing plugin broke');
+          },
+        },
+      ],
+    });
+    const { taskId } = harness.emulator.control.enqueueTask({ workerGroup: harness.group, type: 'Ok' });
+    expect(await harness.waitForTask(taskId)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorMessage: 'Error: tracing plugin broke',
+    });
+  });
 });
