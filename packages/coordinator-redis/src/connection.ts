@@ -68,6 +68,8 @@ export interface ConnectionEvents {
   onReadyChange(ready: boolean): void;
   /** The command connection is (re)established and the server passed the version check. */
   onConnected(): void;
+  /** The command connection was lost. */
+  onDisconnected(): void;
 }
 
 /**
@@ -119,9 +121,11 @@ export class RedisConnection {
     this.scripts = new Scripts(this.client);
     this.client.on('ready', () => void this.#onReady());
     this.client.on('close', () => {
-      if (this.#connected) this.disconnectedAt = Date.now();
+      const was = this.#connected;
+      if (was) this.disconnectedAt = Date.now();
       this.#connected = false;
       this.#readyChanged();
+      if (was) this.#events.onDisconnected();
     });
     this.client.on('error', (error: Error) => this.logError(error, 'Redis connection error'));
   }
@@ -218,6 +222,22 @@ export class RedisConnection {
       this.#readyWaiters.add(wake);
       signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Like waitReady, but false once `deadline` (epoch ms) passes or the signal aborts. */
+  async readyBy(deadline: number, signal: AbortSignal): Promise<boolean> {
+    const wait = new AbortController();
+    const timer = setTimeout(() => wait.abort(), Math.max(0, deadline - Date.now()));
+    const either = eitherSignal(wait.signal, signal);
+    try {
+      await this.waitReady(either.signal);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+      either.dispose();
+    }
   }
 
   #readyChanged(): void {

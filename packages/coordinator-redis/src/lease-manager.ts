@@ -278,22 +278,20 @@ export class LeaseManager {
         });
         if (left <= 0 || this.#closed.aborted) return;
         await sleep(Math.min(left, errorBackoffMs(failures)), this.#closed);
-        const wait = new AbortController();
-        const timer = setTimeout(() => wait.abort(), Math.max(0, h.expiresAt - Date.now()));
-        try {
-          await this.#conn.waitReady(AbortSignal.any([wait.signal, this.#closed]));
-        } catch {
-          return;
-        } finally {
-          clearTimeout(timer);
-        }
+        if (!(await this.#conn.readyBy(h.expiresAt, this.#closed))) return;
       }
     }
   }
 
-  /** Gives every lease back and waits for the releases (close). */
-  async releaseAll(): Promise<void> {
-    for (const h of [...this.#held.values()]) void this.#giveBack(h);
-    await Promise.allSettled([...this.#releasing]);
+  /**
+   * The connection dropped: Redis may come back without our leases (a restart), so none is reused for
+   * another poll; idle ones go back now, busy ones after their poll. `all` (close) also waits for them.
+   */
+  async releaseAll(all = true): Promise<void> {
+    for (const h of [...this.#held.values()]) {
+      if (all || !h.inUse) void this.#giveBack(h);
+      else h.contended = true;
+    }
+    if (all) await Promise.allSettled([...this.#releasing]);
   }
 }

@@ -70,6 +70,7 @@ export class RedisCoordinator implements Coordinator {
     this.#conn = new RedisConnection(url, options.redis, this.options, this.#log, {
       onReadyChange: (ready) => this.#o.onReadyChange?.(ready),
       onConnected: () => this.#registry.onReady(),
+      onDisconnected: () => void this.#leases.releaseAll(false),
     });
     this.#leases = new LeaseManager(
       this.#conn,

@@ -232,6 +232,23 @@ describe('RedisCoordinator', () => {
     expect(b.stats().stateLoss + a.stats().stateLoss).toBeGreaterThanOrEqual(1);
   });
 
+  it('does not reuse a kept lease once the connection dropped (Redis may have lost it)', async () => {
+    const a = coordinator({ leaseMs: 1000, commandTimeoutMs: 300, keepIdleMs: 60_000, renewal: 'main' });
+    await a.start();
+    const first = await a.acquire('dropped', never());
+    await first.release(); // kept for the next poll
+    const kept = a.stats().keptGrants;
+    await redis.stop();
+    await redis.start();
+    await eventually(async () => expect(a.isReady()).toBe(true), 10_000);
+    const next = await a.acquire('dropped', never());
+    expect(a.stats().keptGrants).toBe(kept);
+    // Redis came back empty: the group was fenced, and the epoch restored and moved on.
+    expect(a.stats().stateLoss).toBe(1);
+    expect(next.epoch).toBeGreaterThan(first.epoch);
+    await next.release();
+  });
+
   it('waits in acquire while Redis is unreachable at start, then proceeds', async () => {
     await redis.stop();
     const a = coordinator({ leaseMs: 1000, commandTimeoutMs: 300 });
