@@ -47,7 +47,9 @@ interface DirectionResult {
   throughputRatioSameS3: number;
   runnerRowsPerSecond: number;
   psqlRowsPerSecond: number;
-  /** Peak runner RSS during the copies minus its RSS when idle just before. */
+  /** Per round: peak runner RSS during the copy minus its RSS just before it. */
+  runnerRssGrowthPerRoundMb: number[];
+  /** The largest of {@link runnerRssGrowthPerRoundMb}. */
   runnerRssGrowthMb: number;
 }
 
@@ -203,8 +205,7 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
       const psqlViaS3Seconds: number[] = [];
       const runnerSeconds: number[] = [];
       const object = `${emulator!.endpoint}/bench/psql.csv`;
-      let idle = Infinity;
-      let peak = 0;
+      const growth: number[] = [];
       for (let round = 0; round < options.rounds; round++) {
         if (direction === 'export') {
           psqlSeconds.push(await timed(() => psql(url, `\\copy (SELECT * FROM src) TO '${file}' CSV`)));
@@ -223,7 +224,8 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
           psql(url, 'TRUNCATE dst');
         }
         await sleep(500);
-        idle = Math.min(idle, rssMb(runner!.pid));
+        const idle = rssMb(runner!.pid);
+        let peak = idle;
         const objects =
           direction === 'export' ? definition('Table', 'Object') : definition('Object', 'Table');
         runnerSeconds.push(
@@ -231,6 +233,7 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
             peak = Math.max(peak, rssMb(runner!.pid));
           }),
         );
+        growth.push(Number((peak - idle).toFixed(1)));
       }
       const best = (xs: number[]) => Math.min(...xs);
       return {
@@ -243,7 +246,8 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
         throughputRatioSameS3: Number((best(psqlViaS3Seconds) / best(runnerSeconds)).toFixed(3)),
         runnerRowsPerSecond: Math.round(options.rows / best(runnerSeconds)),
         psqlRowsPerSecond: Math.round(options.rows / best(psqlSeconds)),
-        runnerRssGrowthMb: Number((peak - idle).toFixed(1)),
+        runnerRssGrowthPerRoundMb: growth,
+        runnerRssGrowthMb: Math.max(...growth),
       };
     };
     const pgToS3 = await measure('export');
