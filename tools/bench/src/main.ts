@@ -61,7 +61,7 @@ try {
       tasks: quick ? 300 : 2000,
       concurrency: 4,
       rounds: quick ? 1 : 3,
-      warmupTasks: quick ? 100 : 500,
+      warmupTasks: quick ? 100 : 1000,
     }),
   );
   await section('core', () =>
