@@ -362,6 +362,18 @@ describe('RedisCoordinator', () => {
     await permit.release();
   });
 
+  it('stops renewing for a main thread that stays silent longer than any poll (pollTimeoutMs)', async () => {
+    const a = coordinator({ leaseMs: 1000, pollTimeoutMs: 1500 });
+    await a.start();
+    const permit = await a.acquire('hung', never());
+    await eventually(async () => expect(a.stats().renewalThread).toBe(true));
+    // A hung thread: after pollTimeoutMs without a sign of life the lease is left to expire.
+    const until = Date.now() + 4000;
+    while (Date.now() < until);
+    expect((await fleetGroup('hung')).holder).toBeUndefined();
+    await permit.release();
+  });
+
   it('rejects pending acquires on close', async () => {
     const a = coordinator();
     const b = coordinator();
