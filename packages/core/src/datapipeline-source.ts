@@ -123,7 +123,7 @@ export class DataPipelineSource implements TaskSource {
       kind: 'datapipeline',
       taskId,
       region,
-      endpoint: this.#options.endpoint,
+      endpoint: this.#options.endpoint ?? (await customEndpoint(this.client)),
       requestTimeoutMs: this.#options.requestTimeoutMs ?? 100_000,
       credentials: {
         accessKeyId: credentials.accessKeyId,
@@ -169,6 +169,16 @@ export class DataPipelineSource implements TaskSource {
     if (!this.#options.client) this.client.destroy();
     return Promise.resolve();
   }
+}
+
+/** The endpoint a client given by the caller was built with (the lease thread must renew on the same service). */
+async function customEndpoint(client: DataPipelineClient): Promise<string | undefined> {
+  const config = client.config as {
+    endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path?: string }>;
+  };
+  if (typeof config.endpoint !== 'function') return undefined;
+  const e = await config.endpoint();
+  return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path ?? ''}`;
 }
 
 function isTaskNotFound(error: unknown): boolean {
