@@ -4,7 +4,7 @@ import { ErrorCode, TasklaneError } from './errors.ts';
 import { getTaskHandlerMetadata, type TaskHandlerClass, type TaskHandlerInstance } from './handler.ts';
 
 /** Injection tokens the runner binds; use them with `@inject(Tokens.X)` in handler constructors. */
-export const Tokens = {
+export const Tokens: { readonly Logger: symbol; readonly Runtime: symbol } = {
   /** The runner's {@link Logger}. */
   Logger: Symbol.for('tasklane.Logger'),
   /** The host's {@link RuntimePrimitives}. */
