@@ -107,6 +107,30 @@ function container(values: ManifestValues, d: DeploymentValues): Record<string, 
   };
 }
 
+/**
+ * Both triggers are ratios with metricType Value, so the HPA scales proportionally:
+ * desired = ceil(current × ratio / target). KEDA's default (AverageValue) would divide the fleet-wide
+ * ratio by the target instead, which caps desired replicas at ceil(1 / target), 2 for 0.7.
+ */
+function autoscalingTriggers(
+  values: ManifestValues,
+  name: string,
+  target: number,
+): Array<Record<string, unknown>> {
+  const pods = `namespace="${values.namespace ?? 'default'}",pod=~"${name}-.*"`;
+  const trigger = (query: string) => ({
+    type: 'prometheus',
+    metricType: 'Value',
+    metadata: { serverAddress: values.prometheusAddress, query, threshold: String(target) },
+  });
+  return [
+    // Share of all slots running a task; a slot reserved for the poll in flight counts as idle.
+    trigger(`sum(tasklane_slots{state="running",${pods}}) / sum(tasklane_slots{${pods}})`),
+    // Share of recent polls that brought a task: catches a backlog of short tasks that never fill slots.
+    trigger(`1 - avg(tasklane_empty_poll_ratio{${pods}})`),
+  ];
+}
+
 /** Renders every manifest for the values (like `helm template`), in apply order. */
 export function renderManifests(values: ManifestValues): Manifest[] {
   const out: Manifest[] = [];
@@ -159,17 +183,7 @@ export function renderManifests(values: ManifestValues): Manifest[] {
               },
             },
           },
-          triggers: [
-            {
-              type: 'prometheus',
-              metadata: {
-                serverAddress: values.prometheusAddress,
-                // Busy ratio = 1 - empty-poll ratio: near 1 means every poll brings work, so add pods.
-                query: `1 - avg(tasklane_empty_poll_ratio{namespace="${values.namespace ?? 'default'}",pod=~"${name}-.*"})`,
-                threshold: String(target),
-              },
-            },
-          ],
+          triggers: autoscalingTriggers(values, name, target),
         },
       });
     }

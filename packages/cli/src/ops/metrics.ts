@@ -53,7 +53,7 @@ export class RunnerMetrics {
   });
   readonly slots = new Gauge({
     name: 'tasklane_slots',
-    help: 'Task slots per group by state (busy, free)',
+    help: 'Task slots per group by state: running (a task), polling (reserved for the poll in flight or waiting for the lease), free',
     labelNames: ['group', 'state'] as const,
     registers: [this.registry],
   });
@@ -106,6 +106,7 @@ export class RunnerMetrics {
     registers: [this.registry],
   });
   readonly #recentPolls = new Map<string, boolean[]>();
+  readonly #slotState = new Map<string, { busy: number; slots: number; running: number }>();
   #lagTimer: ReturnType<typeof setInterval> | undefined;
 
   /** Starts the event-loop lag probe; it measures timer drift, which works the same on every runtime. */
@@ -131,6 +132,23 @@ export class RunnerMetrics {
     this.emptyPollRatio.set({ group }, recent.filter(Boolean).length / recent.length);
   }
 
+  /**
+   * The runner counts a slot reserved for the poll as busy; autoscaling and the fleet page need to tell it
+   * from a slot running a task, or an idle runner looks one slot busy per group.
+   */
+  #updateSlots(group: string, change: Partial<{ busy: number; slots: number; running: number }>): void {
+    const state = { ...(this.#slotState.get(group) ?? { busy: 0, slots: 0, running: 0 }), ...change };
+    this.#slotState.set(group, state);
+    const running = Math.min(state.running, state.busy);
+    this.slots.set({ group, state: 'running' }, running);
+    this.slots.set({ group, state: 'polling' }, state.busy - running);
+    this.slots.set({ group, state: 'free' }, Math.max(0, state.slots - state.busy));
+  }
+
+  #running(group: string, delta: number): void {
+    this.#updateSlots(group, { running: Math.max(0, (this.#slotState.get(group)?.running ?? 0) + delta) });
+  }
+
   hooks(): RunnerHooks {
     const type = (activityType: string) => this.#activityTypes.value(activityType);
     return {
@@ -141,9 +159,12 @@ export class RunnerMetrics {
         if (leaseLost) this.leaseLost.inc({ group });
       },
       onPermitReleased: ({ group, heldMs }) => this.handOffGap.observe({ group }, heldMs / 1000),
-      onTaskStart: ({ group, task }) =>
-        this.tasks.inc({ group, activity_type: type(task.activityType), result: 'started' }),
+      onTaskStart: ({ group, task }) => {
+        this.#running(group, 1);
+        this.tasks.inc({ group, activity_type: type(task.activityType), result: 'started' });
+      },
       onTaskEnd: ({ group, task, durationMs, end }) => {
+        this.#running(group, -1);
         const result =
           end.kind === 'reported'
             ? end.outcome.status.toLowerCase()
@@ -157,10 +178,7 @@ export class RunnerMetrics {
       onTaskRejected: ({ group }) => this.tasks.inc({ group, activity_type: 'unknown', result: 'failed' }),
       onProgress: ({ group, lagMs }) => this.heartbeatLag.set({ group }, lagMs / 1000),
       onStatusRetry: ({ group }) => this.statusRetries.inc({ group }),
-      onSlotsChanged: ({ group, busy, slots }) => {
-        this.slots.set({ group, state: 'busy' }, busy);
-        this.slots.set({ group, state: 'free' }, Math.max(0, slots - busy));
-      },
+      onSlotsChanged: ({ group, busy, slots }) => this.#updateSlots(group, { busy, slots }),
       onHeartbeat: ({ group, ok }) => this.runnerHeartbeats.inc({ group, result: ok ? 'ok' : 'error' }),
     };
   }
