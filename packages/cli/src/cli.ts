@@ -21,6 +21,13 @@ const COMMANDS: Record<string, Command> = {
     },
     summary: 'poll worker groups and run tasks with plugin handlers',
   },
+  taskrunner: {
+    load: async () => {
+      const m = await import('./commands/taskrunner.ts');
+      return { run: m.taskrunnerCommand, help: m.TASKRUNNER_HELP };
+    },
+    summary: "the Java Task Runner's command line (--config credentials.json --workerGroup=…)",
+  },
   emulator: {
     load: async () => {
       const m = await import('./commands/emulator.ts');

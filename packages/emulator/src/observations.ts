@@ -65,7 +65,7 @@ export class ObservationLog {
   }
 
   /** Records a heartbeat; returns the runners that fell silent long ago and were forgotten. */
-  heartbeat(taskrunnerId: string, workerGroup?: string, hostname?: string): string[] {
+  heartbeat(taskrunnerId: string, workerGroup?: string, hostname?: string, accessKeyId?: string): string[] {
     let h = this.live.heartbeats[taskrunnerId];
     if (!h) {
       h = { count: 0, lastAt: 0 };
@@ -76,6 +76,7 @@ export class ObservationLog {
     h.lastAt = now;
     if (workerGroup !== undefined) h.workerGroup = workerGroup;
     if (hostname !== undefined) h.hostname = hostname;
+    if (accessKeyId !== undefined) h.accessKeyId = accessKeyId;
     this.#runners.delete(taskrunnerId);
     this.#runners.set(taskrunnerId, h);
     const forgotten: string[] = [];

@@ -52,7 +52,7 @@ export function createHandlers(s: ServiceState): Record<string, Handler> {
     QueryObjects: (i) => queryObjects(s, i),
     RemoveTags: (i) => removeTags(s, i),
     ReportTaskProgress: (i) => reportTaskProgress(s, i),
-    ReportTaskRunnerHeartbeat: (i) => reportTaskRunnerHeartbeat(s, i),
+    ReportTaskRunnerHeartbeat: (i, ctx) => reportTaskRunnerHeartbeat(s, i, ctx.userId),
     SetStatus: (i) => setStatus(s, i),
     SetTaskStatus: (i) => setTaskStatus(s, i),
     ValidatePipelineDefinition: (i) => validatePipelineDefinition(s, i),

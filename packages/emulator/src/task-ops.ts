@@ -191,13 +191,14 @@ export function setTaskStatus(s: ServiceState, input: Input): object {
   return {};
 }
 
-export function reportTaskRunnerHeartbeat(s: ServiceState, input: Input): object {
+export function reportTaskRunnerHeartbeat(s: ServiceState, input: Input, accessKeyId?: string): object {
   const id = input.taskrunnerId as string;
   const t = s.terminate;
   const forgotten = s.obs.heartbeat(
     id,
     input.workerGroup as string | undefined,
     input.hostname as string | undefined,
+    accessKeyId,
   );
   for (const gone of forgotten) t.seen.delete(gone);
   let terminate = t.runners.delete(id);

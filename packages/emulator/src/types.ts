@@ -151,6 +151,8 @@ export interface HeartbeatObservation {
   lastAt: number;
   workerGroup?: string;
   hostname?: string;
+  /** The SigV4 access key id of the last heartbeat (the `Credential=` of its Authorization header). */
+  accessKeyId?: string;
 }
 
 export interface Violation {

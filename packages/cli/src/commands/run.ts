@@ -1,8 +1,10 @@
-import { Runner, type RunnerHooks } from '@tasklane/core';
+import { Runner, type HandlerRegistry, type RunnerHooks } from '@tasklane/core';
+import type { DestinationStream } from 'pino';
 import { formatOptions } from '../config/options.ts';
 import { ExitCode } from '../errors.ts';
 import type { Host, ServedApp } from '../host.ts';
 import { createLogger } from '../logging.ts';
+import type { RunnerMetrics } from '../ops/metrics.ts';
 import { RecentFailures } from '../ops/recent-failures.ts';
 import { ServiceReadiness } from '../ops/service-readiness.ts';
 import { tracingHooks } from '../ops/tracing.ts';
@@ -28,8 +30,25 @@ ${formatOptions(RUN_OPTIONS)}
 Exit codes: 0 graceful stop (SIGTERM, SIGINT, terminate), 2 usage or configuration error, 1 fatal error,
 130 a second SIGTERM/SIGINT abandoned the drain.`;
 
+/** What a front end over `tasklane run` (`tasklane taskrunner`, the Java runner's command line) adds. */
+export interface RunExtras {
+  /** Where JSON log lines go instead of stdout. */
+  logDestination?: DestinationStream;
+  hooks?: RunnerHooks[];
+  /** Called once the plugins are loaded, before the runner starts. */
+  prepareRegistry?(registry: HandlerRegistry): void;
+  /** Called when the metrics exist (with --http-port), to register more. */
+  onMetrics?(metrics: RunnerMetrics): void;
+  /** Awaited after the runner stopped gracefully, before the command returns (e.g. log uploads). */
+  onStopped?(): Promise<void>;
+}
+
 /** `tasklane run`: resolves config, loads plugins, runs until SIGTERM/SIGINT/terminate; returns the exit code. */
-export async function runCommand(argv: readonly string[], host: Host): Promise<number> {
+export async function runCommand(
+  argv: readonly string[],
+  host: Host,
+  extras: RunExtras = {},
+): Promise<number> {
   const { config, help, print, sources: valueSources } = resolveRunConfig(argv, host);
   if (help) {
     host.stdout(RUN_HELP + '\n');
@@ -39,12 +58,17 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
     host.stdout(printableConfig(config, valueSources));
     return ExitCode.Ok;
   }
-  const logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  const logger = await createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    ...(extras.logDestination ? { destination: extras.logDestination } : {}),
+  });
   const unhandled = host.onUnhandledRejection?.((reason) =>
     logger.error({ err: reason }, 'unhandled promise rejection (the runner keeps running)'),
   );
   const { registry, loaded } = await loadPlugins(config.plugins, host.runtime.env('PWD') ?? '.');
   bindTaskEnvPolicy(registry, config.taskEnv);
+  extras.prepareRegistry?.(registry);
   // Metrics exist to be scraped: without --http-port neither prom-client nor hono is even loaded.
   const metrics =
     config.httpPort !== undefined
@@ -53,6 +77,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
           knownActivityTypes: loaded.flatMap((l) => l.handlers),
         })
       : undefined;
+  if (metrics) extras.onMetrics?.(metrics);
   const coordinator = await createCoordinator(config, logger, metrics);
   // After every option error (exit 2 naming the option), before anything polls.
   await checkAwsCredentials(config, host);
@@ -65,6 +90,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
     readiness.hooks(),
     polls.hooks(),
     tracingHooks(),
+    ...(extras.hooks ?? []),
   ];
   const runner = new Runner({
     registry,
@@ -119,5 +145,7 @@ export async function runCommand(argv: readonly string[], host: Host): Promise<n
   await server?.close();
   unhandled?.();
   logger.info('tasklane runner stopped');
+  // After the last line, so a front end uploading the runner's log gets all of it.
+  await extras.onStopped?.();
   return ExitCode.Ok;
 }
