@@ -5,6 +5,8 @@ import type { ConnectionSpec } from './spec.ts';
 
 type PgClient = pg.Client & { processID?: number | null };
 
+const COPY_BUFFER_BYTES = 1024 * 1024;
+
 function clientConfig(spec: ConnectionSpec): pg.ClientConfig {
   return {
     host: spec.host,
@@ -78,7 +80,9 @@ export class PgSession implements SqlSession, PgSessionExtras {
    */
   async copyTo(sql: string): Promise<ReturnType<typeof copyTo>> {
     await this.client.query('SELECT 1');
-    return this.client.query(copyTo(sql));
+    // A 16 KiB buffer (the default) pauses the socket every few rows' worth of data; 1 MiB keeps the
+    // server streaming while the consumer works, and backpressure still bounds it.
+    return this.client.query(copyTo(sql, { highWaterMark: COPY_BUFFER_BYTES }));
   }
 
   async close(): Promise<void> {
