@@ -87,7 +87,9 @@ function explain(
     if (!LATE_OR_LOST.has(w.fault)) continue;
     // Losing the lease is exactly what progress failures cause; reporting a terminal status afterwards is not.
     if (w.fault === 'progress-failure' && a.kind === 'status-after-expiry') continue;
-    const from = a.at ?? handedOutAt;
+    // A late ack is late from the hand-out on: a fault anywhere in between can have held it back. The
+    // other violations are about one request, made late or lost around the time it arrived.
+    const from = a.kind === 'ack-after-deadline' ? (handedOutAt ?? a.at) : (a.at ?? handedOutAt);
     const to = a.at ?? (handedOutAt === undefined ? undefined : handedOutAt + workMs + SLACK_MS);
     if (from === undefined || to === undefined) continue;
     if (from <= w.end + SLACK_MS && to >= w.start) return `${w.fault} fault`;

@@ -1,7 +1,13 @@
 /** The faults a chaos run injects, each one an action on the fleet, the service or the workload. */
 import type { EmulatorControl, FaultSpec } from '@tasklane/emulator';
 import type { TestRedis } from '@tasklane/test-utils';
-import { LATE_SHUTDOWN_MS, LEASE_SECONDS, LONG_POLL_MS, type ChaosConfig, type FaultName } from './config.ts';
+import {
+  LATE_SHUTDOWN_MS,
+  LONG_POLL_MS,
+  PROGRESS_FAILURE_MS,
+  type ChaosConfig,
+  type FaultName,
+} from './config.ts';
 import type { Fleet, RunnerEntry } from './fleet.ts';
 import { checkShellChildren, liveChildren } from './shell-children.ts';
 import type { Workload } from './workload.ts';
@@ -94,7 +100,7 @@ export const FAULTS: Record<FaultName, (ctx: FaultContext) => Promise<void> | vo
       ctx,
       'progress-failure',
       { operation: 'ReportTaskProgress', kind: 'internal-error', probability: 1 },
-      LEASE_SECONDS * 1000 + 1500,
+      PROGRESS_FAILURE_MS,
     ),
   'hostile-output': (ctx) => {
     ctx.workload.hostileShell(pick(ctx, ctx.groups)!);

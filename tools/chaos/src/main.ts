@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LONG_POLL_MS, readConfig, seededRandom } from './config.ts';
+import { LONG_POLL_MS, PROGRESS_FAILURE_MS, readConfig, seededRandom } from './config.ts';
 import { FAULTS, type FaultContext, type FaultWindow } from './faults.ts';
 import { Fleet } from './fleet.ts';
 import { judge } from './verdict.ts';
@@ -30,7 +30,11 @@ const log = (line: string) => console.log(`[chaos +${((Date.now() - began) / 100
 // reportProgressTimeout, and so must the service for "the attempt is no longer ours" to line up. The ack
 // window (2 min on the service) is cut short so un-acked work comes back within the run, but kept above
 // the longest CPU block: a poll answer that lands on a blocked thread is acked once the thread is free.
-const emulator = await startEmulator({ longPollMs: LONG_POLL_MS, ackTimeoutMs: config.maxBlockMs + 3000 });
+const emulator = await startEmulator({
+  longPollMs: LONG_POLL_MS,
+  // A block can follow a progress failure that already held the ack back: room for both.
+  ackTimeoutMs: config.maxBlockMs + PROGRESS_FAILURE_MS + 3000,
+});
 const redis = await startTestRedis({ forceOwned: true });
 const baseDir = mkdtempSync(join(tmpdir(), 'tl-chaos-'));
 const groups = Array.from({ length: config.groups }, (_, i) => `chaos-${i + 1}`);
@@ -121,7 +125,27 @@ try {
     config.short
       ? join(tmpdir(), 'tasklane-chaos-last-short.json')
       : fileURLToPath(new URL('../../../docs/chaos-last.json', import.meta.url)),
-    JSON.stringify({ seed, config, durationMs: Date.now() - began, verdict, evidence }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        seed,
+        config,
+        durationMs: Date.now() - began,
+        verdict,
+        evidence,
+        // Relative to the start, like the log lines, to line faults up with anomalies.
+        windows: windows.map((w) => ({ fault: w.fault, fromMs: w.start - began, toMs: w.end - began })),
+        runners: [...fleet.all.values()].map((r) => ({
+          name: r.name,
+          startedMs: r.startedAt - began,
+          ...(r.termAt === undefined ? {} : { termMs: r.termAt - began }),
+          ...(r.killedAt === undefined ? {} : { killedMs: r.killedAt - began }),
+        })),
+        began,
+        unexplainedAtMs: verdict.anomalies.unexplained.map((a) => (a.at === undefined ? null : a.at - began)),
+      },
+      null,
+      2,
+    ) + '\n',
   );
   const a = verdict.anomalies;
   verdictLine =

@@ -1,5 +1,6 @@
 import type { Observations } from '@tasklane/emulator';
 import { classifyAnomalies, type AnomalyReport, type RunnerFacts, type Window } from './anomalies.ts';
+import { LATE_SHUTDOWN_MS } from './config.ts';
 
 /** What the chaos run checks at the end, from the emulator's observations and the runners' exits. */
 export interface Verdict {
@@ -27,6 +28,13 @@ export interface Verdict {
     final: string;
     errorId?: string;
     errorMessage?: string;
+    attempts: Array<{
+      hostname?: string;
+      handedOutAt?: number;
+      acks: number;
+      status?: string;
+      errorId?: string;
+    }>;
   }>;
   readonly problems: string[];
 }
@@ -71,7 +79,12 @@ const SHUTDOWN_ERRORS: ReadonlySet<string> = new Set(['TL_SHUTDOWN', 'ShellComma
 const key = (t: { pipelineId: string; objectId: string }) => `${t.pipelineId}/${t.objectId}`;
 
 /** Outcome checks of the units whose kind promises a particular end. */
-function unitProblems(unit: WorkUnit, attempts: readonly TaskObs[], final: string | undefined): string[] {
+function unitProblems(
+  unit: WorkUnit,
+  attempts: readonly TaskObs[],
+  final: string | undefined,
+  runners: ReadonlyMap<string, RunnerFacts>,
+): string[] {
   const id = key(unit);
   if (unit.kind === 'hostile-shell' || unit.kind === 'hostile-throw') {
     // One attempt, maximumRetries 0: its FAILED must have been accepted as sent.
@@ -89,7 +102,16 @@ function unitProblems(unit: WorkUnit, attempts: readonly TaskObs[], final: strin
       ];
   }
   if (unit.kind === 'late') {
-    const failed = attempts.filter((t) => t.errorId === 'TL_SHUTDOWN');
+    // Acked and failed although it arrived after the deadline; one that arrived during the drain may be
+    // run, and then aborted at the deadline like any running task.
+    const failed = attempts.filter((t) => {
+      const termAt = t.hostname === undefined ? undefined : runners.get(t.hostname)?.termAt;
+      return (
+        t.errorId === 'TL_SHUTDOWN' &&
+        termAt !== undefined &&
+        (t.handedOutAt ?? 0) >= termAt + LATE_SHUTDOWN_MS
+      );
+    });
     if (failed.length)
       return [
         `late task ${id} was acked after the shutdown deadline and failed with TL_SHUTDOWN (invariant 7)`,
@@ -131,7 +153,7 @@ export function judge(obs: Observations, units: readonly WorkUnit[], context: Ju
     const end = finals[i] ?? 'unfinished';
     counts[end] = (counts[end] ?? 0) + 1;
     const attempts = byUnit.get(key(u)) ?? [];
-    problems.push(...unitProblems(u, attempts, finals[i]));
+    problems.push(...unitProblems(u, attempts, finals[i], context.runners ?? new Map()));
     if (kind !== 'plain') {
       const last = attempts.at(-1);
       faultUnits.push({
@@ -140,6 +162,13 @@ export function judge(obs: Observations, units: readonly WorkUnit[], context: Ju
         final: end,
         ...(last?.errorId === undefined ? {} : { errorId: last.errorId }),
         ...(last?.errorMessage === undefined ? {} : { errorMessage: last.errorMessage.slice(0, 300) }),
+        attempts: attempts.map((t) => ({
+          ...(t.hostname === undefined ? {} : { hostname: t.hostname }),
+          ...(t.handedOutAt === undefined ? {} : { handedOutAt: t.handedOutAt }),
+          acks: t.acks,
+          ...(t.terminalStatus === undefined ? {} : { status: t.terminalStatus }),
+          ...(t.errorId === undefined ? {} : { errorId: t.errorId }),
+        })),
       });
     }
   });

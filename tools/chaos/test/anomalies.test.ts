@@ -171,6 +171,20 @@ describe('judge, protocol anomalies', () => {
         'late task p/l was acked after the shutdown deadline and failed with TL_SHUTDOWN (invariant 7)',
       ]);
     });
+
+    it('should accept one that arrived during the drain and was aborted at the deadline', () => {
+      const tasks = [
+        task('l1', {
+          objectId: 'l',
+          hostname: 'late-1',
+          handedOutAt: 20_100,
+          terminalStatus: 'FAILED',
+          errorId: 'TL_SHUTDOWN',
+        }),
+        task('l2', { objectId: 'l', hostname: 'late-2', handedOutAt: 25_000 }),
+      ];
+      expect(judge(obs(tasks), units, { runners }).problems).toEqual([]);
+    });
   });
 
   it('should fail a hostile unit whose FAILED status never landed', () => {
