@@ -10,7 +10,7 @@ import {
   PutPipelineDefinitionCommand,
 } from '@aws-sdk/client-data-pipeline';
 import { emulatorClientConfig, startEmulator, type Emulator } from '@tasklane/emulator';
-import { spawnGroup, type GroupProcess } from '@tasklane/test-utils';
+import { freePort, spawnGroup, type GroupProcess } from '@tasklane/test-utils';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +53,11 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
     await emu?.close();
   });
 
-  const start = (args: string[]) => {
-    const p = spawnGroup(runnerBin(runtime), ['taskrunner', ...args], { env: childEnv(emu), cwd: dir });
+  const start = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const p = spawnGroup(runnerBin(runtime), ['taskrunner', ...args], {
+      env: { ...childEnv(emu), ...env },
+      cwd: dir,
+    });
     procs.push(p);
     return p;
   };
@@ -68,7 +71,11 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
     return file;
   };
 
-  async function runPipeline(group: string, name: string): Promise<{ pipelineId: string; taskId: string }> {
+  async function runPipeline(
+    group: string,
+    name: string,
+    logUri = 's3://logs/pipelines/',
+  ): Promise<{ pipelineId: string; taskId: string }> {
     const { pipelineId } = await dp.send(
       new CreatePipelineCommand({ name, uniqueId: `${name}-${Date.now()}` }),
     );
@@ -83,7 +90,7 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
             fields: [
               field('scheduleType', 'ondemand'),
               field('workerGroup', group),
-              field('pipelineLogUri', 's3://logs/pipelines/'),
+              field('pipelineLogUri', logUri),
             ],
           },
           {
@@ -196,5 +203,21 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
     expect(emu.s3!.listKeys('logs', `proxied/tr-proxy-${runtime}/`).length).toBeGreaterThan(0);
     expect(p.output()).not.toContain('proxy-password-never-logged');
     expect(p.output()).not.toContain(PRIVATE_KEY);
+  }, 120_000);
+
+  it('a failed attempt-log upload is a warning and a metric; the task still ends FINISHED', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tl-taskrunner-'));
+    const group = `nobucket-${runtime}`;
+    const httpPort = await freePort();
+    const p = start(['--config', credentialsFile(), `--workerGroup=${group}`], {
+      TASKLANE_HTTP_PORT: String(httpPort),
+    });
+    await p.waitForOutput(/tasklane runner started/, 30_000);
+    await runPipeline(group, `nobucket-${runtime}`, 's3://no-such-bucket/logs');
+    await p.waitForOutput(/"bucket":"no-such-bucket".*"msg":"log upload failed after retries"/, 30_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/tasklane_log_uploads_failed_total\{kind="attempt"\} [1-3]\b/);
+    p.signal('SIGTERM');
+    expect(await p.exited).toBe(0);
   }, 120_000);
 });

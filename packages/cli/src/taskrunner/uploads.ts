@@ -78,7 +78,8 @@ export class LogUploader {
     this.#onFailure(kind);
     this.#logger()?.warn(
       { err: lastError, bucket: location.bucket, key, kind },
-      `log upload failed after retries: s3://${location.bucket}/${key}`,
+      // The key stays a field: attempt keys hold `@`, which a URL in the message would get masked at.
+      'log upload failed after retries',
     );
     return false;
   }
