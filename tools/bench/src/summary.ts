@@ -14,7 +14,7 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
   lines.push(
     `# Tasklane benchmarks`,
     '',
-    `Taken ${results.startedAt} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}${results.quick ? ' (quick run: small workloads, indicative only)' : ''}.`,
+    `Taken ${results.startedAt} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}${results.quick ? ' (quick run: small workloads, indicative only)' : ''}.${Array.isArray(results.refreshedSections) ? ` Sections ${results.refreshedSections.join(', ')} were refreshed in a run that finished ${results.finishedAt}.` : ''}`,
     '',
   );
 
