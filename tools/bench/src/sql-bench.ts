@@ -7,7 +7,7 @@
  * endpoint (the emulator's), so the S3 store's own cost is in both sides of the second ratio.
  *
  * Run alone: `node tools/bench/dist/sql-bench.js [--rows N]` (after a build); writes docs/bench/sql.json.
- * Needs `psql`, `curl` and the PostgreSQL of TASKLANE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * Needs `psql` (or TASKLANE_PSQL), `curl` and the PostgreSQL of TASKLANE_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import {
   ActivatePipelineCommand,
@@ -25,6 +25,8 @@ import { sleep, TASKLANE_BIN } from './procs.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const PG_URL = process.env.TASKLANE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The psql client to compare with; TASKLANE_PSQL names one that is not on the PATH. */
+const PSQL = process.env.TASKLANE_PSQL ?? 'psql';
 const AWS = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
 
 export interface SqlBenchOptions {
@@ -54,7 +56,7 @@ interface DirectionResult {
 }
 
 function psql(url: string, command: string): void {
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url, '-c', command], { stdio: 'pipe' });
+  execFileSync(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url, '-c', command], { stdio: 'pipe' });
 }
 
 function rssMb(pid: number): number {
@@ -252,7 +254,7 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
     };
     const pgToS3 = await measure('export');
     const s3ToPg = await measure('import');
-    const counted = execFileSync('psql', ['-X', '-At', url, '-c', 'SELECT count(*) FROM dst'], {
+    const counted = execFileSync(PSQL, ['-X', '-At', url, '-c', 'SELECT count(*) FROM dst'], {
       encoding: 'utf8',
     });
     if (Number(counted.trim()) !== options.rows)
@@ -267,16 +269,22 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
   }
 }
 
+/**
+ * The bench's `sql` section: 1,000,000 rows each way (100,000 with `--quick`); a full run also writes
+ * docs/bench/sql.json, the figures the docs quote.
+ */
+export async function benchSqlSection(quick: boolean, rows = quick ? 100_000 : 1_000_000) {
+  const result = await benchSql({ rows, rounds: quick ? 1 : 3 });
+  if (rows === 1_000_000) {
+    const file = { machine: { node: process.version }, finishedAt: new Date().toISOString(), ...result };
+    writeFileSync(join(root, 'docs/bench/sql.json'), JSON.stringify(file, null, 2) + '\n');
+  }
+  return result;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rowsArg = process.argv.indexOf('--rows');
   const rows = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
-  const result = {
-    machine: { node: process.version },
-    startedAt: new Date().toISOString(),
-    ...(await benchSql({ rows, rounds: 3 })),
-  };
-  console.log(JSON.stringify(result, null, 2));
-  if (rows === 1_000_000)
-    writeFileSync(join(root, 'docs/bench/sql.json'), JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(await benchSqlSection(false, rows), null, 2));
   process.exit(0);
 }
