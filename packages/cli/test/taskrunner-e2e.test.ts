@@ -18,7 +18,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runnerBin } from './runner-process.ts';
 import { startCountingProxy, type CountingProxy } from './taskrunner-proxy.ts';
 
-const RUNTIMES = (process.env.TASKLANE_TASKRUNNER_RUNTIMES ?? 'node').split(',') as Array<
+// Like e2e.test.ts, every runtime app by default; TASKLANE_TASKRUNNER_RUNTIMES=node narrows a local run.
+const RUNTIMES = (process.env.TASKLANE_TASKRUNNER_RUNTIMES ?? 'node,bun,deno').split(',') as Array<
   'node' | 'bun' | 'deno'
 >;
 const ACCESS_ID = 'AKIDFROMCREDENTIALSFILE';
