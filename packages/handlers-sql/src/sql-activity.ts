@@ -1,6 +1,6 @@
 import { TaskHandler, type Task, type TaskContext } from '@tasklane/core';
 import { connectionSpec } from './database/config.ts';
-import { withSession } from './database/open.ts';
+import { throwIfAborted, withSession } from './database/open.ts';
 import { isTaskFailure, reason, SqlErrorId, sqlFailure } from './errors.ts';
 import { ObjectResolver } from './objects.ts';
 import { loadScript } from './script.ts';
@@ -58,6 +58,8 @@ export class SqlActivity {
       let next = 0;
       let reported = Date.now();
       for (const [index, statement] of statements.entries()) {
+        // A statement the server cancelled may still return normally: never go on to the next one.
+        throwIfAborted(ctx);
         const params = args.slice(next, next + statement.placeholders);
         next += statement.placeholders;
         const rows = await run(statement, index, statements.length, () => session.run(statement.sql, params));

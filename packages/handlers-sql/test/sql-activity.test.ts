@@ -123,17 +123,22 @@ describe.each<Kind>(['postgres', 'mysql'])('SqlActivity on %s', (kind) => {
   it('cancels the running statement on the server when the task is cancelled', async () => {
     const sleep = kind === 'postgres' ? 'SELECT pg_sleep(30)' : 'SELECT SLEEP(30)';
     const started = Date.now();
-    const run = env.run(SqlActivity, task({ script: sleep }));
+    // The statement after the cancelled one must never run.
+    const run = env.run(SqlActivity, task({ script: `${sleep}; CREATE TABLE after_cancel (n INT)` }));
     await waitForQuery(db, kind === 'postgres' ? 'pg_sleep' : 'SLEEP');
     env.cancel();
     const { outcome, abortReason } = await run;
     expect(abortReason).toBe('canceled');
     expect(Date.now() - started).toBeLessThan(20_000);
-    if (kind === 'postgres') {
-      // MariaDB ends a killed SLEEP() as a normal result; PostgreSQL reports the cancel as an error.
-      expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'SqlAborted' });
-    }
+    // MariaDB ends a killed SLEEP() as a normal result, PostgreSQL as an error: both end SqlAborted.
+    expect(outcome).toMatchObject({ status: 'FAILED', errorId: 'SqlAborted' });
     await expectNoQuery(db, kind === 'postgres' ? 'pg_sleep' : 'SLEEP');
+    const tables = await db.query(
+      kind === 'postgres'
+        ? "SELECT tablename FROM pg_tables WHERE tablename = 'after_cancel'"
+        : "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'after_cancel'",
+    );
+    expect(tables).toEqual([]);
   });
 
   it('ends a statement that outlives attemptTimeout', async () => {

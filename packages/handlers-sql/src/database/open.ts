@@ -43,7 +43,10 @@ export async function withSession<T>(
     }
     throwIfAborted(ctx);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    return await work(session);
+    const result = await work(session);
+    // A cancelled MariaDB SLEEP() (and some other statements) ends as a normal result, not an error.
+    throwIfAborted(ctx);
+    return result;
   } catch (error) {
     if (ctx.signal.aborted) {
       await cancelling;
@@ -76,7 +79,7 @@ async function untilAborted(opening: Promise<AnySession>, ctx: Pick<TaskContext,
   }
 }
 
-function throwIfAborted(ctx: Pick<TaskContext, 'signal' | 'abortReason'>): void {
+export function throwIfAborted(ctx: Pick<TaskContext, 'signal' | 'abortReason'>): void {
   if (ctx.signal.aborted) throw abortedFailure(ctx, undefined);
 }
 
