@@ -31,6 +31,7 @@ export {
   preconditionFalse,
   isPreconditionFalse,
   failureOutcome,
+  handlerResult,
   sanitizeOutcome,
   minimalOutcome,
   ERROR_LIMITS,

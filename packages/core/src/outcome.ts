@@ -52,6 +52,23 @@ export function isPreconditionFalse(value: unknown): value is PreconditionFalse 
   return read(value, PRECONDITION_BRAND) === true;
 }
 
+const RESULT = Symbol.for('tasklane.handlerResult');
+
+/**
+ * A FINISHED outcome carrying what the handler returned, for sources that report it (Step Functions
+ * output). The value is a non-enumerable property, so outcomes log and compare as plain `{ status }`.
+ */
+export function finishedOutcome(result: unknown): TaskOutcome {
+  const outcome = { status: 'FINISHED' as const };
+  if (result !== undefined) Object.defineProperty(outcome, RESULT, { value: result });
+  return outcome;
+}
+
+/** What the handler of a FINISHED outcome returned, if anything. */
+export function handlerResult(outcome: TaskOutcome): unknown {
+  return outcome.status === 'FINISHED' ? read(outcome, RESULT) : undefined;
+}
+
 /** The terminal result the runner reports for a task. */
 export type TaskOutcome =
   | { readonly status: 'FINISHED' }

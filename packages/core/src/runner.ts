@@ -91,9 +91,12 @@ export class Runner {
       slots: this.#slots,
       startTask: (source, group, received) => this.#startTask(source, group, received),
     };
-    this.#loops = options.sources.flatMap((binding) =>
-      binding.groups.map((group) => new WorkerGroupLoop(loopHost, binding.source, group)),
-    );
+    this.#loops = options.sources.flatMap(({ source, groups }) => {
+      const polls = Math.max(1, Math.min(Math.floor(source.pollsPerGroup ?? 1), this.options.concurrency));
+      return groups.flatMap((group) =>
+        Array.from({ length: polls }, () => new WorkerGroupLoop(loopHost, source, group)),
+      );
+    });
     const startThread = this.runtime.startThread?.bind(this.runtime);
     this.#leaseThread =
       this.options.leaseThread && startThread

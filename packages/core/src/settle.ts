@@ -1,7 +1,7 @@
 import type { AbortReason } from './context.ts';
 import { ErrorCode } from './errors.ts';
 import type { TaskHandlerInstance } from './handler.ts';
-import { failureOutcome, isPreconditionFalse, type TaskOutcome } from './outcome.ts';
+import { failureOutcome, finishedOutcome, isPreconditionFalse, type TaskOutcome } from './outcome.ts';
 import type { TaskContext } from './context.ts';
 import type { Task } from './task.ts';
 import { setLongTimeout } from './timers.ts';
@@ -94,7 +94,7 @@ export async function callHandler(
     const result = await handler.handle(task, ctx);
     return isPreconditionFalse(result)
       ? { status: 'FALSE', message: result.message }
-      : { status: 'FINISHED' };
+      : finishedOutcome(result);
   } catch (error) {
     return failureOutcome(error, ErrorCode.HandlerFailed);
   }

@@ -87,6 +87,11 @@ export interface TaskSource {
    * thread with itself, so the thread is loaded before the first task arrives.
    */
   readonly renewsFromThread?: boolean;
+  /**
+   * Polls of one group that may be in flight at once, each with a slot reserved for it (capped at the
+   * runner's `concurrency`). Step Functions wants many open polls per activity. @default 1
+   */
+  readonly pollsPerGroup?: number;
   /** The longest one poll can stay open (its request timeout), for shutdown logs and lease checks. */
   readonly maxPollMs?: number | undefined;
   /**

@@ -89,6 +89,7 @@ describe('public API types', () => {
         'fetchInstanceIdentity',
         'formatDuration',
         'getTaskHandlerMetadata',
+        'handlerResult',
         'isPreconditionFalse',
         'parseDuration',
         'portableRuntime',

@@ -14,6 +14,7 @@ import { Leases } from './leases.ts';
 import { TaskRetention } from './retention.ts';
 import { createS3Control } from './s3/control.ts';
 import { S3Store } from './s3/store.ts';
+import { SfnService } from './sfn/service.ts';
 import { activatePipelineRun, stopAllTimers } from './schedules.ts';
 import type { ServiceConfig, ServiceState } from './service.ts';
 import { StateFile, toSaved } from './state-file.ts';
@@ -95,10 +96,18 @@ export async function startEmulator(
     state.persist = () => stateFile.schedule(() => toSaved(state.pipelines.values()));
   }
 
+  // GetActivityTask waits 60 s at most, as the service does; a shorter longPollMs (tests) applies too.
+  const sfn = new SfnService({
+    clock,
+    timeScale: config.timeScale,
+    longPollMs: Math.min(60_000, config.longPollMs),
+    log,
+  });
   const server = createHttpServer({
     router: new Router(state, createHandlers(state)),
     control,
     log,
+    sfn,
     ...(s3
       ? {
           s3: {
@@ -131,6 +140,7 @@ export async function startEmulator(
         state.closing = true;
         stopAllTimers(state);
         state.queues.releaseAll();
+        sfn.close();
         obs.rejectAll(new EmulatorError('EMU_CLOSED', 'the emulator was closed'));
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -12,6 +12,7 @@ import { InvalidRequestError, UnknownOperationError } from './errors.ts';
 import { errorOutcome } from './router.ts';
 import type { Outcome, Router } from './router.ts';
 import { handleS3, isS3Request } from './s3/http.ts';
+import { SFN_TARGET_PREFIX, type SfnService } from './sfn/service.ts';
 import type { S3Hooks } from './s3/http.ts';
 import type { S3Store } from './s3/store.ts';
 
@@ -25,6 +26,8 @@ export interface HttpServerDeps {
   log: (line: string) => void;
   /** S3 REST calls on the same port; without it they get the JSON API's UnknownOperationException. */
   s3?: { store: S3Store; hooks: S3Hooks };
+  /** Step Functions calls (`X-Amz-Target: AWSStepFunctions.*`) on the same port. */
+  sfn?: SfnService;
 }
 
 export function createHttpServer(deps: HttpServerDeps): Server {
@@ -74,9 +77,13 @@ async function handle(deps: HttpServerDeps, req: IncomingMessage, res: ServerRes
       ),
     );
   }
-  const target = req.headers['x-amz-target'];
+  const header = req.headers['x-amz-target'];
+  const target = Array.isArray(header) ? header[0] : header;
   const { ctx, undelivered } = requestContext(req, res);
-  const outcome = await deps.router.dispatch(Array.isArray(target) ? target[0] : target, body, ctx);
+  const outcome =
+    deps.sfn && target?.startsWith(SFN_TARGET_PREFIX)
+      ? await deps.sfn.dispatch(target, body, ctx)
+      : await deps.router.dispatch(target, body, ctx);
   // A client can vanish between the handler's decision and the write; a polled task must then go back.
   if (outcome.kind === 'json' && !sendJson(res, outcome.status, outcome.body, outcome.errorType))
     undelivered();
