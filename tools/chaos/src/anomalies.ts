@@ -5,7 +5,7 @@
  * made it late, lost or dead. Everything else fails the run.
  */
 import type { Observations } from '@tasklane/emulator';
-import { LATE_SHUTDOWN_MS, LEASE_SECONDS, type FaultName } from './config.ts';
+import { LATE_SHUTDOWN_MS, LEASE_SECONDS, LONG_POLL_MS, type FaultName } from './config.ts';
 
 type TaskObs = Observations['tasks'][string];
 
@@ -72,7 +72,12 @@ function explain(
 ): string | undefined {
   const runner = a.hostname === undefined ? undefined : runners.get(a.hostname);
   const handedOutAt = task?.handedOutAt;
-  if (a.kind === 'TIMEDOUT' && runner?.killedAt !== undefined && (handedOutAt ?? 0) <= runner.killedAt)
+  // Up to one long poll after the kill: the service may still answer the dead runner's open poll.
+  if (
+    a.kind === 'TIMEDOUT' &&
+    runner?.killedAt !== undefined &&
+    (handedOutAt ?? 0) <= runner.killedAt + LONG_POLL_MS + 1000
+  )
     return 'runner killed with -9';
   if (
     a.kind === 'TIMEDOUT' &&

@@ -79,6 +79,16 @@ function* schedule(): Generator<string> {
   }
 }
 
+/** When a group's count of polls in flight first went past one, to line the overlap up with the faults. */
+const overlaps: Array<{ group: string; atMs: number; polls: number }> = [];
+const overlapTimer = setInterval(() => {
+  for (const [group, g] of Object.entries(emulator.control.observations().groups)) {
+    const seen = overlaps.filter((o) => o.group === group).at(-1)?.polls ?? 1;
+    if (g.maxInFlightPolls > seen)
+      overlaps.push({ group, atMs: Date.now() - began, polls: g.maxInFlightPolls });
+  }
+}, 500);
+
 const deadline = began + config.durationMs;
 let verdictLine: string;
 let exitCode: number;
@@ -141,6 +151,7 @@ try {
           ...(r.killedAt === undefined ? {} : { killedMs: r.killedAt - began }),
         })),
         began,
+        overlaps,
         unexplainedAtMs: verdict.anomalies.unexplained.map((a) => (a.at === undefined ? null : a.at - began)),
       },
       null,
@@ -157,6 +168,7 @@ try {
   exitCode = verdict.ok ? 0 : 1;
 } finally {
   clearInterval(enqueueTimer);
+  clearInterval(overlapTimer);
   await fleet.kill();
   await emulator.close();
   await redis.dispose();
