@@ -63,6 +63,13 @@ const COMMANDS: Record<string, Command> = {
     },
     summary: 'add jobs to a BullMQ queue (one job or a pipeline definition)',
   },
+  migrate: {
+    load: async () => {
+      const m = await import('./commands/migrate.ts');
+      return { run: m.migrateCommand, help: m.MIGRATE_HELP };
+    },
+    summary: 'translate a Data Pipeline definition into a Step Functions state machine',
+  },
   manifests: {
     load: async () => {
       const m = await import('./commands/manifests.ts');

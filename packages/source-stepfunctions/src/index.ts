@@ -11,6 +11,9 @@ export { taskFromInput } from './task-input.ts';
 export { dispositionFor, FAILURE_LIMITS } from './outcome-mapping.ts';
 export { resolveActivity, activityName } from './resolve.ts';
 export { migrateDefinition } from './migrate.ts';
+export { deployMigration } from './deploy.ts';
+// Re-exported so the CLI creates its client without a dependency of its own on the SDK.
+export { SFNClient } from '@aws-sdk/client-sfn';
 export { StepFunctionsErrorCode, UnknownActivityError, InvalidDefinitionError } from './errors.ts';
 
 export type { StepFunctionsSourceOptions } from './source.ts';
@@ -18,3 +21,4 @@ export type { TaskInputContext, ParsedInput } from './task-input.ts';
 export type { ActivityDisposition } from './outcome-mapping.ts';
 export type { ResolvedActivity } from './resolve.ts';
 export type { Migration, MigrateOptions } from './migrate.ts';
+export type { Deployment } from './deploy.ts';

@@ -40,7 +40,21 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
     key: 'sources',
     placeholder: 'KIND',
     default: ['datapipeline'],
-    description: 'task sources: datapipeline, bullmq (repeatable)',
+    description: 'task sources: datapipeline, bullmq, stepfunctions (repeatable)',
+  },
+  {
+    flag: 'activity',
+    kind: 'list',
+    key: 'activities',
+    placeholder: 'ARN[=TYPE]',
+    description:
+      'Step Functions activity (ARN or name) to serve with --source stepfunctions, optionally =HandlerType (repeatable)',
+  },
+  {
+    flag: 'activity-heartbeat',
+    kind: 'duration',
+    placeholder: 'DURATION',
+    description: 'heartbeat period of activity tasks whose input names no tasklane.heartbeatSeconds',
   },
   {
     flag: 'queue',

@@ -91,6 +91,7 @@ export async function createSources(config: RunConfig, host: Host, logger: Logge
     }
     bindings.push({ source, groups: config.queues });
   }
+  if (config.sources.includes('stepfunctions')) bindings.push(await stepFunctionsBinding(config, logger));
   return bindings;
 }
 
@@ -100,4 +101,29 @@ export function bindTaskEnvPolicy(registry: HandlerRegistry, optIn: readonly str
   // The operator's flags decide what tasks see: replace whatever a plugin module may have bound.
   if (container.isBound(TASK_ENV_POLICY_TOKEN)) container.unbind(TASK_ENV_POLICY_TOKEN);
   container.bind(TASK_ENV_POLICY_TOKEN).toConstantValue(Object.freeze({ optIn: Object.freeze([...optIn]) }));
+}
+
+/** `--activity ARN-or-name[=HandlerType]`: the group is the activity, the handler type optional. */
+async function stepFunctionsBinding(config: RunConfig, logger: Logger): Promise<SourceBinding> {
+  const { StepFunctionsSource } = await import('@tasklane/source-stepfunctions');
+  const handlerTypes: Record<string, string> = {};
+  const groups = config.activities.map((spec) => {
+    const [activity = '', type] = spec.split('=', 2);
+    if (activity === '' || type === '')
+      throw new UsageError('--activity', `--activity: expected ARN-or-name[=HandlerType], got "${spec}"`);
+    if (type !== undefined) handlerTypes[activity] = type;
+    return activity;
+  });
+  const source = new StepFunctionsSource({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    logger,
+    handlerTypes,
+    redact: redactText,
+    workerName: config.hostname.slice(0, 80),
+    ...(config.activityHeartbeatMs === undefined
+      ? {}
+      : { heartbeatSeconds: config.activityHeartbeatMs / 1000 }),
+  });
+  return { source, groups };
 }

@@ -9,8 +9,11 @@ import { RUN_OPTIONS } from '../commands/run-options.ts';
 export interface RunConfig {
   workerGroups: string[];
   plugins: string[];
-  sources: Array<'datapipeline' | 'bullmq'>;
+  sources: Array<'datapipeline' | 'bullmq' | 'stepfunctions'>;
   queues: string[];
+  /** Step Functions activities (`ARN-or-name[=HandlerType]`). */
+  activities: string[];
+  activityHeartbeatMs?: number;
   endpoint?: string;
   region: string;
   redisUrl?: string;
@@ -56,6 +59,8 @@ function validate(config: RunConfig, help: boolean): void {
     );
   if (kinds.includes('bullmq') && queues.length === 0)
     throw new UsageError('--queue', '--queue is required with --source bullmq');
+  if (kinds.includes('stepfunctions') && config.activities.length === 0)
+    throw new UsageError('--activity', '--activity is required with --source stepfunctions');
   if (kinds.includes('bullmq') && !config.redisUrl)
     throw new UsageError('--redis-url', '--redis-url is required with --source bullmq');
   if (config.httpToken !== undefined && config.httpToken.length < MIN_TOKEN_LENGTH)
@@ -81,8 +86,11 @@ export function resolveRunConfig(
   const env = (name: string) => host.runtime.env(name);
   const { values: v, sources, help } = resolveOptions(RUN_OPTIONS, argv, env);
   const kinds = (v.source as string[]).map((s) => {
-    if (s !== 'datapipeline' && s !== 'bullmq')
-      throw new UsageError('--source', `--source: expected datapipeline or bullmq, got "${s}"`);
+    if (s !== 'datapipeline' && s !== 'bullmq' && s !== 'stepfunctions')
+      throw new UsageError(
+        '--source',
+        `--source: expected datapipeline, bullmq or stepfunctions, got "${s}"`,
+      );
     return s;
   });
   const workerGroups = (v['worker-group'] as string[] | undefined) ?? [];
@@ -91,6 +99,7 @@ export function resolveRunConfig(
     plugins: (v.plugin as string[] | undefined) ?? [],
     sources: kinds,
     queues: (v.queue as string[] | undefined) ?? [],
+    activities: (v.activity as string[] | undefined) ?? [],
     region: (v.region as string | undefined) ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1',
     redisKeyPrefix: v['redis-key-prefix'] as string,
     leaseMs: v.lease as number,
@@ -114,6 +123,7 @@ export function resolveRunConfig(
     ...(v['http-port'] !== undefined ? { httpPort: v['http-port'] as number } : {}),
     ...(v['http-token'] ? { httpToken: v['http-token'] as string } : {}),
     ...(v['secret-key'] ? { secretKey: v['secret-key'] as string } : {}),
+    ...(v['activity-heartbeat'] ? { activityHeartbeatMs: v['activity-heartbeat'] as number } : {}),
   };
   validate(config, help);
   return { config, help, print: v['print-config'] === true, sources };

@@ -1,0 +1,183 @@
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { startTasklane, type RuntimeName } from '@tasklane/test-utils/harness';
+import type { GroupProcess } from '@tasklane/test-utils';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSfnEmulator, taskState, unique, type SfnEmulator } from './helpers.ts';
+
+/** A demo-shaped pipeline: a chain with a precondition and an activity that fails its first attempt. */
+function pipeline(dir: string): object {
+  const raw = join(dir, 'raw.csv');
+  return {
+    objects: [
+      {
+        id: 'Default',
+        name: 'Default',
+        scheduleType: 'ondemand',
+        workerGroup: 'wg',
+        maximumRetries: '0',
+        retryDelay: '1 seconds',
+      },
+      {
+        id: 'Extract',
+        type: 'ShellCommandActivity',
+        parent: { ref: 'Default' },
+        command: `printf 'id,name\\n1,ada\\n' > '${raw}'`,
+      },
+      {
+        id: 'RawFileReady',
+        type: 'ShellCommandPrecondition',
+        parent: { ref: 'Default' },
+        command: `test -s '${raw}'`,
+      },
+      {
+        id: 'Transform',
+        type: 'ShellCommandActivity',
+        parent: { ref: 'Default' },
+        dependsOn: { ref: 'Extract' },
+        precondition: { ref: 'RawFileReady' },
+        command: `tr a-z A-Z < '${raw}' > '${join(dir, 'upper.csv')}'`,
+      },
+      {
+        id: 'FlakyUpload',
+        type: 'ShellCommandActivity',
+        parent: { ref: 'Default' },
+        dependsOn: { ref: 'Transform' },
+        maximumRetries: '2',
+        command: 'case "$TASKLANE_ATTEMPT_ID" in *Attempt=1) echo busy >&2; exit 3;; esac; echo uploaded',
+      },
+      { id: 'Hourly', type: 'Schedule', period: '1 hours', startDateTime: '2026-01-01T00:00:00' },
+    ],
+  };
+}
+
+async function runToEnd(p: GroupProcess): Promise<{ code: number | string; out: string }> {
+  const code = await p.exited;
+  return { code, out: p.output() };
+}
+
+const runtimes: RuntimeName[] = ['node', 'bun', 'deno'];
+
+describe('tasklane migrate + tasklane run --source stepfunctions (real processes)', () => {
+  let sfn: SfnEmulator;
+  let dir: string;
+  let definitionFile: string;
+
+  beforeAll(async () => {
+    sfn = await startSfnEmulator();
+    dir = mkdtempSync(join(tmpdir(), 'tl-sfn-e2e-'));
+    definitionFile = join(dir, 'pipeline.json');
+    writeFileSync(definitionFile, JSON.stringify(pipeline(dir)));
+  });
+
+  afterAll(async () => {
+    await sfn?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(runtimes)(
+    'on %s: the migrated pipeline, a heartbeat timeout and a StopExecution',
+    async (runtime) => {
+      const migrate = await runToEnd(
+        startTasklane(runtime, [
+          'migrate',
+          '--definition',
+          definitionFile,
+          '--create',
+          unique('demo'),
+          '--endpoint',
+          sfn.emulator.endpoint,
+        ]),
+      );
+      expect(migrate.code, migrate.out).toBe(0);
+      expect(migrate.out).toContain('not translated: Hourly: schedules are not translated');
+      const created = JSON.parse(migrate.out.slice(migrate.out.indexOf('{'))) as {
+        stateMachineArn: string;
+        activities: Record<string, string>;
+      };
+      const shell = created.activities.ShellCommandActivity!;
+      expect(Object.keys(created.activities).sort()).toEqual([
+        'ShellCommandActivity',
+        'ShellCommandPrecondition',
+      ]);
+
+      const runner = startTasklane(runtime, [
+        'run',
+        '--source',
+        'stepfunctions',
+        '--endpoint',
+        sfn.emulator.endpoint,
+        // A name resolves through ListActivities; an ARN is used as it is.
+        '--activity',
+        'ShellCommandPrecondition',
+        '--activity',
+        shell,
+        '--concurrency',
+        '3',
+        '--progress-interval',
+        '60s',
+        '--shutdown-timeout',
+        '5s',
+        '--log-format',
+        'json',
+      ]);
+      try {
+        const pipelineRun = await sfn.start(created.stateMachineArn);
+        // The first attempt heartbeats every 2 s (heartbeatSeconds 6) against HeartbeatSeconds 1: timed out, retried.
+        const beat = await sfn.machine({
+          StartAt: 'Beat',
+          States: {
+            Beat: {
+              ...taskState(
+                shell,
+                { command: 'case "$TASKLANE_ATTEMPT_ID" in *Attempt=1) sleep 5;; esac; echo beat' },
+                {},
+                6,
+              ),
+              HeartbeatSeconds: 1,
+              Retry: [{ ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: 1, MaxAttempts: 1 }],
+              End: true,
+            },
+          },
+        });
+        const beatRun = await sfn.start(beat);
+        const marker = join(dir, `held-${runtime}`);
+        const hold = await sfn.machine({
+          StartAt: 'Hold',
+          States: {
+            Hold: { ...taskState(shell, { command: `sleep 30; touch '${marker}'` }, {}, 1), End: true },
+          },
+        });
+        const holdRun = await sfn.start(hold);
+        await sfn.event(holdRun, 'ActivityStarted', 30_000);
+        await sfn.client.send(new StopExecutionCommand({ executionArn: holdRun, cause: 'operator' }));
+
+        const [done, beatDone] = await Promise.all([
+          sfn.finished(pipelineRun, 60_000),
+          sfn.finished(beatRun, 60_000),
+        ]);
+        expect(done.status, runner.output()).toBe('SUCCEEDED');
+        expect(beatDone.status, runner.output()).toBe('SUCCEEDED');
+        expect((await sfn.finished(holdRun)).status).toBe('ABORTED');
+        expect(readFileSync(join(dir, 'upper.csv'), 'utf8')).toBe('ID,NAME\n1,ADA\n');
+
+        const events = await sfn.history(pipelineRun);
+        const failures = events.filter((e) => e.type === 'ActivityFailed');
+        expect(failures).toHaveLength(1);
+        expect(failures[0]!.activityFailedEventDetails?.cause).toContain('busy');
+        const beats = await sfn.history(beatRun);
+        expect(beats.some((e) => e.activityTimedOutEventDetails?.error === 'States.HeartbeatTimeout')).toBe(
+          true,
+        );
+        // StopExecution reached the handler through its signal: the command was stopped, nothing reported.
+        await runner.waitForOutput(/task canceled by the service/, 15_000);
+        expect(existsSync(marker)).toBe(false);
+      } finally {
+        expect(await runner.stop(10_000)).toBe(0);
+      }
+    },
+    150_000,
+  );
+});
