@@ -23,7 +23,8 @@ export async function deployMigration(
     activities[name] = (await client.send(new CreateActivityCommand({ name }))).activityArn!;
   const states: Record<string, Record<string, unknown>> = {};
   for (const [id, state] of Object.entries(migration.definition.States)) {
-    const resource = typeof state.Resource === 'string' ? activities[activityName(state.Resource)] : undefined;
+    const resource =
+      typeof state.Resource === 'string' ? activities[activityName(state.Resource)] : undefined;
     states[id] = resource === undefined ? state : { ...state, Resource: resource };
   }
   const created = await client.send(
