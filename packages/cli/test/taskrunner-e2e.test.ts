@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runnerBin } from './runner-process.ts';
-import { startCountingProxy, type CountingProxy } from './taskrunner-proxy.ts';
+import { startCountingProxy, startTlsFront, type CountingProxy, type TlsFront } from './taskrunner-proxy.ts';
 
 // Like e2e.test.ts, every runtime app by default; TASKLANE_TASKRUNNER_RUNTIMES=node narrows a local run.
 const RUNTIMES = (process.env.TASKLANE_TASKRUNNER_RUNTIMES ?? 'node,bun,deno').split(',') as Array<
@@ -38,7 +38,7 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
   let dp: DataPipelineClient;
   let dir: string;
   const procs: GroupProcess[] = [];
-  const proxies: CountingProxy[] = [];
+  const proxies: Array<CountingProxy | TlsFront> = [];
 
   beforeAll(async () => {
     emu = await startEmulator({ longPollMs: 1000, s3Buckets: ['logs'] });
@@ -221,4 +221,38 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
     p.signal('SIGTERM');
     expect(await p.exited).toBe(0);
   }, 120_000);
+
+  it.runIf(runtime === 'node')(
+    'tunnels HTTPS endpoints through the proxy with CONNECT',
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tl-taskrunner-'));
+      const proxy = await startCountingProxy();
+      const front = await startTlsFront(emu.endpoint, dir);
+      proxies.push(proxy, front);
+      const group = `connect-${runtime}`;
+      const p = start(
+        [
+          `--accessId=${ACCESS_ID}`,
+          `--secretKey=${PRIVATE_KEY}`,
+          `--endpoint=${front.endpoint}`,
+          `--workerGroup=${group}`,
+          '--logUri=s3://logs/tunneled',
+          `--taskrunnerId=tr-connect-${runtime}`,
+          '--proxyHost=127.0.0.1',
+          `--proxyPort=${proxy.port}`,
+        ],
+        { AWS_ENDPOINT_URL_S3: front.endpoint, NODE_EXTRA_CA_CERTS: front.caFile },
+      );
+      await p.waitForOutput(/tasklane runner started/, 30_000);
+      await runPipeline(group, `connect-${runtime}`);
+      p.signal('SIGTERM');
+      expect(await p.exited).toBe(0);
+      const tunnel = `CONNECT ${new URL(front.endpoint).host}`;
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(proxy.seen.every((s) => s === tunnel)).toBe(true);
+      expect(emu.control.observations().heartbeats[`tr-connect-${runtime}`]?.accessKeyId).toBe(ACCESS_ID);
+      expect(emu.s3!.listKeys('logs', `tunneled/tr-connect-${runtime}/`).length).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 });

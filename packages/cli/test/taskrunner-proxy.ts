@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
 
 /** A real forward proxy on loopback: absolute-URI HTTP requests and CONNECT tunnels, each counted. */
 export interface CountingProxy {
@@ -48,7 +52,8 @@ export async function startCountingProxy(): Promise<CountingProxy> {
     if (req.headers['proxy-authorization']) authorizations.push(req.headers['proxy-authorization']);
     seen.push(`CONNECT ${req.url}`);
     const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host, () => {
+    // This proxy serves loopback only; `localhost` must not resolve to ::1, where nothing listens.
+    const upstream = connect(Number(port), host === 'localhost' ? '127.0.0.1' : host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(client);
@@ -66,6 +71,74 @@ export async function startCountingProxy(): Promise<CountingProxy> {
     port: (server.address() as AddressInfo).port,
     seen,
     authorizations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An HTTPS front for an HTTP service (the emulator) on loopback, with a self-signed certificate for localhost. */
+export interface TlsFront {
+  readonly endpoint: string;
+  /** The certificate, for NODE_EXTRA_CA_CERTS of a child process. */
+  readonly caFile: string;
+  close(): Promise<void>;
+}
+
+export async function startTlsFront(target: string, dir: string): Promise<TlsFront> {
+  const keyFile = join(dir, 'front.key');
+  const caFile = join(dir, 'front.crt');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      caFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  const upstream = new URL(target);
+  const sockets = new Set<Socket>();
+  const server = createTlsServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (req, res) => {
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    // A host name, as AWS endpoints are: the TLS name check runs against it.
+    endpoint: `https://localhost:${(server.address() as AddressInfo).port}`,
+    caFile,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
