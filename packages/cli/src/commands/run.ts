@@ -1,4 +1,5 @@
 import { Runner, type HandlerRegistry, type RunnerHooks } from '@tasklane/core';
+import { cwd } from 'node:process';
 import type { DestinationStream } from 'pino';
 import { formatOptions } from '../config/options.ts';
 import { ExitCode } from '../errors.ts';
@@ -7,7 +8,8 @@ import { createLogger } from '../logging.ts';
 import type { RunnerMetrics } from '../ops/metrics.ts';
 import { RecentFailures } from '../ops/recent-failures.ts';
 import { ServiceReadiness } from '../ops/service-readiness.ts';
-import { tracingHooks } from '../ops/tracing.ts';
+import { startOtelSdk } from '../ops/otel-sdk.ts';
+import { RunnerTracing } from '../ops/tracing.ts';
 import { loadPlugins } from '../plugins.ts';
 import { bindTaskEnvPolicy, createCoordinator, createSources } from '../run/components.ts';
 import { printableConfig, resolveRunConfig } from '../run/config.ts';
@@ -66,7 +68,7 @@ export async function runCommand(
   const unhandled = host.onUnhandledRejection?.((reason) =>
     logger.error({ err: reason }, 'unhandled promise rejection (the runner keeps running)'),
   );
-  const { registry, loaded } = await loadPlugins(config.plugins, host.runtime.env('PWD') ?? '.');
+  const { registry, loaded } = await loadPlugins(config.plugins, cwd());
   bindTaskEnvPolicy(registry, config.taskEnv);
   extras.prepareRegistry?.(registry);
   // Metrics exist to be scraped: without --http-port neither prom-client nor hono is even loaded.
@@ -81,6 +83,9 @@ export async function runCommand(
   const coordinator = await createCoordinator(config, logger, metrics);
   // After every option error (exit 2 naming the option), before anything polls.
   await checkAwsCredentials(config, host);
+  // OTEL_* variables start an SDK (loaded only then); spans go through the API either way.
+  const otel = await startOtelSdk(host.runtime.env.bind(host.runtime), logger);
+  const tracing = new RunnerTracing();
   const failures = new RecentFailures();
   const readiness = new ServiceReadiness(config.unreadyAfter);
   const polls = new InFlightPolls();
@@ -89,13 +94,13 @@ export async function runCommand(
     failures.hooks(),
     readiness.hooks(),
     polls.hooks(),
-    tracingHooks(),
+    tracing.hooks(),
     ...(extras.hooks ?? []),
   ];
   const runner = new Runner({
     registry,
     // The runner owns its identity (taskrunnerId, instance id) and hands it to its sources.
-    sources: await createSources(config, host, logger),
+    sources: tracing.instrument(await createSources(config, host, logger)),
     coordinator,
     runtime: host.runtime,
     logger,
@@ -143,6 +148,7 @@ export async function runCommand(
   metrics?.stop();
   if (code !== ExitCode.Ok) return code;
   await server?.close();
+  await otel?.shutdown();
   unhandled?.();
   logger.info('tasklane runner stopped');
   // After the last line, so a front end uploading the runner's log gets all of it.
