@@ -1,5 +1,5 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { startTasklane, type RuntimeName } from '@tasklane/test-utils/harness';
+import { expectedRuntime, startTasklane, type RuntimeName } from '@tasklane/test-utils/harness';
 import type { GroupProcess } from '@tasklane/test-utils';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +58,10 @@ async function runToEnd(p: GroupProcess): Promise<{ code: number | string; out: 
   return { code, out: p.output() };
 }
 
-const runtimes: RuntimeName[] = ['node', 'bun', 'deno'];
+// The Node run covers every runner bin; test:bun / test:deno run their own runtime's bin only.
+const runtimes: RuntimeName[] = process.env.TASKLANE_EXPECT_RUNTIME
+  ? [expectedRuntime]
+  : ['node', 'bun', 'deno'];
 
 describe('tasklane migrate + tasklane run --source stepfunctions (real processes)', () => {
   let sfn: SfnEmulator;
