@@ -29,10 +29,9 @@ const WATCHER_SCRIPT = [
  * command runs unwatched; a runner killed before that leaves the gate reading EOF, and it exits 125
  * without running anything.
  */
-const GATE_SCRIPT = 'IFS= read -r _ || exit 125; exec "$0" "$@" </dev/null';
-
 /** Exit code of a command whose runner died before letting it start. */
-export const GATE_CLOSED_EXIT = 125;
+const GATE_CLOSED_EXIT = 125;
+const GATE_SCRIPT = `IFS= read -r _ || exit ${GATE_CLOSED_EXIT}; exec "$0" "$@" </dev/null`;
 
 /** `/bin/sh` arguments that run `command args` behind the gate. */
 export function gatedArgs(command: string, args: readonly string[]): string[] {
