@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimePrimitives } from '@tasklane/core';
+import { gatedArgs } from '../src/lifeline.ts';
 import { currentRuntime, expectedRuntime } from './current-runtime.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/lifeline-host.mjs', import.meta.url));
@@ -86,6 +89,29 @@ describe(`lifeline on ${expectedRuntime}`, () => {
     // SIGTERM reaches sleep at once; the bound is the watcher's 2 s grace plus a loaded machine.
     expect(await waitUntil(() => !pids.some(alive), 8000)).toBe(true);
     expect(await waitUntil(() => groups.every((g) => watchersOf(g.leader).length === 0), 5000)).toBe(true);
+  });
+
+  it('the gate runs nothing when its runner is gone before opening it, and the program in its place after', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-gate-'));
+    try {
+      const marker = join(dir, 'ran');
+      // EOF on the gate's stdin: what a runner killed between the two spawns leaves behind.
+      const closed = spawnSync('/bin/sh', gatedArgs('/bin/sh', ['-c', `touch ${marker}`]), { input: '' });
+      expect(closed.status).toBe(125);
+      expect(existsSync(marker)).toBe(false);
+      // Opened: the program replaces the gate, arguments untouched, stdin from /dev/null.
+      const opened = spawnSync(
+        '/bin/sh',
+        gatedArgs('/bin/sh', ['-c', 'echo "$1|$2"; cat; exit 7', 'sh', 'a b', '$(x)']),
+        {
+          input: '\nthis line stays unread\n',
+        },
+      );
+      expect(opened.status).toBe(7);
+      expect(opened.stdout.toString()).toBe('a b|$(x)\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a group that ends normally takes its watcher with it', async () => {
