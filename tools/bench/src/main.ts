@@ -91,6 +91,9 @@ try {
     benchBullmq({ redisUrl: redis.url, jobs: quick ? 500 : 5000, concurrency: 8 }),
   );
   await section('sql', async () => (await import('./sql-bench.ts')).benchSqlSection(quick));
+  await section('stepfunctions', async () =>
+    (await import('./sfn-bench.ts')).benchStepFunctionsSection(quick),
+  );
 } finally {
   await redis.dispose();
 }
