@@ -80,6 +80,28 @@ describe('tasklane migrate + tasklane run --source stepfunctions (real processes
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a missing or unknown --activity with exit 2, naming the option', async () => {
+    const missing = await runToEnd(startTasklane('node', ['run', '--source', 'stepfunctions']));
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain('--activity is required with --source stepfunctions');
+    const unknown = await runToEnd(
+      startTasklane('node', [
+        'run',
+        '--source',
+        'stepfunctions',
+        '--endpoint',
+        sfn.emulator.endpoint,
+        '--activity',
+        unique('NoSuchActivity'),
+      ]),
+    );
+    expect(unknown.code, unknown.out).toBe(2);
+    expect(unknown.out).toMatch(/--activity: no Step Functions activity is named/);
+    const noFile = await runToEnd(startTasklane('node', ['migrate']));
+    expect(noFile.code).toBe(2);
+    expect(noFile.out).toContain('--definition is required');
+  }, 60_000);
+
   it.each(runtimes)(
     'on %s: the migrated pipeline, a heartbeat timeout and a StopExecution',
     async (runtime) => {

@@ -105,7 +105,7 @@ export function bindTaskEnvPolicy(registry: HandlerRegistry, optIn: readonly str
 
 /** `--activity ARN-or-name[=HandlerType]`: the group is the activity, the handler type optional. */
 async function stepFunctionsBinding(config: RunConfig, logger: Logger): Promise<SourceBinding> {
-  const { StepFunctionsSource } = await import('@tasklane/source-stepfunctions');
+  const { StepFunctionsSource, StepFunctionsErrorCode } = await import('@tasklane/source-stepfunctions');
   const handlerTypes: Record<string, string> = {};
   const groups = config.activities.map((spec) => {
     const [activity = '', type] = spec.split('=', 2);
@@ -125,5 +125,12 @@ async function stepFunctionsBinding(config: RunConfig, logger: Logger): Promise<
       ? {}
       : { heartbeatSeconds: config.activityHeartbeatMs / 1000 }),
   });
+  // A name no activity has is a configuration error; a service that cannot answer yet is left to the polls.
+  for (const group of groups)
+    await source.activity(group).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== StepFunctionsErrorCode.UnknownActivity) return;
+      void source.close();
+      throw new UsageError('--activity', `--activity: ${(error as Error).message}`, { cause: error });
+    });
   return { source, groups };
 }
