@@ -41,12 +41,12 @@ local function tl_push(wakePrefix, waiterId, message, wakeTtl)
 end
 
 -- The one hand-off: grants the (free) lease to the first live waiter and wakes it through its own list
--- with "g:<epoch>:<contended>", unless that waiter is `self`, who learns it from the script's reply.
+-- with "g:<epoch>:<contended>:<now ms>" (the release time, for the hand-off gap), unless that waiter is `self`, who learns it from the script's reply.
 -- Returns epoch, waiterId, leaseMs, contended; epoch 0 when nobody waits.
 local function tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, nowMs, self)
   local head, ms, inst = tl_pop_live(queue, waiters, nowMs)
   if not head then return 0, nil, 0, 0 end
   local e, contended = tl_grant(lease, epochKey, queue, head, inst, ms, nowMs)
-  if head ~= self then tl_push(wakePrefix, head, 'g:' .. e .. ':' .. contended, wakeTtl) end
+  if head ~= self then tl_push(wakePrefix, head, 'g:' .. e .. ':' .. contended .. ':' .. nowMs, wakeTtl) end
   return e, head, ms, contended
 end

@@ -92,6 +92,11 @@ export interface RedisCoordinatorOptions {
     readonly waitedMs: number;
     readonly handOff: boolean;
     readonly kept: boolean;
+    /**
+     * For a hand-off: ms from the previous holder's release (Redis time, carried with the grant) to this
+     * instance having the permit, i.e. how long the group had no poll in flight.
+     */
+    readonly handOffGapMs?: number;
   }): void;
 }
 

@@ -189,7 +189,14 @@ export class RedisCoordinator implements Coordinator {
     return this.#waiters.acquire(group, signal);
   }
 
-  #granted(g: { group: string; epoch: number; began: number; handOff: boolean; kept: boolean }): void {
+  #granted(g: {
+    group: string;
+    epoch: number;
+    began: number;
+    handOff: boolean;
+    kept: boolean;
+    releasedAt?: number;
+  }): void {
     this.#stats.acquires++;
     if (g.handOff) this.#stats.handOffs++;
     if (!this.#o.onAcquire) return;
@@ -200,6 +207,8 @@ export class RedisCoordinator implements Coordinator {
         waitedMs: performance.now() - g.began,
         handOff: g.handOff,
         kept: g.kept,
+        // Redis time of the release against this host's clock: skew shows here, hence the floor at 0.
+        ...(Number.isFinite(g.releasedAt) ? { handOffGapMs: Math.max(0, Date.now() - g.releasedAt!) } : {}),
       });
     } catch {}
   }

@@ -35,6 +35,8 @@ export interface WaiterContext {
     began: number;
     handOff: boolean;
     kept: boolean;
+    /** Redis time (ms) of the release that handed the lease over; older releasers do not send it. */
+    releasedAt?: number;
   }) => void;
   readonly onStateLoss: (group: string, epoch: number) => void;
 }
@@ -239,11 +241,12 @@ export class GroupWaiters {
         }
         failures = 0;
         if (woke.kind === 'message' && woke.value.startsWith('g:')) {
-          // "g:<epoch>:<contended>", sent with the lease by the previous holder's release.
-          const [, epoch, contended] = woke.value.split(':');
+          // "g:<epoch>:<contended>[:<release ms>]", sent with the lease by the previous holder's release.
+          const [, epoch, contended, releasedAt] = woke.value.split(':');
           const handed = Number(epoch);
           this.#epochs.see(g.name, handed);
-          this.#ctx.onGrant({ group: g.name, epoch: handed, began, handOff: true, kept: false });
+          const grant = { group: g.name, epoch: handed, began, handOff: true, kept: false };
+          this.#ctx.onGrant(releasedAt ? { ...grant, releasedAt: Number(releasedAt) } : grant);
           // The lease was granted after our registration (sentAt), and after popAt when the BLPOP had to
           // block (a message already waiting comes back within one round trip).
           const blocked = Date.now() - popAt > this.#o.commandTimeoutMs;

@@ -5,6 +5,7 @@ import { formatOptions } from '../config/options.ts';
 import { ExitCode } from '../errors.ts';
 import type { Host, ServedApp } from '../host.ts';
 import { createLogger } from '../logging.ts';
+import { publishFailures } from '../ops/fleet-numbers.ts';
 import type { RunnerMetrics } from '../ops/metrics.ts';
 import { RecentFailures } from '../ops/recent-failures.ts';
 import { ServiceReadiness } from '../ops/service-readiness.ts';
@@ -87,6 +88,7 @@ export async function runCommand(
   const otel = await startOtelSdk(host.runtime.env.bind(host.runtime), logger);
   const tracing = new RunnerTracing();
   const failures = new RecentFailures();
+  publishFailures(coordinator, failures);
   const readiness = new ServiceReadiness(config.unreadyAfter);
   const polls = new InFlightPolls();
   const hooks: RunnerHooks[] = [

@@ -57,11 +57,18 @@ export class RunnerMetrics {
     labelNames: ['group', 'state'] as const,
     registers: [this.registry],
   });
-  readonly handOffGap = new Histogram({
+  readonly leaseHold = new Histogram({
     name: 'tasklane_lease_hold_seconds',
     help: 'How long this instance held a group poll lease (poll + release)',
     labelNames: ['group'] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 1, 10, 90],
+    registers: [this.registry],
+  });
+  readonly handOffGap = new Histogram({
+    name: 'tasklane_handoff_gap_seconds',
+    help: 'From the previous holder releasing a group poll lease (Redis time) to this instance holding it: time with no poll in flight',
+    labelNames: ['group'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   });
   readonly leaseWait = new Histogram({
@@ -158,7 +165,7 @@ export class RunnerMetrics {
         if (error === undefined) this.#recordPoll(group, !gotTask);
         if (leaseLost) this.leaseLost.inc({ group });
       },
-      onPermitReleased: ({ group, heldMs }) => this.handOffGap.observe({ group }, heldMs / 1000),
+      onPermitReleased: ({ group, heldMs }) => this.leaseHold.observe({ group }, heldMs / 1000),
       onTaskStart: ({ group, task }) => {
         this.#running(group, 1);
         this.tasks.inc({ group, activity_type: type(task.activityType), result: 'started' });

@@ -43,8 +43,10 @@ export async function createCoordinator(
       keyPrefix: config.redisKeyPrefix,
       leaseMs: config.leaseMs,
       logger,
-      onAcquire: ({ group, waitedMs, handOff }) =>
-        metrics?.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000),
+      onAcquire: ({ group, waitedMs, handOff, handOffGapMs }) => {
+        metrics?.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000);
+        if (handOffGapMs !== undefined) metrics?.handOffGap.observe({ group }, handOffGapMs / 1000);
+      },
     });
   } catch (error) {
     if (!TasklaneError.is(error)) throw error;

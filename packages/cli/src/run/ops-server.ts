@@ -2,6 +2,7 @@ import type { Coordinator, Runner } from '@tasklane/core';
 import type { Host, ServedApp } from '../host.ts';
 import type { FleetSnapshot } from '../ops/http-app.ts';
 import type { RunnerMetrics } from '../ops/metrics.ts';
+import { fleetFailures, honestInstance } from '../ops/fleet-numbers.ts';
 import type { RecentFailures } from '../ops/recent-failures.ts';
 import type { ServiceReadiness } from '../ops/service-readiness.ts';
 import type { RunConfig } from './config.ts';
@@ -78,12 +79,17 @@ export async function startOpsServer(
   const closers: Array<() => Promise<void>> = [];
   const fleet = await fleetReader(config, deps.runner);
   closers.push(fleet.close);
-  const snapshot = async (): Promise<FleetSnapshot> => ({
-    coordinator: deps.coordinator.kind,
-    ...(await fleet.read()),
-    failures: deps.failures.list(),
-    generatedAt: Date.now(),
-  });
+  const snapshot = async (): Promise<FleetSnapshot> => {
+    const view = await fleet.read();
+    const instances = view.instances.map(honestInstance);
+    return {
+      coordinator: deps.coordinator.kind,
+      groups: view.groups,
+      instances,
+      failures: fleetFailures(deps.failures.list(), instances),
+      generatedAt: Date.now(),
+    };
+  };
   const app = createHttpApp({
     runner: deps.runner,
     metrics: deps.metrics,
