@@ -136,3 +136,15 @@ export async function benchStepFunctions(opts: {
 export function benchStepFunctionsSection(quick: boolean): Promise<StepFunctionsBenchResult> {
   return benchStepFunctions({ tasks: quick ? 300 : 2000, concurrency: 8, rounds: quick ? 1 : 3 });
 }
+
+/** The summary's lines for the `stepfunctions` section (none when it did not run or failed). */
+export function stepFunctionsSummary(result: Partial<StepFunctionsBenchResult> | undefined): string[] {
+  if (!result || 'error' in result || result.ratio === undefined) return [];
+  const perSec = (n: number | undefined) => Math.round(n ?? 0);
+  return [
+    '## Step Functions source',
+    '',
+    `No-op activity tasks on the emulator, concurrency ${result.concurrency ?? 8}: bare SDK worker ${perSec(result.barePerSec)} tasks/s, Tasklane ${perSec(result.tasklanePerSec)} tasks/s, ratio ${result.ratio.toFixed(3)}.`,
+    '',
+  ];
+}

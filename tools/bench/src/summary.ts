@@ -1,6 +1,7 @@
 import { barChart } from './svg-chart.ts';
 import { round } from './stats.ts';
 import { renderFleet, renderProcessOverhead } from './summary-overhead.ts';
+import { stepFunctionsSummary } from './sfn-bench.ts';
 
 type Any = Record<string, any>;
 
@@ -154,6 +155,8 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
       { seriesNames: ['Tasklane', 'bare Worker'] },
     );
   }
+
+  lines.push(...stepFunctionsSummary(results.stepfunctions));
 
   for (const [name, value] of Object.entries(results)) {
     if (value && typeof value === 'object' && 'error' in value)
