@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { ExitCode } from '../errors.ts';
 import type { Host } from '../host.ts';
@@ -51,6 +51,8 @@ function exportCredentials(args: TaskRunnerArgs): void {
     delete process.env.AWS_SESSION_TOKEN;
   }
   process.env.AWS_REGION ??= args.region;
+  // The Java runner works in <output>/tmp; the shell handlers' attempt directories go there too.
+  process.env.TASKLANE_WORK_DIR ??= resolve(args.output, 'tmp');
 }
 
 /** The `tasklane run` options the Java flags map to. */
