@@ -42,6 +42,11 @@ Not supported: --proxyDomain and --proxyWorkstation (NTLM), --jdbcDriverS3Path.
 Tasklane's other settings are read from TASKLANE_* variables (see tasklane run --help).
 Exit codes: 0 graceful stop, 2 usage or configuration error, 1 fatal error, 130 second signal.`;
 
+/** One S3 request of a log upload. */
+const UPLOAD_TIMEOUT_MS = 60_000;
+/** The longest a stopping runner waits for its last log uploads. */
+const FINAL_UPLOAD_MS = 120_000;
+
 /** Where the shell handlers' own S3 client (the SDK's default chain) finds the Java runner's credentials. */
 function exportCredentials(args: TaskRunnerArgs): void {
   if (args.credentials) {
@@ -79,7 +84,12 @@ function s3ClientFactory(args: TaskRunnerArgs, host: Host): () => Promise<S3Clie
         region: args.region,
         followRegionRedirects: true,
         ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-        ...awsClientConfig(args, {}, !args.s3NoProxy),
+        // A hung S3 must not hang an upload, nor the shutdown that waits for the last ones.
+        ...awsClientConfig(
+          args,
+          { requestHandler: { requestTimeout: UPLOAD_TIMEOUT_MS, throwOnRequestTimeout: true } },
+          !args.s3NoProxy,
+        ),
       });
     }));
 }
@@ -143,8 +153,10 @@ export async function taskrunnerCommand(argv: readonly string[], host: Host): Pr
       },
       onStopped: async () => {
         shipper?.stop();
-        await uploader.settled();
-        await shipper?.ship();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, FINAL_UPLOAD_MS)));
+        await Promise.race([uploader.settled().then(() => shipper?.ship()), bound]);
+        clearTimeout(timer);
       },
     });
   } finally {
