@@ -13,7 +13,12 @@ export { resolveActivity, activityName } from './resolve.ts';
 export { migrateDefinition } from './migrate.ts';
 export { deployMigration } from './deploy.ts';
 // Re-exported so the CLI creates its client without a dependency of its own on the SDK.
-export { SFNClient } from '@aws-sdk/client-sfn';
+export {
+  SFNClient,
+  StartExecutionCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+} from '@aws-sdk/client-sfn';
 export { StepFunctionsErrorCode, UnknownActivityError, InvalidDefinitionError } from './errors.ts';
 
 export type { StepFunctionsSourceOptions } from './source.ts';

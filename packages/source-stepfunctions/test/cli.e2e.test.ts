@@ -80,6 +80,16 @@ describe('tasklane migrate + tasklane run --source stepfunctions (real processes
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('tasklane demo --source stepfunctions runs the migrated demo pipeline to SUCCEEDED', async () => {
+    const demo = await runToEnd(
+      startTasklane('node', ['demo', '--source', 'stepfunctions', '--timeout', '60s']),
+    );
+    expect(demo.code, demo.out).toBe(0);
+    expect(demo.out).toMatch(/FlakyUpload\s+SUCCEEDED\s+2/);
+    expect(demo.out).toContain('left out: Publish (S3 staging)');
+    expect(demo.out).toContain('Summary: execution SUCCEEDED');
+  }, 90_000);
+
   it('refuses a missing or unknown --activity with exit 2, naming the option', async () => {
     const missing = await runToEnd(startTasklane('node', ['run', '--source', 'stepfunctions']));
     expect(missing.code).toBe(2);

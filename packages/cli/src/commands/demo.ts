@@ -39,6 +39,15 @@ const OPTIONS: readonly OptionSpec[] = [
     description: 'run the fleet as separate processes coordinated through this Redis',
   },
   {
+    flag: 'source',
+    kind: 'enum',
+    default: 'datapipeline',
+    choices: ['datapipeline', 'stepfunctions'],
+    env: false,
+    placeholder: 'KIND',
+    description: 'stepfunctions: the pipeline migrated to a state machine, run as activities',
+  },
+  {
     flag: 'timeout',
     kind: 'duration',
     default: 120_000,
@@ -47,7 +56,7 @@ const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export const DEMO_HELP = `Usage: tasklane demo [--runners N] [--redis-url URL]
+export const DEMO_HELP = `Usage: tasklane demo [--runners N] [--redis-url URL] [--source stepfunctions]
 
 Starts the Data Pipeline emulator, creates and activates a sample pipeline (shell activities, a
 precondition, a step that fails once and is retried, a dependency chain, a step that stages an S3 input
@@ -68,6 +77,8 @@ export async function demoCommand(argv: readonly string[], host: Host): Promise<
     host.stdout(DEMO_HELP + '\n');
     return ExitCode.Ok;
   }
+  if (values.source === 'stepfunctions')
+    return (await import('./demo-stepfunctions.ts')).demoStepFunctions(host, values.timeout as number);
   const began = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'tasklane-demo-'));
   // One service minute per second: retry delays and lease timeouts shrink so the demo takes seconds.
