@@ -40,7 +40,7 @@ function warnings(): { logger: Logger; lines: string[] } {
 }
 
 describe('the runner log files', () => {
-  it('writes one file per UTC hour, the Java naming, and gzips the ones older than 8 hours', () => {
+  it('writes one file per UTC hour, the Java naming, and gzips the ones older than 8 hours', async () => {
     let now = T0;
     const tee: string[] = [];
     const files = new RunnerLogFiles({
@@ -55,6 +55,7 @@ describe('the runner log files', () => {
     expect(tee).toEqual(['{"msg":"first"}\n', '{"msg":"second"}\n']);
     now = T0 + 9 * HOUR;
     files.write('{"msg":"later"}\n');
+    expect(await files.compressOld()).toEqual([]);
     expect(files.files()).toEqual([
       'TaskRunner.log.2026-12-01-00.gz',
       'TaskRunner.log.2026-12-01-01',

@@ -1,6 +1,8 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, mkdirSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 /** The Java runner's name for its own log; hourly files get `.YYYY-MM-DD-HH` (UTC) appended. */
 export const RUNNER_LOG = 'TaskRunner.log';
@@ -32,6 +34,7 @@ export class RunnerLogFiles {
   readonly #now: () => number;
   readonly #attempts = new Map<string, string>();
   #hour = -1;
+  #compressing: Promise<string[]> | undefined;
 
   constructor(options: { dir: string; tee: (line: string) => void; now?: () => number }) {
     this.dir = options.dir;
@@ -47,7 +50,8 @@ export class RunnerLogFiles {
     const hour = Math.floor(now / HOUR_MS);
     if (hour !== this.#hour) {
       this.#hour = hour;
-      this.compressOld(now);
+      // Streamed in the background: a large hourly file must not stall the event loop (leases, polls).
+      void this.compressOld(now);
     }
     try {
       appendFileSync(join(this.dir, hourlyName(now)), line);
@@ -74,20 +78,29 @@ export class RunnerLogFiles {
     this.#attempts.delete(taskId.slice(0, 64));
   }
 
-  /** Compresses the hourly files older than {@link COMPRESS_AFTER_HOURS}; returns their new names. */
-  compressOld(now = this.#now()): string[] {
+  /** Compresses the hourly files older than {@link COMPRESS_AFTER_HOURS}; resolves with their new names. */
+  compressOld(now = this.#now()): Promise<string[]> {
+    // One pass at a time: two would gzip the same file at once.
+    const previous = this.#compressing ?? Promise.resolve([]);
+    const pass = previous.then(() => this.#compress(now));
+    this.#compressing = pass;
+    return pass;
+  }
+
+  async #compress(now: number): Promise<string[]> {
     const done: string[] = [];
     for (const name of this.files()) {
       const hour = hourOf(name);
       if (hour === undefined || name.endsWith('.gz') || now - hour < (COMPRESS_AFTER_HOURS + 1) * HOUR_MS)
         continue;
+      const path = join(this.dir, name);
       try {
-        const path = join(this.dir, name);
-        writeFileSync(`${path}.gz`, gzipSync(readFileSync(path)));
-        unlinkSync(path);
+        await pipeline(createReadStream(path), createGzip(), createWriteStream(`${path}.gz`));
+        await rm(path);
         done.push(`${name}.gz`);
       } catch {
         // Left uncompressed; the next hour tries again.
+        await rm(`${path}.gz`, { force: true }).catch(() => {});
       }
     }
     return done;

@@ -51,7 +51,7 @@ export class RunnerLogShipper {
 
   /** Compresses old files, then uploads every hourly file that changed since its last upload. */
   async ship(now = Date.now()): Promise<void> {
-    this.#files.compressOld(now);
+    await this.#files.compressOld(now);
     const current = hourlyName(now);
     const jobs: Promise<boolean>[] = [];
     for (const name of this.#files.files()) {
