@@ -168,7 +168,7 @@ describe('tasklane run configuration', () => {
         'bad source',
         ['run', '--worker-group', 'wg', '--source', 'sqs'],
         {},
-        /--source: expected datapipeline or bullmq/,
+        /--source: expected datapipeline, bullmq or stepfunctions/,
       ],
     ];
     it.each(cases)('%s', async (_name, argv, env, message) => {
