@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { processHost, runCli } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/deno';
 import { serveStatic } from 'hono/deno';
+import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 declare const Deno: {
@@ -16,10 +17,24 @@ declare const Deno: {
   ): { addr: { port: number }; shutdown(): Promise<void> };
 };
 
+/**
+ * The command that starts more runners. bin/tasklane (the checkout's launcher) is not executable once
+ * published: npm marks only the package's `bin` entry, bin/tasklane.mjs, as such.
+ */
+function selfBin(): string {
+  const launcher = fileURLToPath(new URL('../bin/tasklane', import.meta.url));
+  try {
+    accessSync(launcher, constants.X_OK);
+    return launcher;
+  } catch {
+    return fileURLToPath(new URL('../bin/tasklane.mjs', import.meta.url));
+  }
+}
+
 await runCli({
   ...processHost({
     runtime: createRuntime(),
-    bin: fileURLToPath(new URL('../bin/tasklane', import.meta.url)),
+    bin: selfBin(),
   }),
   serveStatic,
   serve: (app, { port, hostname }) => {

@@ -1,5 +1,6 @@
 import { TasklaneError, VERSION } from '@tasklane/core';
 import { ExitCode, UsageError } from './errors.ts';
+import { missingPeer } from './peer-import.ts';
 import { redactText } from './security/redact.ts';
 import type { Host } from './host.ts';
 
@@ -111,7 +112,8 @@ export async function main(argv: readonly string[], host: Host): Promise<number>
   try {
     if (!command) throw new UsageError(name, `unknown command "${name}"\n\n${usage()}`);
     return await (await command.load()).run(rest, host);
-  } catch (error) {
+  } catch (caught) {
+    const error = missingPeer(caught, name) ?? caught;
     // Messages may quote what the operator typed (a Redis URL with its password): redact before printing.
     if (isUsageError(error)) {
       host.stderr(`tasklane: ${redactText(error.message)}\n`);

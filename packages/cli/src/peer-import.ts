@@ -38,3 +38,27 @@ export async function importPeer<T>(
     );
   }
 }
+
+/** The CLI's optional peer dependencies and what needs each (see the package README). */
+const OPTIONAL_PEERS: Record<string, string> = {
+  '@tasklane/emulator': 'the emulator and demo commands',
+  '@tasklane/source-bullmq': '--source bullmq, the /queues dashboard and enqueue',
+  'pino-pretty': '--log-format pretty',
+  yaml: 'YAML config and values files and manifests',
+};
+
+/**
+ * A command that failed because an optional peer is not installed, as a usage error (exit 2) naming the
+ * package to install; undefined for any other error.
+ */
+export function missingPeer(error: unknown, command: string | undefined): UsageError | undefined {
+  for (const [name, usedBy] of Object.entries(OPTIONAL_PEERS)) {
+    if (!isMissing(error, name)) continue;
+    return new UsageError(
+      name,
+      `${command ? `${command}: ` : ''}needs the optional package ${name} (for ${usedBy}): install it beside tasklane (npm install ${name})`,
+      { cause: error },
+    );
+  }
+  return undefined;
+}
