@@ -26,7 +26,7 @@ export function emulatorClientConfig(emu: Pick<Emulator, 'endpoint'>): EmulatorC
 }
 
 /**
- * Environment for a child process: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_DATA_PIPELINE` and
+ * Environment for a child process: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_DATA_PIPELINE`, `AWS_ENDPOINT_URL_SFN` and
  * `TASKLANE_S3_ENDPOINT` point at the emulator, plus a region and dummy credentials. Path-style addressing follows from the endpoint
  * being an IP address.
  */
@@ -34,6 +34,7 @@ export function emulatorEnv(emu: Pick<Emulator, 'endpoint'>): Record<string, str
   return {
     AWS_ENDPOINT_URL_S3: emu.endpoint,
     AWS_ENDPOINT_URL_DATA_PIPELINE: emu.endpoint,
+    AWS_ENDPOINT_URL_SFN: emu.endpoint,
     // The shell plugin's own S3 endpoint variable, for versions that predate AWS_ENDPOINT_URL_S3.
     TASKLANE_S3_ENDPOINT: emu.endpoint,
     AWS_REGION: 'us-east-1',
