@@ -69,6 +69,9 @@ function runArgv(args: TaskRunnerArgs): string[] {
     args.region,
     '--concurrency',
     String(args.tasks),
+    // The hourly files and Activity.log are JSON lines; a pretty printer would bypass them.
+    '--log-format',
+    'json',
     ...(args.endpoint ? ['--endpoint', args.endpoint] : []),
     ...(args.taskrunnerId ? ['--taskrunner-id', args.taskrunnerId] : []),
   ];
