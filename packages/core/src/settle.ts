@@ -90,14 +90,21 @@ export async function callHandler(
   ctx: TaskContext,
 ): Promise<TaskOutcome> {
   try {
-    const handler = await create();
-    const result = await handler.handle(task, ctx);
+    // Awaited only when asynchronous: every await is a microtask turn on the per-task path.
+    const created = create();
+    const handler = isThenable(created) ? await created : created;
+    const returned = handler.handle(task, ctx);
+    const result: unknown = isThenable(returned) ? await returned : returned;
     return isPreconditionFalse(result)
       ? { status: 'FALSE', message: result.message }
       : finishedOutcome(result);
   } catch (error) {
     return failureOutcome(error, ErrorCode.HandlerFailed);
   }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** The handler's outcome, and whether it settled by itself (false: it ignored its abort past the grace). */
@@ -113,9 +120,15 @@ export function settleHandler(
   graceMs: number,
   onAbandon: () => void = () => undefined,
 ): Promise<Settled> {
-  const settled = handled.then((outcome) => ({ outcome, settled: true }));
-  const abandoned = new Promise<Settled>((resolve) => {
+  // One promise settled by whichever comes first, rather than a race of two.
+  return new Promise<Settled>((resolve, reject) => {
+    let done = false;
+    handled.then((outcome) => {
+      done = true;
+      resolve({ outcome, settled: true });
+    }, reject);
     abort.onAbort(() => {
+      if (done) return;
       const timer = setLongTimeout(() => {
         onAbandon();
         resolve({
@@ -126,7 +139,6 @@ export function settleHandler(
       void handled.finally(() => timer.clear());
     });
   });
-  return Promise.race([settled, abandoned]);
 }
 
 /**

@@ -32,6 +32,18 @@ export interface SourceTask {
    * `undefined`; their leases are kept on the main thread.
    */
   renewalSpec?(): Promise<LeaseRenewalSpec | undefined>;
+  /**
+   * True when the source keeps this task's lease itself (e.g. one bulk renewal for all its tasks) and
+   * pushes a cancel or a lost lease through {@link onInterrupt}: the runner then runs no lease ticker for
+   * it, and `progress()` is only called for `ctx.reportProgress`. Requires `onInterrupt`.
+   */
+  readonly renewsOwnLease?: boolean;
+  /**
+   * Push-based cancel: after `ack()`, the runner registers here and the source calls `listener` (once, at
+   * once if it already happened) when the task is canceled or its lease lost, so the handler's signal
+   * aborts without waiting for a renewal. The runner reports nothing after either.
+   */
+  onInterrupt?(listener: (reason: 'canceled' | 'lease-lost') => void): void;
 }
 
 /** A Data Pipeline lease renewal that another thread can carry out on its own: structured-clone data only. */

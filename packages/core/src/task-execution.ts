@@ -47,6 +47,27 @@ function stringFields(
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
 }
 
+/** Listeners of one signal, so each task adds to a Set rather than to the signal's EventTarget. */
+const watchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `listener` once `signal` aborts (at once if it has); returns the way to stop watching. */
+function onAborted(signal: AbortSignal, listener: () => void): () => void {
+  if (signal.aborted) {
+    listener();
+    return () => undefined;
+  }
+  let set = watchers.get(signal);
+  if (!set) {
+    const listeners = new Set<() => void>();
+    signal.addEventListener('abort', () => [...listeners].forEach((l) => l()), { once: true });
+    watchers.set(signal, listeners);
+    set = listeners;
+  }
+  set.add(listener);
+  const added = set;
+  return () => added.delete(listener);
+}
+
 /**
  * Runs one received task to its end: ack before handler code, the lease kept by a {@link LeaseKeeper},
  * the handler with an abort signal, and exactly one terminal status through a {@link StatusReporter}
@@ -177,8 +198,16 @@ export class TaskExecution {
       logger: log,
       abort,
     };
-    const lease = h.leaseKeeper?.(leaseOptions) ?? new LeaseTicker(leaseOptions);
-    await lease.start();
+    const received = this.#received;
+    // A source that renews its own leases (in bulk) needs no ticker: the keeper is only there for
+    // ctx.reportProgress and to wait for its renewals before a status.
+    const ownLease = received.renewsOwnLease === true && received.onInterrupt !== undefined;
+    const lease = ownLease
+      ? new LeaseTicker(leaseOptions)
+      : (h.leaseKeeper?.(leaseOptions) ?? new LeaseTicker(leaseOptions));
+    if (!ownLease) await lease.start();
+    let progressed = !ownLease;
+    received.onInterrupt?.((reason) => abort.abort(reason));
     // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
     // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
     const attemptTimer =
@@ -188,10 +217,7 @@ export class TaskExecution {
             () => abort.abort('attempt-timeout'),
             attemptTimeoutMs - Math.min(5000, attemptTimeoutMs * 0.1),
           );
-    const onDeadline = () => abort.abort('shutdown');
-    const deadline = h.shutdown.deadlinePassed;
-    if (deadline.aborted) onDeadline();
-    else deadline.addEventListener('abort', onDeadline, { once: true });
+    const unwatch = onAborted(h.shutdown.deadlinePassed, () => abort.abort('shutdown'));
 
     const ctx = taskContext({
       abort,
@@ -201,12 +227,20 @@ export class TaskExecution {
       attemptTimeoutMs,
       shutdownDeadline: () => h.shutdown.deadline,
       runtime: h.runtime,
-      reportProgress: (fields) => lease.renew(stringFields(fields)),
+      reportProgress: (fields) => {
+        progressed = true;
+        return lease.renew(stringFields(fields));
+      },
     });
     const call = () => callHandler(() => h.registry.create(task.activityType), task, ctx);
-    // A wrapHandle hook that throws must still end in a status (invariant 8), not in a lost task.
-    const wrapped = async () => (h.hooks.wrapHandle ? h.hooks.wrapHandle(info, call) : call());
-    const handled = wrapped().catch((error: unknown) => failureOutcome(error, ErrorCode.HandlerFailed));
+    const wrap = h.hooks.wrapHandle;
+    // A wrapHandle hook that throws must still end in a status (invariant 8), not in a lost task;
+    // callHandler itself never rejects.
+    const handled = wrap
+      ? (async () => wrap(info, call))().catch((error: unknown) =>
+          failureOutcome(error, ErrorCode.HandlerFailed),
+        )
+      : call();
     let settled;
     let stopped: Promise<void> | undefined;
     try {
@@ -215,12 +249,12 @@ export class TaskExecution {
       );
     } finally {
       attemptTimer?.clear();
-      deadline.removeEventListener('abort', onDeadline);
-      stopped = lease.stop();
+      unwatch();
+      stopped = progressed ? lease.stop() : undefined;
     }
     // A FINISHED waits for renewals in flight, so a `canceled` answer racing the end turns into no status
     // (invariant 5). Any other end is due now (an attempt timeout is reported just before the service's).
-    if (!abort.reason && settled.outcome.status === 'FINISHED') await stopped;
+    if (stopped && !abort.reason && settled.outcome.status === 'FINISHED') await stopped;
     else void stopped;
     const outcome = reportedOutcome(settled.outcome, abort.reason, { attemptTimeoutMs });
     if (outcome === undefined) {

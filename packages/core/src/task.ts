@@ -60,6 +60,8 @@ const MAX_PARENT_DEPTH = 16;
 export class TaskObject {
   readonly #values = new Map<string, string[]>();
   readonly #refs = new Map<string, string[]>();
+  /** Whether this object names a parent, so field lookups must look past it. */
+  readonly hasParent: boolean;
 
   constructor(
     readonly id: string,
@@ -73,6 +75,7 @@ export class TaskObject {
       if (list) list.push(value);
       else target.set(field.key, [value]);
     }
+    this.hasParent = PARENT_KEYS.some((key) => this.#refs.has(key));
   }
 
   /** String values of `key` on this object only. */
@@ -180,6 +183,9 @@ export class Task {
   }
 
   #lookup(key: string, kind: 'value' | 'ref'): readonly string[] | undefined {
+    // Most attempts carry their fields themselves and have no parent: no walk, no allocation.
+    const attempt = this.attempt;
+    if (!attempt.hasParent) return kind === 'value' ? attempt.ownValues(key) : attempt.ownRefs(key);
     const seen = new Set<string>();
     let frontier: TaskObject[] = [this.attempt];
     for (let depth = 0; depth < MAX_PARENT_DEPTH && frontier.length > 0; depth++) {

@@ -2,6 +2,7 @@ import type { Logger } from '@tasklane/core';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loggableError } from './connection.ts';
+import { LockRenewer } from './lock-renewer.ts';
 import { ManualWorker } from './manual-worker.ts';
 import { hasSealedFields, openJobData, type SecretBox } from './secrets.ts';
 import { BullMQSourceTask, type TaskHost } from './source-task.ts';
@@ -56,6 +57,7 @@ export class QueueConsumer implements TaskHost {
   readonly #tasks = new Map<string, BullMQSourceTask>();
   readonly #held: Held[] = [];
   readonly #waiters: Waiter[] = [];
+  readonly #locks: LockRenewer;
   #fetching: Promise<void> | undefined;
   #tokens = 0;
   #closing = false;
@@ -80,6 +82,7 @@ export class QueueConsumer implements TaskHost {
       maxStalledCount: settings.maxStalledCount,
       ...(settings.workerName ? { name: settings.workerName } : {}),
     });
+    this.#locks = new LockRenewer(this.worker, this.#tasks, settings.lockDurationMs, this.#log);
     // Worker errors (connection drops while blocked, ...) are retried by BullMQ; log, never crash.
     this.worker.on('error', (error) => this.#log.warn({ err: loggableError(error) }, 'BullMQ worker error'));
   }
@@ -230,6 +233,7 @@ export class QueueConsumer implements TaskHost {
   #adopt({ job, token }: Fetched, opened?: { data: unknown } | { error: unknown }): BullMQSourceTask {
     const task = new BullMQSourceTask(job, token, this, opened);
     this.#tasks.set(task.jobId, task);
+    this.#locks.start();
     const pending = this.#settings.takePendingCancel(this.queue, task.jobId);
     if (pending !== undefined) task.cancel(pending);
     return task;
@@ -268,6 +272,7 @@ export class QueueConsumer implements TaskHost {
    */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true;
+    this.#locks.stop();
     for (const waiter of [...this.#waiters]) waiter({ empty: true });
     const held = this.#held.splice(0);
     clearTimeout(this.#sweeper);

@@ -53,16 +53,28 @@ function lostOrRethrow(error: unknown, jobId: string, what: string): never {
   throw error;
 }
 
+type Interrupt = 'canceled' | 'lease-lost';
+
 /**
  * One BullMQ job leased by this runner. The lock BullMQ took when the job became active is the lease:
- * `progress` extends it, `complete` ends the job with the same token.
+ * the consumer's {@link LockRenewer} extends the locks of all its jobs in one call, `progress` also
+ * extends it, `complete` ends the job with the same token. A cancel or a lost lock reaches the runner
+ * through `onInterrupt` as it happens.
  */
 export class BullMQSourceTask implements SourceTask {
   readonly id: string;
-  /** The lock duration: the runner renews at a third of it. */
+  /** The lock duration (the runner's deadline for status retries). */
   readonly leaseTimeoutMs: number;
+  /** Locks are extended in bulk by the consumer, so the runner needs no ticker per job. */
+  readonly renewsOwnLease = true;
+  /** Monotonic ms from which the lock is known to hold for `lockDurationMs` (it was taken at fetch). */
+  renewedAt = performance.now();
   #cancelReason: string | undefined;
   #ended = false;
+  #acked = false;
+  #interrupted: Interrupt | undefined;
+  #listener: ((reason: Interrupt) => void) | undefined;
+  #ending: Promise<LeaseReply> | undefined;
 
   constructor(
     readonly job: Job,
@@ -100,17 +112,50 @@ export class BullMQSourceTask implements SourceTask {
    * A job canceled between fetch and ack ends here, before any handler code.
    */
   async ack(): Promise<LeaseReply> {
-    if (this.#cancelReason !== undefined) return this.#endCanceled();
+    if (this.#cancelReason !== undefined) return this.endCanceled();
+    this.#acked = true;
     return RUNNING;
   }
 
-  /** Marks the job canceled; the next ack/progress ends it failed with TL_BULLMQ_CANCELED and aborts the handler. */
+  /** True when a cancel is waiting for its TL_BULLMQ_CANCELED failure to be written. */
+  get cancelPending(): boolean {
+    return this.#cancelReason !== undefined && !this.#ended;
+  }
+
+  /**
+   * Cancels the job: before ack, the ack ends it; after, the handler is aborted at once and the job
+   * failed with TL_BULLMQ_CANCELED (retried by the renewer's next tick if Redis refused).
+   */
   cancel(reason: string): void {
-    this.#cancelReason ??= reason;
+    if (this.#cancelReason !== undefined || this.#ended) return;
+    this.#cancelReason = reason;
+    if (!this.#acked) return;
+    this.#interrupt('canceled');
+    this.endCanceled().catch(() => undefined);
+  }
+
+  /** The lock is gone (refused by Redis, or not extended for longer than its duration). */
+  lost(): void {
+    this.#finish();
+    this.#interrupt('lease-lost');
+  }
+
+  onInterrupt(listener: (reason: Interrupt) => void): void {
+    if (this.#interrupted) listener(this.#interrupted);
+    else this.#listener = listener;
+  }
+
+  #interrupt(reason: Interrupt): void {
+    if (this.#interrupted) return;
+    this.#interrupted = reason;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.(reason);
   }
 
   async progress(fields?: Record<string, string>): Promise<LeaseReply> {
-    if (this.#cancelReason !== undefined) return this.#endCanceled();
+    if (this.#cancelReason !== undefined) return this.endCanceled();
+    const sentAt = performance.now();
     const work: Promise<unknown>[] = [this.job.extendLock(this.token, this.host.lockDurationMs)];
     if (fields && Object.keys(fields).length > 0) work.push(this.job.updateProgress(progressValue(fields)));
     let extended: unknown;
@@ -125,7 +170,8 @@ export class BullMQSourceTask implements SourceTask {
         `job ${this.jobId}: lock expired or taken over (stalled?); extendLock refused`,
       );
     }
-    if (this.#cancelReason !== undefined) return this.#endCanceled();
+    this.renewedAt = Math.max(this.renewedAt, sentAt);
+    if (this.#cancelReason !== undefined) return this.endCanceled();
     return RUNNING;
   }
 
@@ -161,7 +207,13 @@ export class BullMQSourceTask implements SourceTask {
   }
 
   /** Ends a canceled job as failed (unrecoverable) because the runner reports nothing for canceled tasks. */
-  async #endCanceled(): Promise<LeaseReply> {
+  endCanceled(): Promise<LeaseReply> {
+    // The push, a renewer tick and a progress call may all try: one moveToFailed at a time.
+    this.#ending ??= this.#failCanceled().finally(() => (this.#ending = undefined));
+    return this.#ending;
+  }
+
+  async #failCanceled(): Promise<LeaseReply> {
     if (this.#ended) return CANCELED;
     try {
       await this.job.moveToFailed(cancellationError(this.#cancelReason ?? 'canceled'), this.token, false);
