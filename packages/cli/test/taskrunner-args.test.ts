@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index.ts';
@@ -67,6 +67,12 @@ describe('tasklane taskrunner: the Java command line', () => {
       taskrunnerId: 'tr-1',
       s3NoProxy: true,
     });
+  });
+
+  it('expands a leading ~/ in --config=~/credentials.json, which the shell leaves as it is', async () => {
+    const r = await taskrunner('--workerGroup=wg', '--config=~/tl-no-such-credentials.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cannot read ${join(homedir(), 'tl-no-such-credentials.json')}`);
   });
 
   it('defaults the region to us-east-1 and falls back to the SDK chain without credentials', () => {

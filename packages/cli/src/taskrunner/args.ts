@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { parseS3Uri, type S3Location } from './s3-location.ts';
 
@@ -103,6 +105,10 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   return values;
 }
 
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
 /** Reads the Java runner's `credentials.json`; every problem names the file and key, never a value. */
 export function readCredentialsFile(path: string): Partial<Record<FileKey, string>> {
   let text: string;
@@ -201,7 +207,8 @@ export function parseTaskRunnerArgs(argv: readonly string[]): TaskRunnerArgs {
   const flags = parseFlags(argv);
   const help = flags.has('help');
   const configPath = flags.get('config');
-  const file = configPath !== undefined ? readCredentialsFile(configPath) : {};
+  // The shell leaves `--config=~/credentials.json` unexpanded (it is no assignment); the Java guide's form.
+  const file = configPath !== undefined ? readCredentialsFile(expandHome(configPath)) : {};
   const accessKeyId = flags.get('accessId') ?? file['access-id'];
   const secretAccessKey = flags.get('secretKey') ?? file['private-key'];
   if (!help && (accessKeyId === undefined) !== (secretAccessKey === undefined))
