@@ -1,7 +1,7 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { expectedRuntime, startTasklane, type RuntimeName } from '@tasklane/test-utils/harness';
 import type { GroupProcess } from '@tasklane/test-utils';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,15 @@ function pipeline(dir: string): object {
   };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function runToEnd(p: GroupProcess): Promise<{ code: number | string; out: string }> {
   const code = await p.exited;
   return { code, out: p.output() };
@@ -60,7 +69,7 @@ async function runToEnd(p: GroupProcess): Promise<{ code: number | string; out: 
 
 // The Node run covers every runner bin; test:bun / test:deno run their own runtime's bin only.
 const runtimes: RuntimeName[] = process.env.TASKLANE_EXPECT_RUNTIME
-  ? [expectedRuntime]
+  ? [expectedRuntime as RuntimeName]
   : ['node', 'bun', 'deno'];
 
 describe('tasklane migrate + tasklane run --source stepfunctions (real processes)', () => {
@@ -160,29 +169,28 @@ describe('tasklane migrate + tasklane run --source stepfunctions (real processes
       ]);
       try {
         const pipelineRun = await sfn.start(created.stateMachineArn);
-        // The first attempt heartbeats every 2 s (heartbeatSeconds 6) against HeartbeatSeconds 1: timed out, retried.
+        // Beat heartbeats every 2 s (heartbeatSeconds 6) against HeartbeatSeconds 1: timed out, caught.
         const beat = await sfn.machine({
           StartAt: 'Beat',
           States: {
             Beat: {
-              ...taskState(
-                shell,
-                { command: 'case "$TASKLANE_ATTEMPT_ID" in *Attempt=1) sleep 5;; esac; echo beat' },
-                {},
-                6,
-              ),
+              ...taskState(shell, { command: 'sleep 8; echo beat' }, {}, 6),
               HeartbeatSeconds: 1,
-              Retry: [{ ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: 1, MaxAttempts: 1 }],
+              Catch: [
+                { ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.timedOut', Next: 'Recover' },
+              ],
               End: true,
             },
+            // A loaded machine may be slow to start a shell: the recovery step has no heartbeat deadline.
+            Recover: { ...taskState(shell, { command: 'echo recovered' }), End: true },
           },
         });
         const beatRun = await sfn.start(beat);
-        const marker = join(dir, `held-${runtime}`);
+        const pidFile = join(dir, `held-${runtime}.pid`);
         const hold = await sfn.machine({
           StartAt: 'Hold',
           States: {
-            Hold: { ...taskState(shell, { command: `sleep 30; touch '${marker}'` }, {}, 1), End: true },
+            Hold: { ...taskState(shell, { command: `echo $$ > '${pidFile}'; sleep 30` }, {}, 1), End: true },
           },
         });
         const holdRun = await sfn.start(hold);
@@ -206,9 +214,11 @@ describe('tasklane migrate + tasklane run --source stepfunctions (real processes
         expect(beats.some((e) => e.activityTimedOutEventDetails?.error === 'States.HeartbeatTimeout')).toBe(
           true,
         );
-        // StopExecution reached the handler through its signal: the command was stopped, nothing reported.
-        await runner.waitForOutput(/task canceled by the service/, 15_000);
-        expect(existsSync(marker)).toBe(false);
+        // Both TaskTimedOut answers (the missed heartbeat and StopExecution) reached their handlers through
+        // the signal: the commands were stopped and nothing was reported for them.
+        await runner.waitForOutput(/task canceled by the service[\s\S]*task canceled by the service/, 15_000);
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
       } finally {
         expect(await runner.stop(10_000)).toBe(0);
       }
