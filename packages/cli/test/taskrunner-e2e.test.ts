@@ -76,6 +76,8 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
     group: string,
     name: string,
     logUri = 's3://logs/pipelines/',
+    command = 'echo out-line; echo err-line >&2',
+    whenRunning?: () => void,
   ): Promise<{ pipelineId: string; taskId: string }> {
     const { pipelineId } = await dp.send(
       new CreatePipelineCommand({ name, uniqueId: `${name}-${Date.now()}` }),
@@ -99,7 +101,7 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
             name: 'Hello',
             fields: [
               field('type', 'ShellCommandActivity'),
-              field('command', 'echo out-line; echo err-line >&2'),
+              field('command', command),
               { key: 'parent', refValue: 'Default' },
             ],
           },
@@ -107,6 +109,13 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
       }),
     );
     await dp.send(new ActivatePipelineCommand({ pipelineId }));
+    if (whenRunning) {
+      await emu.control.waitFor(
+        (obs) => Object.values(obs.tasks).some((t) => t.pipelineId === pipelineId && t.acks > 0),
+        60_000,
+      );
+      whenRunning();
+    }
     const o = await emu.control.waitFor(
       (obs) => Object.values(obs.tasks).some((t) => t.pipelineId === pipelineId && t.terminalStatus),
       60_000,
@@ -257,4 +266,32 @@ describe.each(RUNTIMES)('tasklane taskrunner on %s', (runtime) => {
     },
     120_000,
   );
+
+  it('SIGTERM during a task: the runner drains, then uploads the attempt logs and its own before exiting', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tl-taskrunner-'));
+    const group = `drain-${runtime}`;
+    const p = start([
+      '--config',
+      credentialsFile(),
+      `--workerGroup=${group}`,
+      '--logUri=s3://logs/drain',
+      `--taskrunnerId=tr-drain-${runtime}`,
+    ]);
+    await p.waitForOutput(/tasklane runner started/, 30_000);
+    const { pipelineId } = await runPipeline(
+      group,
+      `drain-${runtime}`,
+      's3://logs/drained/',
+      'sleep 2; echo finished-after-sigterm',
+      () => p.signal('SIGTERM'),
+    );
+    expect(await p.exited).toBe(0);
+    const keys = emu.s3!.listKeys('logs', `drained/${pipelineId}/Hello/`);
+    const stdout = keys.find((k) => k.endsWith('/StdOutput'));
+    expect(stdout).toBeDefined();
+    expect(s3Text(stdout!)).toBe('finished-after-sigterm\n');
+    const runnerLog = emu.s3!.listKeys('logs', `drain/tr-drain-${runtime}/`).map(s3Text).join('');
+    expect(runnerLog).toContain('shutdown signal received');
+    expect(runnerLog).toContain('tasklane runner stopped');
+  }, 120_000);
 });
