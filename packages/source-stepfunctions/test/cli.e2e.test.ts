@@ -116,6 +116,20 @@ describe('tasklane migrate + tasklane run --source stepfunctions (real processes
     );
     expect(unknown.code, unknown.out).toBe(2);
     expect(unknown.out).toMatch(/--activity: no Step Functions activity is named/);
+    const printed = await runToEnd(
+      startTasklane('node', [
+        'run',
+        '--source',
+        'stepfunctions',
+        '--activity',
+        'Foo=Bar',
+        '--activity-heartbeat',
+        '30s',
+        '--print-config',
+      ]),
+    );
+    expect(printed.code).toBe(0);
+    expect(printed.out).toMatch(/"activities": \[\s*"Foo=Bar"\s*\][\s\S]*"activityHeartbeatMs": 30000/);
     const noFile = await runToEnd(startTasklane('node', ['migrate']));
     expect(noFile.code).toBe(2);
     expect(noFile.out).toContain('--definition is required');
