@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { connectCluster, isClusterUrl } from './cluster.ts';
 import { RedisUrlError } from './errors.ts';
 
 const SENTINEL_PORT = 26379;
@@ -114,8 +115,10 @@ export function clientOptions(url: string, options: RedisOptions = {}): RedisOpt
 
 /**
  * Opens an ioredis client for a Redis URL (see {@link redisOptionsFromUrl} for the forms); `options`
- * override what the URL says (TLS certificates, timeouts, `lazyConnect`, ...).
+ * override what the URL says (TLS certificates, timeouts, `lazyConnect`, ...). A
+ * `redis+cluster://h1:p1,h2:p2` (or `rediss+cluster://`) URL opens an ioredis `Cluster`.
  */
 export function connectRedis(url: string, options: RedisOptions = {}): Redis {
+  if (isClusterUrl(url)) return connectCluster(url, options);
   return new Redis(clientOptions(url, options));
 }

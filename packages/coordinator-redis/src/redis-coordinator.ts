@@ -1,5 +1,6 @@
 import { silentLogger, type Coordinator, type InstanceState, type Logger } from '@tasklane/core';
 import { RedisConnection } from './connection.ts';
+import { isClusterUrl, parseClusterUrl } from './cluster.ts';
 import { clientOptions, redisOptionsFromUrl } from './connect.ts';
 import { CoordinatorClosedError, redactUrl } from './errors.ts';
 import { registryKeys } from './keys.ts';
@@ -66,7 +67,9 @@ export class RedisCoordinator implements Coordinator {
     this.options = compileOptions(options);
     this.#log = (options.logger ?? silentLogger).child({ component: 'coordinator-redis' });
     const url = options.url ?? 'redis://127.0.0.1:6379';
-    redisOptionsFromUrl(url); // fail fast on a bad URL, before any connection is attempted
+    // Fail fast on a bad URL, before any connection is attempted.
+    if (isClusterUrl(url)) parseClusterUrl(url);
+    else redisOptionsFromUrl(url);
     this.#conn = new RedisConnection(url, options.redis, this.options, this.#log, {
       onReadyChange: (ready) => this.#o.onReadyChange?.(ready),
       onConnected: () => this.#registry.onReady(),
@@ -82,7 +85,8 @@ export class RedisCoordinator implements Coordinator {
       },
       this.#closed.signal,
     );
-    if (this.options.renewal === 'thread') {
+    // The renewal thread opens a plain client from options; a cluster client is renewed on the main thread.
+    if (this.options.renewal === 'thread' && !isClusterUrl(url)) {
       this.#thread = new ThreadRenewer(
         clientOptions(url, options.redis),
         this.#token,
