@@ -8,6 +8,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -20,6 +21,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   PodDisruptionBudget,
   NetworkPolicy,
   Service,
+  ServiceAccount,
   ScaledObject,
   ServiceMonitor,
 };
@@ -45,6 +47,7 @@ describe('tasklane manifests', () => {
   it('should render schema-valid manifests for the defaults', () => {
     const docs = validateAll(toYaml(renderManifests(resolveValues({}))));
     expect(docs.map((d) => d.kind)).toEqual([
+      'ServiceAccount',
       'Deployment',
       'PodDisruptionBudget',
       'ScaledObject',
@@ -89,7 +92,7 @@ describe('tasklane manifests', () => {
       httpTokenSecret: { name: 'tasklane-ops' },
       deployments: [{ name: 'etl', workerGroups: ['a', 'b'], concurrency: 4 }],
     });
-    const [deployment] = validateAll(toYaml(renderManifests(values)));
+    const deployment = validateAll(toYaml(renderManifests(values))).find((d) => d.kind === 'Deployment');
     const pod = deployment!.spec.template.spec;
     expect(pod.terminationGracePeriodSeconds).toBe(120 + 90 + 15);
     expect(terminationGracePeriodSeconds(values)).toBe(225);
@@ -108,6 +111,42 @@ describe('tasklane manifests', () => {
       ]),
     );
     expect(c.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  it('should give the pods a ServiceAccount for IRSA or Pod Identity, without an API token', () => {
+    const roleArn = 'arn:aws:iam::123456789012:role/tasklane-runner';
+    const docs = validateAll(
+      toYaml(
+        renderManifests(
+          resolveValues({
+            namespace: 'pipelines',
+            serviceAccount: { create: true, annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
+          }),
+        ),
+      ),
+    );
+    const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
+    expect(sa.metadata).toMatchObject({
+      name: 'tasklane',
+      namespace: 'pipelines',
+      annotations: { 'eks.amazonaws.com/role-arn': roleArn },
+    });
+    expect(sa.automountServiceAccountToken).toBe(false);
+    const pod = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('tasklane');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.shareProcessNamespace).toBeUndefined();
+    // An existing account (e.g. one with a Pod Identity association): referenced, not created.
+    const existing = renderManifests(
+      resolveValues({ serviceAccount: { create: false, name: 'etl-runner' }, shareProcessNamespace: true }),
+    );
+    expect(existing.map((m) => m.kind)).not.toContain('ServiceAccount');
+    const spec = (existing[0] as any).spec.template.spec;
+    expect(spec.serviceAccountName).toBe('etl-runner');
+    expect(spec.shareProcessNamespace).toBe(true);
+    expect(() => resolveValues({ serviceAccount: { create: false } })).toThrow(
+      /serviceAccount\.name is needed/,
+    );
   });
 
   it('should render the committed example exactly (keep it in sync with `tasklane manifests`)', async () => {

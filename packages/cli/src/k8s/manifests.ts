@@ -134,6 +134,18 @@ function autoscalingTriggers(
 /** Renders every manifest for the values (like `helm template`), in apply order. */
 export function renderManifests(values: ManifestValues): Manifest[] {
   const out: Manifest[] = [];
+  const serviceAccountName = values.serviceAccount.name ?? values.name;
+  if (values.serviceAccount.create)
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        ...metadata(values, serviceAccountName),
+        ...(values.serviceAccount.annotations ? { annotations: values.serviceAccount.annotations } : {}),
+      },
+      // The runner never calls the Kubernetes API; IRSA and Pod Identity project their own tokens.
+      automountServiceAccountToken: false,
+    });
   for (const d of values.deployments) {
     const name = `${values.name}-${d.name}`;
     const selector = labels(values, d);
@@ -149,6 +161,9 @@ export function renderManifests(values: ManifestValues): Manifest[] {
           metadata: { labels: selector },
           spec: {
             terminationGracePeriodSeconds: terminationGracePeriodSeconds(values),
+            serviceAccountName,
+            automountServiceAccountToken: false,
+            ...(values.shareProcessNamespace ? { shareProcessNamespace: true } : {}),
             securityContext: { runAsNonRoot: true, fsGroup: 1000 },
             containers: [container(values, d)],
             volumes: [

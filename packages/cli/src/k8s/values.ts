@@ -40,6 +40,17 @@ export interface ManifestValues {
   prometheusAddress: string;
   maxUnavailable: number;
   logFormat: 'json' | 'pretty';
+  /**
+   * The pods' ServiceAccount: how a pod gets AWS credentials without keys. IRSA:
+   * `annotations: { eks.amazonaws.com/role-arn: arn:aws:iam::…:role/… }`; EKS Pod Identity: an
+   * association of this account's name with a role (no annotation). `create: false` uses an existing one.
+   */
+  serviceAccount: { create: boolean; name?: string; annotations?: Record<string, string> };
+  /**
+   * The images run tini as PID 1, which reaps orphaned grandchildren of shell tasks. For an image
+   * without an init, `true` makes the pod's pause container PID 1 instead.
+   */
+  shareProcessNamespace: boolean;
   deployments: DeploymentValues[];
 }
 
@@ -54,6 +65,8 @@ export const DEFAULT_VALUES: ManifestValues = {
   prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090',
   maxUnavailable: 1,
   logFormat: 'json',
+  serviceAccount: { create: true },
+  shareProcessNamespace: false,
   networkPolicy: {
     from: [
       {
@@ -89,6 +102,14 @@ export function resolveValues(input: Partial<ManifestValues>): ManifestValues {
     bad('httpPort', 'must be a port 1-65535');
   if (values.networkPolicy !== false && !Array.isArray(values.networkPolicy?.from))
     bad('networkPolicy', 'must be false or { from: [peers] } (NetworkPolicyPeer objects)');
+  const sa = values.serviceAccount;
+  if (typeof sa !== 'object' || sa === null || typeof sa.create !== 'boolean')
+    bad('serviceAccount', 'must be { create: true|false, name?, annotations? }');
+  if (sa.name !== undefined && !DNS_LABEL.test(sa.name))
+    bad('serviceAccount.name', `must be a DNS label, got ${JSON.stringify(sa.name)}`);
+  if (!sa.create && !sa.name) bad('serviceAccount.name', 'is needed with create: false');
+  if (typeof values.shareProcessNamespace !== 'boolean')
+    bad('shareProcessNamespace', 'must be true or false');
   if (!Array.isArray(values.deployments) || values.deployments.length === 0)
     bad('deployments', 'must list at least one deployment');
   const names = new Set<string>();
