@@ -78,7 +78,7 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
       lines.push(`| ${n} | ${round(v.p50, 3)} | ${round(v.p99, 3)} | ${ok(v.p99 <= 5)} |`);
     lines.push(
       '',
-      `Redis commands per task: ${round(coord.commandsPerTask, 1)}; idle instance: ${round(coord.idleCommandsPerSec, 2)} commands/s (target ≤ 1: ${ok(coord.idleCommandsPerSec <= 1)}); failover after an abandoned lease: ${round(coord.failoverMs, 0)} ms (lease ${coord.failoverLeaseMs} ms; target ≤ lease + 1 s: ${ok(coord.failoverMs <= coord.failoverLeaseMs + 1000)}).`,
+      `Instances in one process, each grant handed to another instance (turnMs 0): Redis commands per hand-off ${round(coord.commandsPerTask, 1)}; idle instance: ${round(coord.idleCommandsPerSec, 2)} commands/s (target ≤ 1: ${ok(coord.idleCommandsPerSec <= 1)}); failover after an abandoned lease: ${round(coord.failoverMs, 0)} ms (lease ${coord.failoverLeaseMs} ms; target ≤ lease + 1 s: ${ok(coord.failoverMs <= coord.failoverLeaseMs + 1000)}).`,
       '',
     );
     charts.handoff = barChart(
