@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { injectable } from 'inversify';
 import type { TaskContext } from './context.ts';
 import { ErrorCode, TasklaneError } from './errors.ts';
-import type { PreconditionFalse } from './outcome.ts';
 import type { Task } from './task.ts';
 
 const HANDLER_METADATA = Symbol.for('tasklane.handler.metadata');
@@ -85,6 +84,3 @@ export function getTaskHandlerMetadata(value: unknown): TaskHandlerMetadata | un
     ? (value as unknown as Record<symbol, TaskHandlerMetadata>)[HANDLER_METADATA]
     : undefined;
 }
-
-/** Result type a handler may return: anything (FINISHED) or a precondition-false marker (FALSE). */
-export type HandlerResult = void | undefined | PreconditionFalse | Record<string, unknown> | unknown;
