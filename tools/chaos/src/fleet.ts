@@ -1,11 +1,11 @@
 /** The runner processes of a chaos run: started, killed, drained and accounted for. */
-import { spawnGroup, type GroupProcess } from '@tasklane/test-utils';
+import type { GroupProcess } from '@tasklane/test-utils';
+import { startTasklane } from '@tasklane/test-utils/harness';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LATE_SHUTDOWN_MS, SHUTDOWN_MS } from './config.ts';
 
-const bin = fileURLToPath(new URL('../../../apps/runner-node/bin/tasklane', import.meta.url));
 const plugin = fileURLToPath(new URL('../fixtures/chaos-plugin.mjs', import.meta.url));
 /** Time a runner gets to install its signal handlers before the run may SIGTERM it. */
 const STARTUP_MS = 3000;
@@ -49,8 +49,8 @@ export class Fleet {
     const workDir = join(this.options.baseDir, name);
     mkdirSync(workDir, { recursive: true });
     const groups = kind === 'late' ? [this.options.lateGroup] : this.options.groups;
-    const proc = spawnGroup(
-      bin,
+    const proc = startTasklane(
+      'node',
       [
         'run',
         ...groups.flatMap((g) => ['--worker-group', g]),
@@ -62,15 +62,7 @@ export class Fleet {
         ...['--shutdown-timeout', `${kind === 'late' ? LATE_SHUTDOWN_MS : SHUTDOWN_MS}ms`],
         ...['--log-level', 'warn'],
       ],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'c',
-          AWS_SECRET_ACCESS_KEY: 'c',
-          AWS_REGION: 'us-east-1',
-          TASKLANE_WORK_DIR: workDir,
-        },
-      },
+      { TASKLANE_WORK_DIR: workDir },
     );
     const entry: RunnerEntry = { proc, name, kind, workDir, expectedExit: 'running', startedAt: Date.now() };
     this.all.set(name, entry);
