@@ -131,16 +131,24 @@ export class Task {
   /** The task exactly as received, for handlers that need the wire form. */
   readonly raw: RawTask;
 
+  /** The lone attempt object of the task {@link fromFields} is constructing, handed to that constructor call. */
+  static #lone: WireObject | undefined;
+
   constructor(raw: RawTask) {
+    const lone = Task.#lone;
+    Task.#lone = undefined;
     if (typeof raw !== 'object' || raw === null) throw new MalformedTaskError('task is not an object');
     for (const key of ['taskId', 'pipelineId', 'attemptId'] as const) {
       if (typeof raw[key] !== 'string' || raw[key] === '') throw new MalformedTaskError(`task has no ${key}`);
     }
-    if (typeof raw.objects !== 'object' || raw.objects === null) {
-      throw new MalformedTaskError(`task ${raw.attemptId} has no objects`);
-    }
     const objects = new Map<string, TaskObject>();
-    for (const [id, value] of Object.entries(raw.objects)) objects.set(id, parseObject(id, value));
+    if (lone) objects.set(raw.attemptId, parseObject(raw.attemptId, lone));
+    else {
+      if (typeof raw.objects !== 'object' || raw.objects === null) {
+        throw new MalformedTaskError(`task ${raw.attemptId} has no objects`);
+      }
+      for (const [id, value] of Object.entries(raw.objects)) objects.set(id, parseObject(id, value));
+    }
     const attempt = objects.get(raw.attemptId);
     if (!attempt) throw new MalformedTaskError(`task objects do not include the attempt "${raw.attemptId}"`);
     this.taskId = raw.taskId;
@@ -174,11 +182,25 @@ export class Task {
         fields.push({ key, refValue: value.ref });
       else fields.push({ key, stringValue: String(value) });
     }
+    const attempt: WireObject = { id: attemptId, name: attemptId, fields };
+    const taskId = input.taskId;
+    const pipelineId = input.pipelineId ?? 'local';
+    if (input.objects && Object.keys(input.objects).length > 0)
+      return new Task({ taskId, pipelineId, attemptId, objects: { ...input.objects, [attemptId]: attempt } });
+    // A record keyed by a new id per task costs V8 a new hidden-class transition (several µs, more as
+    // they pile up): it is built only if a handler reads `raw.objects`.
+    let objects: Record<string, WireObject> | undefined;
+    Task.#lone = attempt;
     return new Task({
-      taskId: input.taskId,
-      pipelineId: input.pipelineId ?? 'local',
+      taskId,
+      pipelineId,
       attemptId,
-      objects: { ...input.objects, [attemptId]: { id: attemptId, name: attemptId, fields } },
+      get objects() {
+        return (objects ??= { [attemptId]: attempt });
+      },
+      set objects(value) {
+        objects = value;
+      },
     });
   }
 

@@ -22,7 +22,7 @@ export interface BullMQSourceOptions {
   prefix?: string;
   /**
    * Job lock duration in ms: a job whose lock is not extended within it is "stalled" and handed to another
-   * worker. The runner renews at a third of it. @default 30000
+   * worker. The source renews all its jobs' locks at a third of it. @default 30000
    */
   lockDurationMs?: number;
   /** Longest a poll blocks waiting for a job before it returns empty (BullMQ `drainDelay`). @default 5000 */
@@ -151,8 +151,8 @@ export class BullMQSource implements TaskSource {
 
   /**
    * Cancels a job this source is running (BullMQ's cancellation is per worker; use the exported
-   * `cancelJob()` to cancel from another process). The handler's `ctx.signal` aborts at the next lease
-   * renewal with `abortReason === 'canceled'`; the job ends failed with `TL_BULLMQ_CANCELED: <reason>`
+   * `cancelJob()` to cancel from another process). The handler's `ctx.signal` aborts at once with
+   * `abortReason === 'canceled'`; the job ends failed with `TL_BULLMQ_CANCELED: <reason>`
    * and is not retried. Returns false when the job is not running here.
    */
   cancelJob(queue: string, jobId: string, reason = 'canceled'): boolean {
