@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveRunConfig } from '../src/index.ts';
 import { missingPeer } from '../src/peer-import.ts';
+import { captureHost } from './host.ts';
 import { runnerBin, runnerEnv } from './runner-process.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -61,5 +63,25 @@ describe('missing optional peers', () => {
     const other = await import(pathToFileURL(join(dir, 'nope.mjs')).href).catch((e: unknown) => e);
     expect(missingPeer(other, 'run')).toBeUndefined();
     expect(missingPeer(new Error('boom'), 'run')).toBeUndefined();
+  });
+});
+
+describe('--redis-url with several hosts', () => {
+  it('accepts the Sentinel and Cluster forms (no WHATWG URLs) and still refuses other schemes', () => {
+    for (const url of [
+      'redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster',
+      'rediss+sentinel://s1,s2/mymaster',
+      'redis+cluster://10.0.0.1:7000,10.0.0.2:7001',
+      'rediss+cluster://:secret@c1:6379,c2:6379',
+    ])
+      expect(
+        resolveRunConfig(['--worker-group', 'g', '--redis-url', url], captureHost()).config.redisUrl,
+      ).toBe(url);
+    expect(() =>
+      resolveRunConfig(['--worker-group', 'g', '--redis-url', 'memcached+cluster://h1,h2'], captureHost()),
+    ).toThrow(/--redis-url/);
+    expect(() =>
+      resolveRunConfig(['--worker-group', 'g', '--redis-url', 'not a url'], captureHost()),
+    ).toThrow(/--redis-url/);
   });
 });

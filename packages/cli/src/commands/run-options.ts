@@ -68,7 +68,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   {
     flag: 'redis-url',
     kind: 'url',
-    schemes: ['redis', 'rediss', 'redis+sentinel'],
+    schemes: ['redis', 'rediss', 'redis+sentinel', 'rediss+sentinel', 'redis+cluster', 'rediss+cluster'],
     placeholder: 'URL',
     description: 'Redis for fleet coordination (absent: in-process coordination)',
   },

@@ -75,13 +75,16 @@ export function convert(spec: OptionSpec, raw: unknown, where: string): unknown 
     }
     case 'url': {
       if (typeof raw !== 'string') return fail('a URL');
-      let url: URL;
+      const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
+      // Multi-host forms (redis+sentinel://h1:p1,h2:p2/…, redis+cluster://…) are no WHATWG URLs; the
+      // package that takes them checks the rest and its errors name the option too.
+      let parses = scheme?.includes('+') ?? false;
       try {
-        url = new URL(raw);
+        parses ||= Boolean(new URL(raw));
       } catch {
-        return fail(`a URL such as ${spec.schemes?.[0] ?? 'http'}://host:port`);
+        // not a URL
       }
-      const scheme = url.protocol.replace(/:$/, '');
+      if (!scheme || !parses) return fail(`a URL such as ${spec.schemes?.[0] ?? 'http'}://host:port`);
       if (spec.schemes && !spec.schemes.includes(scheme))
         fail(`a URL with scheme ${spec.schemes.join(', ')}`);
       return raw;
