@@ -109,7 +109,9 @@ if (only) {
       unknown
     >;
     for (const [key, value] of Object.entries(previous)) if (!(key in results)) results[key] = value;
-    results.refreshedSections = [...only];
+    // Sections refreshed by earlier partial runs stay listed: the summary says what is not from the full run.
+    const before = Array.isArray(previous.refreshedSections) ? (previous.refreshedSections as string[]) : [];
+    results.refreshedSections = [...new Set([...before, ...only])];
     results.startedAt = previous.startedAt;
   } catch {
     // no earlier results: write what this run has
