@@ -14,6 +14,8 @@ interface Lease {
   readonly intervalMs: number;
   readonly leaseMs: number;
   lastRenewal: number;
+  /** The ack's time on this thread's clock: renewals are reported relative to it. */
+  readonly ackedAt: number;
   timer: ReturnType<typeof setInterval> | undefined;
   inFlight: Promise<void> | undefined;
 }
@@ -79,6 +81,7 @@ async function renew(id: number, lease: Lease): Promise<void> {
       ok: true,
       canceled: reply.canceled === true,
       lagMs: Math.max(0, now - expectedAt),
+      renewedMs: lease.lastRenewal - lease.ackedAt,
     });
   } catch (error) {
     const name = (error as { name?: string })?.name ?? 'Error';
@@ -110,12 +113,14 @@ function tick(id: number, lease: Lease): void {
 async function handle(request: ThreadRequest): Promise<void> {
   switch (request.type) {
     case 'start': {
+      const ackedAt = performance.now() - request.sinceRenewalMs;
       const lease: Lease = {
         spec: request.spec,
         intervalMs: request.intervalMs,
         leaseMs: request.leaseMs,
         // The main thread measured how long ago the last renewal (the ack) succeeded.
-        lastRenewal: performance.now() - request.sinceRenewalMs,
+        lastRenewal: ackedAt,
+        ackedAt,
         timer: undefined,
         inFlight: undefined,
       };

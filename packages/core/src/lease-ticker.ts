@@ -13,6 +13,13 @@ export interface LeaseKeeper {
   renew(fields?: Record<string, string>): Promise<void>;
   /** Stops renewing and waits for renewals in flight, so a late `canceled` is seen before any status. */
   stop(): Promise<void>;
+  /**
+   * Ms left on the local lease, counted from the send of the last successful renewal; 0 or less once it
+   * lapsed. After that the attempt is no longer ours and nothing terminal may be sent (invariant 3).
+   */
+  leaseLeftMs(): Promise<number>;
+  /** Gives the attempt up locally: counted, logged, and the handler aborted with 'lease-lost'. */
+  giveUp(): void;
 }
 
 /** What a {@link LeaseTicker} works with. */
@@ -27,6 +34,8 @@ export interface LeaseTickerOptions {
   readonly hooks: RunnerHooks;
   readonly logger: Logger;
   readonly abort: TaskAbort;
+  /** When the ack was sent (monotonic): the service renewed the lease no earlier. Default: now. */
+  readonly ackSentAt?: number | undefined;
 }
 
 /**
@@ -44,7 +53,20 @@ export class LeaseTicker implements LeaseKeeper {
   constructor(options: LeaseTickerOptions) {
     this.#o = options;
     // The ack was the first renewal.
-    this.#lastRenewal = options.runtime.monotonicNow();
+    this.#lastRenewal = options.ackSentAt ?? options.runtime.monotonicNow();
+  }
+
+  /** When the last successful renewal was sent (monotonic ms). */
+  get renewedAt(): number {
+    return this.#lastRenewal;
+  }
+
+  leaseLeftMs(): Promise<number> {
+    return Promise.resolve(this.#lastRenewal + this.#o.leaseMs - this.#o.runtime.monotonicNow());
+  }
+
+  giveUp(): void {
+    expireLocally(this.#o, this.#o.runtime.monotonicNow() - this.#lastRenewal);
   }
 
   start(): void {

@@ -1,5 +1,6 @@
 import { backoffDelay, sleep } from './backoff.ts';
 import type { RunnerHooks, TaskEnd } from './hooks.ts';
+import type { LeaseKeeper } from './lease-ticker.ts';
 import type { Logger } from './logger.ts';
 import type { CompiledRunnerOptions } from './options.ts';
 import { minimalOutcome, sanitizeOutcome, type TaskOutcome } from './outcome.ts';
@@ -29,12 +30,24 @@ export class StatusReporter {
     this.#o = options;
   }
 
-  async report(raw: TaskOutcome, leaseMs: number): Promise<TaskEnd> {
+  /**
+   * `lease` is the attempt's local lease, when it has one: once it lapsed the service may have given the
+   * attempt to another runner, so nothing is sent and retries stop where it would lapse (invariant 3).
+   */
+  async report(
+    raw: TaskOutcome,
+    leaseMs: number,
+    lease?: Pick<LeaseKeeper, 'leaseLeftMs' | 'giveUp'>,
+  ): Promise<TaskEnd> {
     const o = this.#o;
     let outcome = sanitizeOutcome(raw);
     let minimal = false;
     const deadline = o.runtime.monotonicNow() + leaseMs;
     for (let attempt = 0; ; attempt++) {
+      if (lease && (await lease.leaseLeftMs()) <= 0) {
+        lease.giveUp();
+        return { kind: 'lease-lost' };
+      }
       try {
         await o.received.complete(outcome);
         o.logger.info(
@@ -59,6 +72,14 @@ export class StatusReporter {
         if (!o.source.isTransient(error) || o.runtime.monotonicNow() + delay > deadline) {
           o.logger.error({ err: error, status: outcome.status }, 'could not report task status');
           return { kind: 'unreported', outcome, error };
+        }
+        if (lease && (await lease.leaseLeftMs()) <= delay) {
+          o.logger.warn(
+            { err: error, status: outcome.status },
+            'status not reported before the lease ran out',
+          );
+          lease.giveUp();
+          return { kind: 'lease-lost' };
         }
         o.hooks.onStatusRetry?.({ group: o.group, id: o.received.id, attempt: attempt + 1, error });
         await sleep(delay);

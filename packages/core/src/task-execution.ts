@@ -79,6 +79,8 @@ export class TaskExecution {
   readonly #group: string;
   readonly #received: SourceTask;
   readonly #log: Logger;
+  /** When the first ack was sent: the local lease counts from no later than the service's. */
+  #ackSentAt = 0;
 
   constructor(host: ExecutionHost, source: TaskSource, group: string, received: SourceTask) {
     this.#host = host;
@@ -160,6 +162,7 @@ export class TaskExecution {
 
   async #acknowledge(): Promise<LeaseReply | undefined> {
     const o = this.#host.options;
+    this.#ackSentAt = this.#host.runtime.monotonicNow();
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#received.ack();
@@ -197,6 +200,7 @@ export class TaskExecution {
       hooks: h.hooks,
       logger: log,
       abort,
+      ackSentAt: this.#ackSentAt,
     };
     const received = this.#received;
     // A source that renews its own leases (in bulk) needs no ticker: the keeper is only there for
@@ -265,6 +269,7 @@ export class TaskExecution {
       log.warn('lease lost (the attempt is no longer ours); no status reported');
       return { kind: 'lease-lost' };
     }
-    return this.#reporter(log).report(outcome, leaseMs);
+    // A source that renews its own leases is the judge of them; the keeper here never renewed.
+    return this.#reporter(log).report(outcome, leaseMs, ownLease ? undefined : lease);
   }
 }

@@ -121,6 +121,9 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
   readonly #o: LeaseTickerOptions;
   readonly #main: LeaseTicker;
   readonly #ackedAt: number;
+  /** When the last renewal the thread reported succeeded was sent, on this thread's clock. */
+  #renewedAt: number;
+  #stopping: Promise<void> | undefined;
   #mode: 'pending' | 'thread' | 'main' | 'stopped' = 'pending';
   #spec: LeaseRenewalSpec | undefined;
   #refresh: LongTimer | undefined;
@@ -131,7 +134,8 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
     this.id = id;
     this.#o = options;
     this.#main = new LeaseTicker(options);
-    this.#ackedAt = options.runtime.monotonicNow();
+    this.#ackedAt = options.ackSentAt ?? options.runtime.monotonicNow();
+    this.#renewedAt = this.#ackedAt;
   }
 
   /** Resolves once the thread has the lease: a handler that blocks at once must find it renewing. */
@@ -193,6 +197,7 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
       case 'progress':
         if (reply.ok) {
           o.hooks.onProgress?.({ ...base, ok: true, lagMs: reply.lagMs });
+          this.#renewedAt = Math.max(this.#renewedAt, this.#ackedAt + reply.renewedMs);
           if (reply.canceled) o.abort.abort('canceled');
         } else {
           o.hooks.onProgress?.({ ...base, ok: false, lagMs: 0 });
@@ -215,7 +220,25 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
     return this.#main.renew(fields);
   }
 
-  async stop(): Promise<void> {
+  async leaseLeftMs(): Promise<number> {
+    const left = () =>
+      Math.max(this.#renewedAt, this.#main.renewedAt) + this.#o.leaseMs - this.#o.runtime.monotonicNow();
+    // The thread's latest answers may still be queued behind a handler that blocked this thread: the
+    // stop's `stopped` comes after them, so wait for it before calling the lease lapsed.
+    if (left() <= 0 && this.#stopping) await this.#stopping;
+    return left();
+  }
+
+  giveUp(): void {
+    expireLocally(this.#o, this.#o.runtime.monotonicNow() - Math.max(this.#renewedAt, this.#main.renewedAt));
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     const wasThread = this.#mode === 'thread';
     this.#mode = 'stopped';
     this.#refresh?.clear();

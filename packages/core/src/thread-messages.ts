@@ -23,6 +23,11 @@ export type ThreadReply =
       readonly ok: true;
       readonly canceled: boolean;
       readonly lagMs: number;
+      /**
+       * When the renewal was sent, in ms after the ack on the thread's clock: the main thread maps it onto
+       * its own clock from the ack's time, as the two clocks share no origin.
+       */
+      readonly renewedMs: number;
     }
   | {
       readonly type: 'progress';
