@@ -25,7 +25,8 @@ export class RedisUrlError extends TasklaneError {
     super(
       RedisErrorCode.InvalidUrl,
       `invalid Redis URL ${JSON.stringify(redactUrl(url))}: ${reason}. Accepted: redis://[user:password@]host[:port][/db], ` +
-        `rediss://… (TLS), redis+sentinel://[user:password@]host:port[,host:port…]/masterName[/db] (rediss+sentinel:// for TLS)`,
+        `rediss://… (TLS), redis+sentinel://[user:password@]host:port[,host:port…]/masterName[/db] (rediss+sentinel:// for TLS), ` +
+        `redis+cluster://[user:password@]host:port[,host:port…] (rediss+cluster:// for TLS)`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { Coordinator, InstanceState } from '@tasklane/core';
+import { redactText } from '../security/redact.ts';
 import type { FailureRecord, RecentFailures } from './recent-failures.ts';
 
 /** Slots of one worker group on one instance, as an operator counts them. */
@@ -74,11 +75,18 @@ const PUBLISHED_FAILURES = 10;
 
 /**
  * Makes the instance state the runner publishes to the fleet registry carry this process's recent
- * failures, so any instance's fleet page shows the whole fleet's, not only its own.
+ * failures, so any instance's fleet page shows the whole fleet's, not only its own. Messages are redacted
+ * before they leave the process: whoever can read the registry need not see a task's secrets.
  */
 export function publishFailures(coordinator: Coordinator, failures: RecentFailures): void {
   const publish = coordinator.publishInstance?.bind(coordinator);
   if (!publish) return;
   coordinator.publishInstance = (state) =>
-    publish({ ...state, recentFailures: failures.list().slice(0, PUBLISHED_FAILURES) } as InstanceState);
+    publish({
+      ...state,
+      recentFailures: failures
+        .list()
+        .slice(0, PUBLISHED_FAILURES)
+        .map((f) => ({ ...f, errorMessage: redactText(f.errorMessage) })),
+    } as InstanceState);
 }
