@@ -27,7 +27,7 @@ export class LeaseThread {
   readonly #keepers = new Map<number, ThreadLeaseKeeper>();
   #handle: ThreadHandle | undefined;
   #failed = false;
-  #isReady = false;
+  #closed = false;
   #nextId = 1;
   readonly #ready: Promise<boolean>;
   #settleReady: (ready: boolean) => void = () => undefined;
@@ -39,12 +39,12 @@ export class LeaseThread {
   }
 
   /**
-   * A thread-backed keeper when the thread has loaded and the task can be renewed from it; undefined
-   * otherwise. An attempt that starts before the thread is ready keeps its lease on the main thread for
-   * its whole life: handing a lease over between threads mid-attempt would risk a gap or a double.
+   * A thread-backed keeper when the task can be renewed from the thread; undefined otherwise. One that
+   * starts before the thread is ready waits for it (bounded) rather than keep its lease on the main
+   * thread for life, where another task's CPU block would starve it (chaos `cpu-block`).
    */
   keeper(options: LeaseTickerOptions): LeaseKeeper | undefined {
-    if (!this.#isReady || this.#failed || !options.received.renewalSpec) return undefined;
+    if (this.#failed || this.#closed || !options.received.renewalSpec) return undefined;
     return new ThreadLeaseKeeper(this, this.#nextId++, options);
   }
 
@@ -83,10 +83,7 @@ export class LeaseThread {
     handle.onMessage((message) => {
       const reply = message as ThreadReply;
       if (reply.type !== 'ready') this.#keepers.get(reply.id)?.onReply(reply);
-      else if (!this.#failed) {
-        this.#isReady = true;
-        this.#settleReady(true);
-      }
+      else if (!this.#failed) this.#settleReady(true);
     });
     handle.onError((error) => this.#fail(error));
     return handle;
@@ -105,7 +102,7 @@ export class LeaseThread {
   close(): void {
     this.#handle?.terminate();
     this.#handle = undefined;
-    this.#isReady = false;
+    this.#closed = true;
     this.#settleReady(false);
   }
 }
@@ -141,12 +138,15 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
   /** Resolves once the thread has the lease: a handler that blocks at once must find it renewing. */
   async start(): Promise<void> {
     let spec: LeaseRenewalSpec | undefined;
+    // A thread still loading holds only the first tasks of a runner, and no longer than this bound.
+    const ready = withTimeout(this.#thread.warm(), SPEC_TIMEOUT_MS).catch(() => false);
     try {
       // A credential provider that hangs (an unreachable metadata service) must not hold the handler.
       spec = await withTimeout(this.#o.received.renewalSpec?.(), SPEC_TIMEOUT_MS);
     } catch (error) {
       this.#o.logger.warn({ err: error }, 'lease cannot be renewed from the lease thread; renewing it here');
     }
+    if (!(await ready)) spec = undefined;
     if (this.#mode !== 'pending') return;
     const start: ThreadRequest | undefined = spec && {
       type: 'start',
