@@ -21,14 +21,7 @@ export type FaultName = (typeof FAULT_NAMES)[number];
  * Faults the CI short run leaves out until the runner holds up under them. Each name here is a known
  * failure with an open fix, stated in the README; the long run and `--faults=` still run them.
  */
-export const SHORT_RUN_EXCLUDED: readonly FaultName[] = [
-  // Invariant 3: a task that ends while its renewals fail still sends its status after the service
-  // expired the attempt (status-after-expiry): core's StatusReporter does not check the local lease.
-  'progress-failure',
-  // Invariant 3: a task acked on a runner whose thread another handler blocks gets no renewals until
-  // the block ends (status-after-expiry, TIMEDOUT); the blocking task's own lease holds.
-  'cpu-block',
-];
+export const SHORT_RUN_EXCLUDED: readonly FaultName[] = [];
 
 export interface ChaosConfig {
   readonly short: boolean;
