@@ -10,6 +10,7 @@ export const ErrorCode = {
   MalformedTask: 'TL_MALFORMED_TASK',
   MissingField: 'TL_MISSING_FIELD',
   InvalidField: 'TL_INVALID_FIELD',
+  UnresolvedReference: 'TL_UNRESOLVED_REFERENCE',
   HandlerFailed: 'TL_HANDLER_FAILED',
   AttemptTimeout: 'TL_ATTEMPT_TIMEOUT',
   Shutdown: 'TL_SHUTDOWN',

@@ -25,7 +25,13 @@
 export { Runner } from './runner.ts';
 export { TaskHandler, getTaskHandlerMetadata } from './handler.ts';
 export { HandlerRegistry, NoHandlerError, DuplicateHandlerError, Tokens } from './registry.ts';
-export { Task, TaskObject, MalformedTaskError, MissingFieldError, InvalidFieldError } from './task.ts';
+export { Task, TaskObject } from './task.ts';
+export {
+  MalformedTaskError,
+  MissingFieldError,
+  InvalidFieldError,
+  UnresolvedReferenceError,
+} from './task-errors.ts';
 export {
   TaskFailure,
   preconditionFalse,

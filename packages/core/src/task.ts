@@ -1,5 +1,10 @@
 import { parseDuration } from './duration.ts';
-import { ErrorCode, TasklaneError } from './errors.ts';
+import {
+  InvalidFieldError,
+  MalformedTaskError,
+  MissingFieldError,
+  UnresolvedReferenceError,
+} from './task-errors.ts';
 
 /** A field as the Data Pipeline API sends it: exactly one of stringValue / refValue. */
 export interface WireField {
@@ -21,36 +26,6 @@ export interface RawTask {
   pipelineId: string;
   attemptId: string;
   objects: Record<string, WireObject>;
-}
-
-/** The task could not be understood; it ends FAILED with this message rather than crashing anything. */
-export class MalformedTaskError extends TasklaneError {
-  override name = 'MalformedTaskError';
-  constructor(message: string) {
-    super(ErrorCode.MalformedTask, message);
-  }
-}
-
-/** A required field is absent on the attempt and its parents. */
-export class MissingFieldError extends TasklaneError {
-  override name = 'MissingFieldError';
-  constructor(
-    readonly field: string,
-    activityType: string,
-  ) {
-    super(ErrorCode.MissingField, `${activityType}: required field "${field}" is missing`);
-  }
-}
-
-/** A field is present but its value cannot be read as the type asked for. */
-export class InvalidFieldError extends TasklaneError {
-  override name = 'InvalidFieldError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(ErrorCode.InvalidField, message);
-  }
 }
 
 const PARENT_KEYS = ['parent', '@componentParent'] as const;
@@ -291,5 +266,19 @@ export class Task {
   /** The first object referenced by `key`, or undefined. */
   getRef(key: string): TaskObject | undefined {
     return this.getRefs(key)[0];
+  }
+
+  /**
+   * The objects referenced by `key`, all of which must be in the task: a handler that follows a
+   * reference fails with the field and the id named instead of silently doing less.
+   */
+  requireRefs(key: string): TaskObject[] {
+    const ids = this.#lookup(key, 'ref');
+    if (!ids?.length) throw new MissingFieldError(key, this.activityType);
+    return ids.map((id) => {
+      const object = this.objects.get(id);
+      if (!object) throw new UnresolvedReferenceError(key, id, this.activityType);
+      return object;
+    });
   }
 }

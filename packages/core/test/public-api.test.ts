@@ -74,6 +74,7 @@ describe('public API types', () => {
         'TaskObject',
         'TasklaneError',
         'Tokens',
+        'UnresolvedReferenceError',
         'VERSION',
         'backoffDelay',
         'combineHooks',

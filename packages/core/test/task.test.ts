@@ -4,6 +4,7 @@ import {
   MissingFieldError,
   InvalidFieldError,
   Task,
+  UnresolvedReferenceError,
   type RawTask,
 } from '../src/index.ts';
 
@@ -77,6 +78,28 @@ describe('Task', () => {
     it('should resolve refs within the objects', () => {
       expect(task.getRef('output')?.ownValues('directoryPath')).toEqual(['/tmp/out']);
       expect(task.getRef('input')).toBeUndefined();
+    });
+
+    it('should name the field and the id of a reference the task does not carry', () => {
+      expect(task.requireRefs('output').map((o) => o.id)).toEqual(['OutDir']);
+      expect(() => task.requireRefs('input')).toThrow(MissingFieldError);
+      const dangling = new Task(
+        rawTask([
+          { key: 'type', stringValue: 'CopyActivity' },
+          { key: 'input', refValue: 'Gone' },
+        ]),
+      );
+      expect(() => dangling.requireRefs('input')).toThrow(UnresolvedReferenceError);
+      expect(() => dangling.requireRefs('input')).toThrow(/field "input" references object "Gone"/);
+      const thrown = (() => {
+        try {
+          dangling.requireRefs('input');
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      })();
+      expect(thrown).toMatchObject({ code: 'TL_UNRESOLVED_REFERENCE', field: 'input', id: 'Gone' });
     });
 
     it('should throw coded errors for missing and invalid fields', () => {
