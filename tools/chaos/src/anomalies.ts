@@ -38,6 +38,8 @@ export interface AnomalyReport {
   readonly unexplainedByKind: Record<string, number>;
   /** The first unexplained ones, for the report. */
   readonly unexplained: Anomaly[];
+  /** Attempts whose time-out a fault explains (their runner rightly gave the lease up, or died). */
+  readonly explainedTimeouts: string[];
   readonly unexplainedCount: number;
 }
 
@@ -131,6 +133,7 @@ export function classifyAnomalies(
   const explained: Record<string, number> = {};
   const unexplainedByKind: Record<string, number> = {};
   const unexplained: Anomaly[] = [];
+  const explainedTimeouts: string[] = [];
   for (const [a, task] of anomalies) {
     const why = explain(
       a,
@@ -140,8 +143,10 @@ export function classifyAnomalies(
       info.windows,
       task ? info.isLateUnit(task) : false,
     );
-    if (why) explained[why] = (explained[why] ?? 0) + 1;
-    else {
+    if (why) {
+      explained[why] = (explained[why] ?? 0) + 1;
+      if (a.kind === 'TIMEDOUT' && a.attemptId !== undefined) explainedTimeouts.push(a.attemptId);
+    } else {
       unexplainedByKind[a.kind] = (unexplainedByKind[a.kind] ?? 0) + 1;
       unexplained.push(a);
     }
@@ -152,5 +157,6 @@ export function classifyAnomalies(
     unexplainedByKind,
     unexplained: unexplained.slice(0, 20),
     unexplainedCount: unexplained.length,
+    explainedTimeouts,
   };
 }

@@ -84,11 +84,17 @@ function unitProblems(
   attempts: readonly TaskObs[],
   final: string | undefined,
   runners: ReadonlyMap<string, RunnerFacts>,
+  explainedTimeouts: ReadonlySet<string>,
 ): string[] {
   const id = key(unit);
   if (unit.kind === 'hostile-shell' || unit.kind === 'hostile-throw') {
-    // One attempt, maximumRetries 0: its FAILED must have been accepted as sent.
-    if (final !== 'FAILED')
+    // One attempt, maximumRetries 0: its FAILED must have been accepted as sent — unless a fault took the
+    // attempt's lease (e.g. failing progress reports), when invariant 3 says to report nothing terminal.
+    const leaseTaken =
+      final === 'TIMEDOUT' &&
+      attempts.length > 0 &&
+      attempts.every((t) => explainedTimeouts.has(t.attemptId));
+    if (final !== 'FAILED' && !leaseTaken)
       return [
         `${unit.kind} unit ${id} ended ${final ?? 'nowhere'}, not FAILED: its status was refused or never sent`,
       ];
@@ -145,6 +151,13 @@ export function judge(obs: Observations, units: readonly WorkUnit[], context: Ju
   for (const [g, max] of Object.entries(maxConcurrentPolls))
     if (max > 1) problems.push(`group ${g} had ${max} polls in flight at once`);
   if (unexpectedExits.length) problems.push(`runner(s) crashed: ${unexpectedExits.join('; ')}`);
+  const anomalies = classifyAnomalies(obs, {
+    runners: context.runners ?? new Map(),
+    windows: context.windows ?? [],
+    workMs: (t) => unitByKey.get(key(t))?.workMs ?? 0,
+    isLateUnit: (t) => unitByKey.get(key(t))?.kind === 'late',
+  });
+  const explainedTimeouts = new Set(anomalies.explainedTimeouts);
   const unitsByKind: Record<string, Record<string, number>> = {};
   const faultUnits: Verdict['faultUnits'] = [];
   units.forEach((u, i) => {
@@ -153,7 +166,7 @@ export function judge(obs: Observations, units: readonly WorkUnit[], context: Ju
     const end = finals[i] ?? 'unfinished';
     counts[end] = (counts[end] ?? 0) + 1;
     const attempts = byUnit.get(key(u)) ?? [];
-    problems.push(...unitProblems(u, attempts, finals[i], context.runners ?? new Map()));
+    problems.push(...unitProblems(u, attempts, finals[i], context.runners ?? new Map(), explainedTimeouts));
     if (kind !== 'plain') {
       const last = attempts.at(-1);
       faultUnits.push({
@@ -173,12 +186,6 @@ export function judge(obs: Observations, units: readonly WorkUnit[], context: Ju
     }
   });
   problems.push(...(context.problems ?? []));
-  const anomalies = classifyAnomalies(obs, {
-    runners: context.runners ?? new Map(),
-    windows: context.windows ?? [],
-    workMs: (t) => unitByKey.get(key(t))?.workMs ?? 0,
-    isLateUnit: (t) => unitByKey.get(key(t))?.kind === 'late',
-  });
   if (anomalies.unexplainedCount > 0) {
     const kinds = Object.entries(anomalies.unexplainedByKind).map(([k, n]) => `${n} ${k}`);
     problems.push(

@@ -88,3 +88,36 @@ describe('judge', () => {
     ]);
   });
 });
+
+describe('judge, hostile units', () => {
+  const hostile = (handedOutAt: number) =>
+    observations({
+      tasks: {
+        h: {
+          taskId: 'h',
+          pipelineId: 'p',
+          objectId: 'H',
+          attemptId: 'h-attempt-1',
+          hostname: 'runner-1',
+          handedOutAt,
+          acks: 1,
+          terminalStatus: 'TIMEDOUT',
+        } as Observations['tasks'][string],
+      },
+    });
+  const unit = [{ pipelineId: 'p', objectId: 'H', kind: 'hostile-throw' as const, maxAttempts: 1 }];
+  const context = {
+    runners: new Map([['runner-1', { kind: 'fleet' as const }]]),
+    windows: [{ fault: 'progress-failure' as const, start: 10_000, end: 14_000 }],
+  };
+
+  it('should accept a time-out when a progress-failure fault took the attempt lease', () => {
+    expect(judge(hostile(11_000), unit, context)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('should fail a time-out that no fault explains: its FAILED was refused or never sent', () => {
+    const verdict = judge(hostile(100_000), unit, context);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.problems.join('\n')).toMatch(/hostile-throw unit p\/H ended TIMEDOUT, not FAILED/);
+  });
+});
