@@ -23,9 +23,35 @@ export async function s3(env: EnvReader): Promise<{ sdk: S3Module; client: S3Cli
   let client = clients.get(cacheKey);
   if (!client) {
     client = new sdk.S3Client({ region, ...(endpoint ? { endpoint } : {}) });
+    unsignedChecksummedBodies(client);
     clients.set(cacheKey, client);
   }
   return { sdk, client };
+}
+
+/**
+ * A body that carries its own checksum (the SDK adds CRC32 to every PutObject and UploadPart) is sent with
+ * `x-amz-content-sha256: UNSIGNED-PAYLOAD` instead of its SHA-256, as the AWS CLI does for uploads: S3
+ * still verifies the bytes through the checksum, and the runner no longer hashes every byte twice (the
+ * SHA-256 was a sixth of its CPU on a large export). Headers and the rest of the request stay signed.
+ */
+function unsignedChecksummedBodies(client: S3Client): void {
+  // Last of the build step: after the checksum middleware has set its header, before signing (finalize).
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { method?: string; headers?: Record<string, string> };
+      const headers = request.headers;
+      if (request.method === 'PUT' && headers && Object.keys(headers).some(isChecksumHeader)) {
+        headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', priority: 'low', name: 'tasklaneUnsignedChecksummedBody' },
+  );
+}
+
+function isChecksumHeader(name: string): boolean {
+  return name.toLowerCase().startsWith('x-amz-checksum-');
 }
 
 /** `s3://bucket/key` → bucket and key (the key may be empty or end with `/` for a prefix). */

@@ -1,6 +1,7 @@
 /** Request bodies for S3: a size cap checked while reading, and the SDK's `aws-chunked` framing. */
 import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import { S3Error } from './store.ts';
 
 /** Reads the whole body, refusing more than `max` bytes (EntityTooLarge) without buffering them. */
@@ -10,27 +11,38 @@ export function readS3Body(req: IncomingMessage, max: number): Promise<Buffer> {
     req.resume();
     return Promise.reject(tooLarge(max));
   }
+  const chunked = isAwsChunked(req);
   // Framing adds a little to chunked bodies; the decoded size is checked again afterwards.
   const cap = max + 64 * 1024 + max / 100;
+  // A plain body of known length is read straight into one buffer of that size: no list of chunks to
+  // join afterwards, so a 5 MiB part is copied once on its way in instead of twice.
+  const length = Number(req.headers['content-length']);
+  const exact = !chunked && Number.isSafeInteger(length) && length >= 0 && length <= cap;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const whole = exact ? Buffer.allocUnsafe(length) : undefined;
     let size = 0;
     let refused = false;
     req.on('data', (chunk: Buffer) => {
       if (refused) return;
-      size += chunk.length;
-      if (size > cap) {
+      if (size + chunk.length > (whole ? whole.length : cap)) {
         refused = true;
-        reject(tooLarge(max));
+        reject(
+          whole
+            ? new S3Error('IncompleteBody', 400, 'The body is longer than its Content-Length.')
+            : tooLarge(max),
+        );
         return;
       }
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
     req.on('end', () => {
       if (refused) return;
       try {
-        const raw = Buffer.concat(chunks);
-        const { body, trailers } = isAwsChunked(req) ? decodeAwsChunked(raw) : { body: raw, trailers: {} };
+        const raw = whole ? whole.subarray(0, size) : Buffer.concat(chunks);
+        const { body, trailers } = chunked ? decodeAwsChunked(raw) : { body: raw, trailers: {} };
         if (body.length > max) reject(tooLarge(max));
         else {
           verifyChecksums(req, body, trailers);
@@ -114,8 +126,18 @@ function crc(table: Uint32Array, data: Uint8Array): string {
   return out.toString('base64');
 }
 
+/** zlib's CRC-32 (Node ≥ 20.15, Bun, Deno) runs at memory speed; the table loop is 10–20x slower. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+function crc32(data: Uint8Array): string {
+  if (!nativeCrc32) return crc(CRC32_TABLE, data);
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(nativeCrc32(data) >>> 0);
+  return out.toString('base64');
+}
+
 const DIGESTS: Record<string, (data: Uint8Array) => string> = {
-  'x-amz-checksum-crc32': (d) => crc(CRC32_TABLE, d),
+  'x-amz-checksum-crc32': crc32,
   'x-amz-checksum-crc32c': (d) => crc(CRC32C_TABLE, d),
   'x-amz-checksum-sha1': (d) => createHash('sha1').update(d).digest('base64'),
   'x-amz-checksum-sha256': (d) => createHash('sha256').update(d).digest('base64'),

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
+import { CopyOut } from './pg-copy-out.ts';
 import type { PgSessionExtras, SqlSession } from './session.ts';
 import type { ConnectionSpec } from './spec.ts';
 
@@ -78,11 +79,11 @@ export class PgSession implements SqlSession, PgSessionExtras {
    * Under Deno, a COPY TO sent on a connection that sat idle while another socket was opened never gets
    * its data events; one plain round trip first wakes the socket up (Node and Bun do not need it).
    */
-  async copyTo(sql: string): Promise<ReturnType<typeof copyTo>> {
+  async copyTo(sql: string): Promise<CopyOut> {
     await this.client.query('SELECT 1');
     // A 16 KiB buffer (the default) pauses the socket every few rows' worth of data; 1 MiB keeps the
     // server streaming while the consumer works, and backpressure still bounds it.
-    return this.client.query(copyTo(sql, { highWaterMark: COPY_BUFFER_BYTES }));
+    return this.client.query(new CopyOut(sql, { highWaterMark: COPY_BUFFER_BYTES }));
   }
 
   async close(): Promise<void> {
