@@ -6,7 +6,6 @@ import 'reflect-metadata';
 // The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
 import { processHost, runCli } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/bun';
-import { serveStatic } from 'hono/bun';
 import { fileURLToPath } from 'node:url';
 
 declare const Bun: {
@@ -22,7 +21,8 @@ await runCli({
     runtime: createRuntime(),
     bin: fileURLToPath(new URL('../bin/tasklane', import.meta.url)),
   }),
-  serveStatic,
+  // Only the BullMQ dashboard needs it: a plain `run` starts without loading hono.
+  loadServeStatic: async () => (await import('hono/bun')).serveStatic,
   serve: (app, { port, hostname }) => {
     const server = Bun.serve({ fetch: (request) => app.fetch(request), port, hostname });
     return Promise.resolve({

@@ -6,7 +6,6 @@ import 'reflect-metadata';
 // The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
 import { processHost, runCli } from '@tasklane/cli/main';
 import { createRuntime } from '@tasklane/runtime/deno';
-import { serveStatic } from 'hono/deno';
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -36,7 +35,8 @@ await runCli({
     runtime: createRuntime(),
     bin: selfBin(),
   }),
-  serveStatic,
+  // Only the BullMQ dashboard needs it: a plain `run` starts without loading hono.
+  loadServeStatic: async () => (await import('hono/deno')).serveStatic,
   serve: (app, { port, hostname }) => {
     const server = Deno.serve({ port, hostname, onListen: () => {} }, (request) => app.fetch(request));
     // shutdown() stops accepting and does not wait for connections that never sent a whole request.

@@ -2,9 +2,9 @@
 /**
  * The Node host of the tasklane CLI: runtime primitives from @tasklane/runtime/node, HTTP through
  * @hono/node-server, and a keep-alive AWS SDK HTTP handler whose request timeout outlasts the 90 s poll.
+ * Only what a plain `tasklane run` needs is imported up front (time to first poll and idle memory are
+ * budgets, see the README): hono loads with the first `--http-port` server or dashboard.
  */
-import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 // The slim entry: commands load on use, so `run` does not pay for the rest of the CLI.
 import { processHost, runCli } from '@tasklane/cli/main';
@@ -18,7 +18,7 @@ await runCli({
     runtime: createRuntime(),
     bin: fileURLToPath(new URL('../bin/tasklane', import.meta.url)),
   }),
-  serveStatic,
+  loadServeStatic: async () => (await import('@hono/node-server/serve-static')).serveStatic,
   dataPipelineClientConfig: () => ({
     requestHandler: new NodeHttpHandler({
       requestTimeout: 100_000,
@@ -28,13 +28,15 @@ await runCli({
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
     }),
   }),
-  serve: (app, { port, hostname }) =>
-    new Promise((resolve, reject) => {
+  serve: async (app, { port, hostname }) => {
+    const { serve } = await import('@hono/node-server');
+    return new Promise((resolve, reject) => {
       const server = serve({ fetch: app.fetch, port, hostname }, (info) =>
         resolve({ port: info.port, close: () => closeServer(server as Server) }),
       );
       server.once('error', reject);
-    }),
+    });
+  },
 });
 
 /**

@@ -32,7 +32,7 @@ export function processHost(options: {
   runtime: RuntimePrimitives;
   /** This app's bin/tasklane, for commands that start more runner processes (the demo fleet). */
   bin: string;
-}): Omit<Host, 'serve' | 'serveStatic'> {
+}): Omit<Host, 'serve' | 'serveStatic' | 'loadServeStatic'> {
   installRejectionHandler();
   return {
     runtime: options.runtime,

@@ -31,6 +31,11 @@ export interface Host {
    * BullMQ dashboard serves its assets through it. Absent: no dashboard.
    */
   readonly serveStatic?: unknown;
+  /**
+   * The same `serveStatic`, imported on first use: a runner without the dashboard (most of them) then
+   * never loads hono at start-up. Used when `serveStatic` is absent.
+   */
+  loadServeStatic?(): Promise<unknown>;
   /** True when stdout is a terminal (live views, pretty logs). */
   readonly isTTY: boolean;
   /**

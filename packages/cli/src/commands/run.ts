@@ -9,8 +9,7 @@ import { publishFailures } from '../ops/fleet-numbers.ts';
 import type { RunnerMetrics } from '../ops/metrics.ts';
 import { RecentFailures } from '../ops/recent-failures.ts';
 import { ServiceReadiness } from '../ops/service-readiness.ts';
-import { startOtelSdk } from '../ops/otel-sdk.ts';
-import { RunnerTracing } from '../ops/tracing.ts';
+import { globalTracerRegistered, startOtelSdk } from '../ops/otel-sdk.ts';
 import { loadPlugins } from '../plugins.ts';
 import { bindTaskEnvPolicy, createCoordinator, createSources } from '../run/components.ts';
 import { printableConfig, resolveRunConfig } from '../run/config.ts';
@@ -84,9 +83,13 @@ export async function runCommand(
   const coordinator = await createCoordinator(config, logger, metrics);
   // After every option error (exit 2 naming the option), before anything polls.
   await checkAwsCredentials(config, host);
-  // OTEL_* variables start an SDK (loaded only then); spans go through the API either way.
+  // OTEL_* variables start an SDK (loaded only then). Spans go through the API whenever a tracer
+  // provider is registered, ours or one a plugin or preload set up; with none they would all be no-ops,
+  // so the API (and the per-call middleware) is not even loaded.
   const otel = await startOtelSdk(host.runtime.env.bind(host.runtime), logger);
-  const tracing = new RunnerTracing();
+  const tracing =
+    otel || globalTracerRegistered() ? new (await import('../ops/tracing.ts')).RunnerTracing() : undefined;
+  const sources = await createSources(config, host, logger);
   const failures = new RecentFailures();
   publishFailures(coordinator, failures);
   const readiness = new ServiceReadiness(config.unreadyAfter);
@@ -96,13 +99,13 @@ export async function runCommand(
     failures.hooks(),
     readiness.hooks(),
     polls.hooks(),
-    tracing.hooks(),
+    ...(tracing ? [tracing.hooks()] : []),
     ...(extras.hooks ?? []),
   ];
   const runner = new Runner({
     registry,
     // The runner owns its identity (taskrunnerId, instance id) and hands it to its sources.
-    sources: tracing.instrument(await createSources(config, host, logger)),
+    sources: tracing ? tracing.instrument(sources) : sources,
     coordinator,
     runtime: host.runtime,
     logger,

@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import { VERSION, type Logger } from '@tasklane/core';
 import { UsageError } from '../errors.ts';
 import { importPeer } from '../peer-import.ts';
@@ -74,6 +73,18 @@ function positive(env: Env, name: string): number | undefined {
 }
 
 /**
+ * True once anything registered a global tracer provider through `@opentelemetry/api` (its process-wide
+ * slot, read here without loading the API): a plugin, or a preload such as the auto-instrumentations'
+ * `--import …/register`. Without one, spans would go to the API's no-op tracer.
+ */
+export function globalTracerRegistered(): boolean {
+  const slot = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[
+    Symbol.for('opentelemetry.js.api.1')
+  ];
+  return slot?.trace !== undefined;
+}
+
+/**
  * Starts an OpenTelemetry SDK from the standard OTEL_* variables, or returns undefined when tracing is
  * off. The SDK packages are optional peers loaded only here, so a runner without tracing never loads them.
  */
@@ -119,6 +130,7 @@ export async function startOtelSdk(env: Env, logger: Logger): Promise<OtelSdk | 
     sampler: sampler(sdk, env),
     spanProcessors: [processor],
   });
+  const { trace } = await import('@opentelemetry/api');
   trace.setGlobalTracerProvider(provider);
   const name = exporterPackage ? `otlp ${protocol}` : 'console';
   logger.info({ exporter: name }, 'OpenTelemetry tracing on');

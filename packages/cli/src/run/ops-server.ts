@@ -98,13 +98,17 @@ export async function startOpsServer(
     readOnlyPrefixes: config.dashboardWrite ? [] : [DASHBOARD_PATH],
     serviceReady: () => deps.readiness.isReady(),
   });
-  if (config.queues.length > 0 && config.redisUrl && host.serveStatic) {
+  const serveStatic =
+    config.queues.length > 0 && config.redisUrl
+      ? (host.serveStatic ?? (await host.loadServeStatic?.()))
+      : undefined;
+  if (config.queues.length > 0 && config.redisUrl && serveStatic) {
     const { createQueueDashboard } = await import('@tasklane/source-bullmq');
     const dashboard = createQueueDashboard({
       url: config.redisUrl,
       queues: config.queues,
       basePath: DASHBOARD_PATH,
-      serveStatic: host.serveStatic as never,
+      serveStatic: serveStatic as never,
       readOnly: !config.dashboardWrite,
     });
     app.route('/', dashboard);
