@@ -4,8 +4,18 @@ import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { S3Error } from './store.ts';
 
-/** Reads the whole body, refusing more than `max` bytes (EntityTooLarge) without buffering them. */
-export function readS3Body(req: IncomingMessage, max: number): Promise<Buffer> {
+/** Reads the whole body into one buffer (XML documents and other small bodies). */
+export async function readS3Body(req: IncomingMessage, max: number): Promise<Buffer> {
+  const pieces = await readS3Pieces(req, max);
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+}
+
+/**
+ * Reads the whole body as the pieces it arrived in, refusing more than `max` bytes (EntityTooLarge)
+ * without buffering them. A plain body is kept as those pieces, never joined (see chunks.ts); an
+ * aws-chunked one is decoded into one buffer. Declared checksums are verified either way.
+ */
+export function readS3Pieces(req: IncomingMessage, max: number): Promise<Buffer[]> {
   const declared = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
     req.resume();
@@ -13,41 +23,32 @@ export function readS3Body(req: IncomingMessage, max: number): Promise<Buffer> {
   }
   const chunked = isAwsChunked(req);
   // Framing adds a little to chunked bodies; the decoded size is checked again afterwards.
-  const cap = max + 64 * 1024 + max / 100;
-  // A plain body of known length is read straight into one buffer of that size: no list of chunks to
-  // join afterwards, so a 5 MiB part is copied once on its way in instead of twice.
-  const length = Number(req.headers['content-length']);
-  const exact = !chunked && Number.isSafeInteger(length) && length >= 0 && length <= cap;
+  const cap = chunked ? max + 64 * 1024 + max / 100 : max;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const whole = exact ? Buffer.allocUnsafe(length) : undefined;
     let size = 0;
     let refused = false;
     req.on('data', (chunk: Buffer) => {
       if (refused) return;
-      if (size + chunk.length > (whole ? whole.length : cap)) {
+      size += chunk.length;
+      if (size > cap) {
         refused = true;
-        reject(
-          whole
-            ? new S3Error('IncompleteBody', 400, 'The body is longer than its Content-Length.')
-            : tooLarge(max),
-        );
+        reject(tooLarge(max));
         return;
       }
-      if (whole) chunk.copy(whole, size);
-      else chunks.push(chunk);
-      size += chunk.length;
+      chunks.push(chunk);
     });
     req.on('end', () => {
       if (refused) return;
       try {
-        const raw = whole ? whole.subarray(0, size) : Buffer.concat(chunks);
-        const { body, trailers } = chunked ? decodeAwsChunked(raw) : { body: raw, trailers: {} };
-        if (body.length > max) reject(tooLarge(max));
-        else {
-          verifyChecksums(req, body, trailers);
-          resolve(body);
+        if (!chunked) {
+          verifyChecksums(req, chunks, {});
+          return resolve(chunks);
         }
+        const { body, trailers } = decodeAwsChunked(Buffer.concat(chunks, size));
+        if (body.length > max) return reject(tooLarge(max));
+        verifyChecksums(req, [body], trailers);
+        resolve([body]);
       } catch (err) {
         reject(err);
       }
@@ -118,34 +119,49 @@ function crcTable(poly: number): Uint32Array {
   return table;
 }
 
-function crc(table: Uint32Array, data: Uint8Array): string {
+function crc(table: Uint32Array, pieces: readonly Uint8Array[]): number {
   let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE((c ^ 0xffffffff) >>> 0);
-  return out.toString('base64');
+  for (const data of pieces)
+    for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** zlib's CRC-32 (Node ≥ 20.15, Bun, Deno) runs at memory speed; the table loop is 10–20x slower. */
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-function crc32(data: Uint8Array): string {
-  if (!nativeCrc32) return crc(CRC32_TABLE, data);
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(nativeCrc32(data) >>> 0);
-  return out.toString('base64');
+function crc32(pieces: readonly Uint8Array[]): number {
+  if (!nativeCrc32) return crc(CRC32_TABLE, pieces);
+  let value = 0;
+  for (const p of pieces) value = nativeCrc32(p, value);
+  return value >>> 0;
 }
 
-const DIGESTS: Record<string, (data: Uint8Array) => string> = {
-  'x-amz-checksum-crc32': crc32,
-  'x-amz-checksum-crc32c': (d) => crc(CRC32C_TABLE, d),
-  'x-amz-checksum-sha1': (d) => createHash('sha1').update(d).digest('base64'),
-  'x-amz-checksum-sha256': (d) => createHash('sha256').update(d).digest('base64'),
-  'content-md5': (d) => createHash('md5').update(d).digest('base64'),
+const base64Of = (n: number) => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(n);
+  return out.toString('base64');
+};
+
+const hashOf = (algorithm: string) => (pieces: readonly Uint8Array[]) => {
+  const hash = createHash(algorithm);
+  for (const p of pieces) hash.update(p);
+  return hash.digest('base64');
+};
+
+const DIGESTS: Record<string, (pieces: readonly Uint8Array[]) => string> = {
+  'x-amz-checksum-crc32': (p) => base64Of(crc32(p)),
+  'x-amz-checksum-crc32c': (p) => base64Of(crc(CRC32C_TABLE, p)),
+  'x-amz-checksum-sha1': hashOf('sha1'),
+  'x-amz-checksum-sha256': hashOf('sha256'),
+  'content-md5': hashOf('md5'),
 };
 
 /** Rejects a body whose declared checksum (header or aws-chunked trailer) does not match, as S3 does. */
-function verifyChecksums(req: IncomingMessage, body: Buffer, trailers: Record<string, string>): void {
+function verifyChecksums(
+  req: IncomingMessage,
+  body: readonly Uint8Array[],
+  trailers: Record<string, string>,
+): void {
   for (const [name, digest] of Object.entries(DIGESTS)) {
     const header = req.headers[name];
     const declared = typeof header === 'string' ? header : trailers[name];

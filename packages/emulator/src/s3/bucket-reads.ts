@@ -29,7 +29,7 @@ export function listObjects(store: S3Store, hooks: S3Hooks, r: S3Request): void 
     Key: enc(k),
     LastModified: iso(o.lastModified),
     ETag: o.etag,
-    Size: o.data.length,
+    Size: o.size,
     StorageClass: 'STANDARD',
   }));
   const common = result.commonPrefixes.map((p) => ({ Prefix: enc(p) }));

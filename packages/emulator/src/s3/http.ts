@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readS3Body } from './body.ts';
+import { readS3Body, readS3Pieces } from './body.ts';
 import { deleteObjects, listObjects } from './bucket-reads.ts';
 import { iso, notAllowed, notImplemented, send, sendError, sendObject, sendXml } from './respond.ts';
 import type { S3Hooks, S3Request } from './respond.ts';
@@ -72,6 +72,7 @@ async function route(store: S3Store, hooks: S3Hooks, r: S3Request): Promise<void
   const method = req.method ?? 'GET';
   const op = (name: string) => hooks.request(name);
   const body = () => readS3Body(req, store.limits.maxPutBytes);
+  const pieces = () => readS3Pieces(req, store.limits.maxPutBytes);
   if (bucket === '') {
     if (method !== 'GET') throw notAllowed();
     op('ListBuckets');
@@ -118,7 +119,7 @@ async function route(store: S3Store, hooks: S3Hooks, r: S3Request): Promise<void
       if (uploadId !== undefined) {
         op('UploadPart');
         if (req.headers['x-amz-copy-source'] !== undefined) throw notImplemented('UploadPartCopy');
-        const etag = store.uploadPart(bucket, key, uploadId, Number(query.get('partNumber')), await body());
+        const etag = store.uploadPart(bucket, key, uploadId, Number(query.get('partNumber')), await pieces());
         return send(r, 200, { etag });
       }
       const source = req.headers['x-amz-copy-source'];
@@ -132,7 +133,7 @@ async function route(store: S3Store, hooks: S3Hooks, r: S3Request): Promise<void
         const copy = store.put(
           bucket,
           key,
-          src.data,
+          src.chunks,
           replace ? contentType(req) : src.contentType,
           replace ? metadataOf(req) : src.metadata,
         );
@@ -140,7 +141,7 @@ async function route(store: S3Store, hooks: S3Hooks, r: S3Request): Promise<void
         return sendXml(r, 200, 'CopyObjectResult', { ETag: copy.etag, LastModified: iso(copy.lastModified) });
       }
       op('PutObject');
-      const obj = store.put(bucket, key, await body(), contentType(req), metadataOf(req));
+      const obj = store.put(bucket, key, await pieces(), contentType(req), metadataOf(req));
       hooks.changed();
       return send(r, 200, { etag: obj.etag });
     }

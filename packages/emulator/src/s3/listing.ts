@@ -1,6 +1,10 @@
 /** Listing in S3 order: prefix, start-after, delimiter roll-ups and page size. */
 export interface S3Object {
-  data: Uint8Array;
+  /** The bytes in one buffer; an object stored in pieces is joined on first use only. */
+  readonly data: Uint8Array;
+  /** The bytes as stored, in order: one buffer, or the pieces a body or multipart upload arrived in. */
+  readonly chunks: readonly Uint8Array[];
+  readonly size: number;
   /** Quoted, as S3 sends it. */
   etag: string;
   lastModified: number;

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { S3Error } from './store.ts';
 import type { S3Object } from './store.ts';
+import { sliceChunks } from './chunks.ts';
 import { errorDocument, xmlDocument } from './xml.ts';
 
 export interface S3Hooks {
@@ -28,11 +29,12 @@ export function sendObject(r: S3Request, obj: S3Object, head: boolean): void {
     'accept-ranges': 'bytes',
   };
   for (const [k, v] of Object.entries(obj.metadata)) headers[`x-amz-meta-${k}`] = v;
-  let data = obj.data;
+  let chunks = obj.chunks;
+  let length = obj.size;
   let status = 200;
   const range = r.req.headers.range;
   if (range !== undefined) {
-    const size = obj.data.length;
+    const size = obj.size;
     const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
     let start = m?.[1] ? Number(m[1]) : undefined;
     let end = m?.[2] ? Number(m[2]) : undefined;
@@ -41,13 +43,16 @@ export function sendObject(r: S3Request, obj: S3Object, head: boolean): void {
       end = Math.min(end ?? size - 1, size - 1);
       if (start >= size || start > end)
         throw new S3Error('InvalidRange', 416, 'The requested range is not satisfiable');
-      data = obj.data.subarray(start, end + 1);
+      chunks = sliceChunks(obj.chunks, start, end);
+      length = end + 1 - start;
       status = 206;
       headers['content-range'] = `bytes ${start}-${end}/${size}`;
     }
   }
-  headers['content-length'] = data.length;
-  send(r, status, headers, head ? undefined : data);
+  headers['content-length'] = length;
+  if (head || chunks.length <= 1) return send(r, status, headers, head ? undefined : (chunks[0] ?? ''));
+  // The pieces go out as they are stored, corked so that small ones still leave in few writes.
+  send(r, status, headers, undefined, chunks);
 }
 
 export function sendXml(
@@ -65,15 +70,20 @@ export function send(
   status: number,
   headers: Record<string, string | number> = {},
   body?: string | Uint8Array,
+  pieces?: readonly Uint8Array[],
 ): void {
   if (r.res.destroyed || r.res.writableEnded) return;
   r.res.writeHead(status, {
     'x-amz-request-id': r.requestId,
     'x-amz-id-2': r.requestId,
-    ...(body === undefined && !('content-length' in headers) ? { 'content-length': 0 } : {}),
+    ...(body === undefined && !pieces && !('content-length' in headers) ? { 'content-length': 0 } : {}),
     ...headers,
   });
-  r.res.end(body);
+  if (!pieces) return void r.res.end(body);
+  r.res.cork();
+  for (const piece of pieces) r.res.write(piece);
+  r.res.end();
+  r.res.uncork();
 }
 
 export function sendError(

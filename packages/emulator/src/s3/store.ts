@@ -4,6 +4,7 @@
  * or higher for tests.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { objectOf, sizeOf } from './chunks.ts';
 import { compareKeys, listSorted } from './listing.ts';
 import type { ListRequest, ListResult, S3Object } from './listing.ts';
 
@@ -22,7 +23,7 @@ interface Upload {
   key: string;
   contentType: string;
   metadata: Record<string, string>;
-  parts: Map<number, { data: Uint8Array; etag: string }>;
+  parts: Map<number, { chunks: readonly Uint8Array[]; size: number; etag: string }>;
 }
 
 export interface S3Limits {
@@ -51,7 +52,15 @@ function checkKey(key: string): void {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const MAX_PARTS = 10_000;
 
-const md5 = (data: Uint8Array) => createHash('md5').update(data).digest();
+/** A body: one buffer, or the pieces it arrived in (kept as they are, see chunks.ts). */
+export type Body = Uint8Array | readonly Uint8Array[];
+const piecesOf = (body: Body): readonly Uint8Array[] => (body instanceof Uint8Array ? [body] : body);
+
+function md5(pieces: readonly Uint8Array[]): Buffer {
+  const hash = createHash('md5');
+  for (const p of pieces) hash.update(p);
+  return hash.digest();
+}
 export class S3Store {
   readonly #buckets = new Map<string, Bucket>();
   readonly #uploads = new Map<string, Upload>();
@@ -94,20 +103,24 @@ export class S3Store {
   put(
     bucket: string,
     key: string,
-    data: Uint8Array,
+    body: Body,
     contentType?: string,
     metadata: Record<string, string> = {},
   ): S3Object {
     const b = this.#bucket(bucket);
     checkKey(key);
-    this.#checkSize(data.length);
-    return this.#store(b, key, {
-      data,
-      etag: `"${md5(data).toString('hex')}"`,
-      lastModified: this.#now(),
-      contentType: contentType ?? 'binary/octet-stream',
-      metadata,
-    });
+    const pieces = piecesOf(body);
+    this.#checkSize(sizeOf(pieces));
+    return this.#store(
+      b,
+      key,
+      objectOf(pieces, {
+        etag: `"${md5(pieces).toString('hex')}"`,
+        lastModified: this.#now(),
+        contentType: contentType ?? 'binary/octet-stream',
+        metadata,
+      }),
+    );
   }
 
   get(bucket: string, key: string): S3Object {
@@ -152,7 +165,7 @@ export class S3Store {
     return id;
   }
 
-  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, data: Uint8Array): string {
+  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Body): string {
     const u = this.#upload(bucket, key, uploadId);
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS)
       throw new S3Error(
@@ -160,9 +173,11 @@ export class S3Store {
         400,
         `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`,
       );
-    this.#checkSize(data.length);
-    const etag = `"${md5(data).toString('hex')}"`;
-    u.parts.set(partNumber, { data, etag });
+    const chunks = piecesOf(body);
+    const size = sizeOf(chunks);
+    this.#checkSize(size);
+    const etag = `"${md5(chunks).toString('hex')}"`;
+    u.parts.set(partNumber, { chunks, size, etag });
     return etag;
   }
 
@@ -189,26 +204,28 @@ export class S3Store {
           400,
           `Part ${p.partNumber} could not be found or its ETag does not match.`,
         );
-      if (i < parts.length - 1 && got.data.length < this.limits.minPartBytes)
+      if (i < parts.length - 1 && got.size < this.limits.minPartBytes)
         throw new S3Error(
           'EntityTooSmall',
           400,
           `Part ${p.partNumber} is smaller than the minimum allowed size (${this.limits.minPartBytes} bytes).`,
         );
-      chosen.push(got.data);
+      chosen.push(...got.chunks);
       // A part's ETag is its MD5 already; hashing every part again doubled the cost of a large upload.
       digests.push(Buffer.from(got.etag.replaceAll('"', ''), 'hex'));
     }
-    const data = Buffer.concat(chosen);
-    const digest = md5(Buffer.concat(digests));
+    const digest = md5(digests);
     this.#uploads.delete(uploadId);
-    return this.#store(this.#bucket(bucket), key, {
-      data,
-      etag: `"${digest.toString('hex')}-${parts.length}"`,
-      lastModified: this.#now(),
-      contentType: u.contentType,
-      metadata: u.metadata,
-    });
+    return this.#store(
+      this.#bucket(bucket),
+      key,
+      objectOf(chosen, {
+        etag: `"${digest.toString('hex')}-${parts.length}"`,
+        lastModified: this.#now(),
+        contentType: u.contentType,
+        metadata: u.metadata,
+      }),
+    );
   }
 
   abort(bucket: string, key: string, uploadId: string): void {
