@@ -9,13 +9,11 @@ const HEADER_BYTES = 5; // code (1) + length (4, counting itself)
 /** What `pg` hands a custom submittable: its connection, whose socket we read while the COPY runs. */
 interface PgConnection {
   stream: {
-    read(): Buffer | null;
     pause(): void;
     resume(): void;
     listeners(event: 'data'): Array<(chunk: Buffer) => void>;
-    on(event: 'readable', listener: () => void): void;
     addListener(event: 'data', listener: (chunk: Buffer) => void): void;
-    removeListener(event: 'data' | 'readable', listener: (...args: never[]) => void): void;
+    removeListener(event: 'data', listener: (chunk: Buffer) => void): void;
   };
   query(text: string): void;
 }
@@ -26,23 +24,29 @@ interface PgConnection {
  * CopyDone or at an ErrorResponse) but parses faster: PostgreSQL sends one CopyData message per row, and
  * instead of slicing each one out (an object and a copy per row, most of the runner's CPU on a million
  * rows) the payloads are compacted in place inside the socket's own chunk, so a chunk of thousands of rows
- * costs one `copyWithin` per row and one pushed Buffer. Backpressure stops reading the socket, which
- * stops the server.
+ * costs one `copyWithin` per row and one pushed Buffer. Backpressure pauses the socket, which stops the
+ * server.
  */
 export class CopyOut extends Readable {
   /** Rows copied, from the server's CommandComplete (`COPY n`), once the stream has ended. */
   rowCount = 0;
   #connection: PgConnection | undefined;
   #pgOnData: ((chunk: Buffer) => void) | undefined;
-  readonly #onReadable = () => this.#forward();
+  /**
+   * The socket stays in flowing mode, as pg keeps it, and is paused while the reader is full: a paused
+   * `read()` would join every buffered socket read into a new buffer first, a copy of the whole export.
+   */
+  readonly #onData = (chunk: Buffer) => {
+    this.#parse(chunk);
+    if (!this.#wanted && !this.#finished) this.#connection!.stream.pause();
+  };
   /** A message header cut by a chunk boundary, gathered here until complete. */
   readonly #header = Buffer.alloc(HEADER_BYTES);
   #headerFill = 0;
   #code = 0;
   /** Payload bytes of the current message not yet seen. */
   #remaining = 0;
-  #wanted = false;
-  #forwarding = false;
+  #wanted = true;
   #finished = false;
 
   constructor(
@@ -62,23 +66,13 @@ export class CopyOut extends Readable {
       throw new Error(`expected one data listener on the socket, found ${listeners.length}`);
     this.#pgOnData = listeners[0]!;
     socket.removeListener('data', this.#pgOnData);
-    socket.pause();
-    socket.on('readable', this.#onReadable);
+    socket.addListener('data', this.#onData);
     connection.query(this.text);
   }
 
   override _read(): void {
     this.#wanted = true;
-    this.#forward();
-  }
-
-  #forward(): void {
-    if (this.#forwarding || !this.#wanted || this.#finished || !this.#connection) return;
-    this.#forwarding = true;
-    const socket = this.#connection.stream;
-    let chunk: Buffer | null;
-    while (this.#wanted && !this.#finished && (chunk = socket.read()) !== null) this.#parse(chunk);
-    this.#forwarding = false;
+    if (this.#connection && !this.#finished) this.#connection.stream.resume();
   }
 
   /** Consumes one socket chunk; CopyData payloads move to its front and are pushed as one Buffer. */
@@ -87,6 +81,21 @@ export class CopyOut extends Readable {
     let i = 0;
     let out = 0;
     while (i < n) {
+      // The common case, in a tight loop: whole CopyData messages (one row each) inside this chunk.
+      if (this.#remaining === 0 && this.#headerFill === 0) {
+        while (i + HEADER_BYTES <= n && chunk[i] === COPY_DATA) {
+          const start = i + HEADER_BYTES;
+          const end =
+            start +
+            ((chunk[i + 1]! << 24) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 8) | chunk[i + 4]!) -
+            4;
+          if (end > n) break;
+          chunk.copyWithin(out, start, end);
+          out += end - start;
+          i = end;
+        }
+        if (i >= n) break;
+      }
       if (this.#remaining > 0) {
         const take = Math.min(this.#remaining, n - i);
         if (this.#code === COPY_DATA) {
@@ -139,7 +148,7 @@ export class CopyOut extends Readable {
     this.#finished = true;
     const socket = this.#connection!.stream;
     const pgOnData = this.#pgOnData!;
-    socket.removeListener('readable', this.#onReadable);
+    socket.removeListener('data', this.#onData);
     socket.addListener('data', pgOnData);
     pgOnData(unread);
     // As pg-copy-streams does: pg's handler may pause the socket itself, so resume on the next tick.
