@@ -58,6 +58,8 @@ describe('tasklane status', () => {
     expect(fleet.instances).toHaveLength(1);
     expect(fleet.instances[0]).toMatchObject({ hostname: 'status-host', instanceId: runner.instanceId });
     expect(fleet.instances[0].inFlight[0]).toMatchObject({ group: 'status-wg', activityType: 'Sleep' });
+    expect(fleet.instances[0]).toMatchObject({ running: 1, busy: 1 });
+    expect(fleet.instances[0].running + fleet.instances[0].polling + fleet.instances[0].free).toBe(2);
     const group = fleet.groups.find((g: { group: string }) => g.group === 'status-wg');
     expect(group.holder?.instanceId).toBe(runner.instanceId);
   });
@@ -71,5 +73,28 @@ describe('tasklane status', () => {
     const bad = captureHost();
     expect(await main(['status'], bad)).toBe(2);
     expect(bad.err).toContain('--redis-url');
+  });
+
+  it('counts the slot reserved for the poll as polling, not running, as the /fleet pages do', async () => {
+    const args = ['status', '--redis-url', redis.url, '--redis-key-prefix', prefix];
+    const instance = async () => {
+      const host = captureHost();
+      expect(await main([...args, '--json'], host)).toBe(0);
+      const i = JSON.parse(host.out).instances[0];
+      return {
+        inFlight: i.inFlight.length,
+        running: i.running,
+        busy: i.busy,
+        polling: i.polling,
+        free: i.free,
+      };
+    };
+    // Once the Sleep task ends the runner is idle: the registry's busy still counts the poll's slot.
+    await expect
+      .poll(instance, { timeout: 10_000 })
+      .toEqual({ inFlight: 0, running: 0, busy: 0, polling: 1, free: 1 });
+    const host = captureHost();
+    expect(await main(args, host)).toBe(0);
+    expect(host.out).toMatch(/INSTANCES\n.*RUNNING\s+POLLING\s+FREE\n.*status-host.*status-wg\s+0\s+1\s+1\n/);
   });
 });

@@ -25,9 +25,16 @@ export interface GroupStatus {
   readonly fencedForMs: number;
 }
 
-/** An instance as the registry shows it, with its slot totals added up. */
+/**
+ * An instance as the registry shows it, with its slot totals added up the way the /fleet pages count
+ * them. `groups` stays as published (its `busy` includes the slot reserved for the poll).
+ */
 export interface FleetInstance extends InstanceState {
+  /** Slots running a task: the same as `running`, kept for readers of the old field. */
   readonly busy: number;
+  readonly running: number;
+  /** Slots reserved for a poll in flight or waiting for the fleet's lease: no task runs in them. */
+  readonly polling: number;
   readonly free: number;
 }
 
@@ -43,16 +50,24 @@ export interface FleetQueryOptions {
   groups?: readonly string[];
 }
 
+/**
+ * The runner takes a group's slot from its pool for the poll, so its published `busy` counts that slot
+ * too and an idle runner would look busy: running slots are the in-flight tasks, the rest of `busy` polls.
+ */
 function toInstance(json: string): FleetInstance | undefined {
   try {
     const state = JSON.parse(json) as InstanceState;
-    let busy = 0;
-    let slots = 0;
-    for (const g of Object.values(state.groups ?? {})) {
-      busy += g.busy;
-      slots += g.slots;
+    let running = 0;
+    let polling = 0;
+    let free = 0;
+    for (const [group, g] of Object.entries(state.groups ?? {})) {
+      const tasks = (state.inFlight ?? []).filter((t) => t.group === group).length;
+      const taken = Math.max(g.busy, tasks);
+      running += tasks;
+      polling += taken - tasks;
+      free += Math.max(0, g.slots - taken);
     }
-    return { ...state, busy, free: Math.max(0, slots - busy) };
+    return { ...state, busy: running, running, polling, free };
   } catch {
     return undefined;
   }

@@ -24,8 +24,8 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const STATUS_HELP = `Usage: tasklane status --redis-url URL [--json]
 
-Prints the fleet: worker groups with their lease holder and waiters, instances with busy/free slots, and
-in-flight tasks.
+Prints the fleet: worker groups with their lease holder and waiters, instances with running/polling/free
+slots (a slot reserved for the poll is polling, not running), and in-flight tasks.
 
 Options:
 ${formatOptions(OPTIONS)}`;
@@ -62,21 +62,18 @@ export async function statusCommand(argv: readonly string[], host: Host): Promis
   host.stdout('\nINSTANCES\n');
   host.stdout(
     renderTable(
-      ['instance', 'host', 'runtime', 'state', 'groups', 'busy', 'free'],
-      fleet.instances.map((i) => {
-        const groups = Object.entries(i.groups);
-        const busy = groups.reduce((n, [, g]) => n + g.busy, 0);
-        const slots = groups.reduce((n, [, g]) => n + g.slots, 0);
-        return [
-          i.instanceId,
-          i.hostname,
-          i.runtime,
-          i.state,
-          groups.map(([name]) => name).join(','),
-          String(busy),
-          String(slots - busy),
-        ];
-      }),
+      // As the /fleet pages count them: the slot reserved for the poll is "polling", not busy.
+      ['instance', 'host', 'runtime', 'state', 'groups', 'running', 'polling', 'free'],
+      fleet.instances.map((i) => [
+        i.instanceId,
+        i.hostname,
+        i.runtime,
+        i.state,
+        Object.keys(i.groups).join(','),
+        String(i.running),
+        String(i.polling),
+        String(i.free),
+      ]),
     ),
   );
   host.stdout('\nIN-FLIGHT TASKS\n');
