@@ -47,6 +47,8 @@ export class LockRenewer {
     const sentAt = performance.now();
     const batch: BullMQSourceTask[] = [];
     for (const task of this.tasks.values()) {
+      // Its completion is in flight and checks the lock itself: that answer, not a renewal, decides.
+      if (task.completing) continue;
       if (task.cancelPending) {
         task.endCanceled().catch(() => undefined);
       } else if (sentAt - task.renewedAt > this.lockDurationMs) {
@@ -66,6 +68,8 @@ export class LockRenewer {
       ),
     );
     for (const task of batch) {
+      // A job that ended or began completing while the extension was out: its lock is gone on purpose.
+      if (task.ended || task.completing) continue;
       if (refused.has(task.jobId)) {
         this.log.warn({ jobId: task.jobId }, 'job lock expired or taken over (stalled?); aborting it');
         task.lost();

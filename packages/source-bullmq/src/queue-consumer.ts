@@ -205,7 +205,7 @@ export class QueueConsumer implements TaskHost {
       void this.#giveBack(fetched);
       return;
     }
-    this.#held.push({ ...fetched, since: Date.now() });
+    this.#held.push({ job: fetched.job, token: fetched.token, since: Date.now() });
     // One sweep timer for all held jobs rather than a timer per job: holding is the hot path.
     if (!this.#sweeper) this.#sweeper = setTimeout(() => this.#sweep(), this.#settings.prefetchHoldMs);
   }

@@ -12,6 +12,8 @@ import { cancellationError, dispositionFor, progressValue } from './outcome-mapp
 
 const CANCELED: LeaseReply = Object.freeze({ canceled: true });
 const RUNNING: LeaseReply = Object.freeze({ canceled: false });
+/** The usual ack answer, settled once: the ack sends nothing, so each task need not allocate a promise. */
+const ACKED = Promise.resolve(RUNNING);
 
 /** BullMQ's codes for "this worker no longer owns the job" (missing job, missing lock, wrong state, lock mismatch). */
 const LOST_CODES = new Set([-1, -2, -3, -6]);
@@ -71,6 +73,7 @@ export class BullMQSourceTask implements SourceTask {
   renewedAt = performance.now();
   #cancelReason: string | undefined;
   #ended = false;
+  #completing = false;
   #acked = false;
   #interrupted: Interrupt | undefined;
   #listener: ((reason: Interrupt) => void) | undefined;
@@ -96,6 +99,14 @@ export class BullMQSourceTask implements SourceTask {
     return this.#ended;
   }
 
+  /**
+   * True while a terminal transition is on its way to Redis: that script checks the lock itself, so the
+   * renewer leaves the job alone (extending it would race the completion and report a false loss).
+   */
+  get completing(): boolean {
+    return this.#completing;
+  }
+
   toTask(): Task {
     const opened = this.opened;
     if (opened === undefined) return taskFromJob(this.job, this.host.queue);
@@ -111,10 +122,10 @@ export class BullMQSourceTask implements SourceTask {
    * Nothing to send: BullMQ already locked the job and stamped `processedOn` when it became active.
    * A job canceled between fetch and ack ends here, before any handler code.
    */
-  async ack(): Promise<LeaseReply> {
+  ack(): Promise<LeaseReply> {
     if (this.#cancelReason !== undefined) return this.endCanceled();
     this.#acked = true;
-    return RUNNING;
+    return ACKED;
   }
 
   /** True when a cancel is waiting for its TL_BULLMQ_CANCELED failure to be written. */
@@ -136,6 +147,7 @@ export class BullMQSourceTask implements SourceTask {
 
   /** The lock is gone (refused by Redis, or not extended for longer than its duration). */
   lost(): void {
+    if (this.#ended) return;
     this.#finish();
     this.#interrupt('lease-lost');
   }
@@ -180,6 +192,7 @@ export class BullMQSourceTask implements SourceTask {
     const disposition = dispositionFor(outcome, this.host.redact);
     const fetchNext = disposition.kind !== 'release' && this.host.wantsNext();
     let reply: unknown;
+    this.#completing = true;
     try {
       if (disposition.kind === 'complete')
         reply = await this.#completeOrFail(disposition.returnValue, fetchNext);
@@ -189,6 +202,9 @@ export class BullMQSourceTask implements SourceTask {
     } catch (error) {
       if (isLost(error)) this.#finish();
       lostOrRethrow(error, this.jobId, `${outcome.status} report`);
+    } finally {
+      // A transient failure is retried by the runner; meanwhile the renewer keeps the lock again.
+      this.#completing = false;
     }
     this.#finish();
     // Awaited so the job is held before the runner frees this slot and polls: the poll then costs no round trip.

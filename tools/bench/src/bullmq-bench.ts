@@ -1,175 +1,206 @@
-import { TaskHandler } from '@tasklane/core';
-import { BullMQSource } from '@tasklane/source-bullmq';
-import { startTestRunner } from '@tasklane/test-utils/harness';
-import { Queue, Worker } from 'bullmq';
+/**
+ * The BullMQ source against a bare BullMQ Worker, both as users run them, each in its own process:
+ * - bare: fixtures/bullmq-worker.mjs, `new Worker(queue, async () => {}, { concurrency })`;
+ * - tasklane: `bin/tasklane run --source bullmq` with the no-op plugin, same concurrency;
+ * - source, runner (diagnostic, fixtures/bullmq-layers.mjs): the source under a minimal loop, and core's
+ *   Runner without the CLI, so the cost of each layer shows apart.
+ * Each serves its own queue and all stay up for the whole section. A run stops them all (SIGSTOP), queues
+ * `jobs` no-op jobs for one side, lets only that side continue and ends when its queue is empty, so
+ * filling the queue is not timed and the idle sides neither compete for the CPU nor send commands.
+ * Every round runs every side, bare and tasklane back to back (alternating which goes first): the median
+ * of the per-round ratios is the figure, as a shared machine's load drifts between rounds far more than
+ * within one.
+ */
+import { spawnGroup, type GroupProcess } from '@tasklane/test-utils';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { cpuSeconds, sleep, TASKLANE_BIN } from './procs.ts';
+import { round } from './stats.ts';
 
-/** One measured drain: jobs per second, and this process's CPU time per job (user + system). */
-export interface BullmqRound {
-  /** `source`: the BullMQ source driven by a minimal poll loop, no Runner (what the source itself costs). */
-  kind: 'bare' | 'tasklane' | 'source';
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** One side of one round. */
+export interface BullmqSideRun {
   perSec: number;
+  /** The consumer process's user + system CPU time per job (/proc/<pid>/stat). */
   cpuUsPerJob: number;
+  /** Commands the consumer sent per job (scripts, blocking pops, connection chatter; INFO commandstats). */
+  redisCommandsPerJob: number;
+  /** Every command Redis ran per job, those inside BullMQ's Lua scripts included. */
+  redisCallsPerJob: number;
+  /** redis-server's own CPU time per job (INFO cpu). */
+  redisCpuUsPerJob: number;
 }
 
-/** Result of {@link benchBullmq}: jobs per second through each consumer, and tasklane / bare. */
+const SIDES = ['bare', 'tasklane', 'source', 'runner'] as const;
+type SideName = (typeof SIDES)[number];
+
+/** One round: every side once, and tasklane's ratios to bare. */
+export interface BullmqRound {
+  order: SideName[];
+  bare: BullmqSideRun;
+  tasklane: BullmqSideRun;
+  source?: BullmqSideRun;
+  runner?: BullmqSideRun;
+  /** tasklane / bare throughput. */
+  ratio: number;
+  /** tasklane / bare CPU per job. */
+  cpuRatio: number;
+  /** 1-minute load average when the round ended. */
+  loadAverage: number;
+}
+
+/** Result of {@link benchBullmq}: medians over the rounds, and every round so the spread is visible. */
 export interface BullmqBenchResult {
+  /** Median over the rounds of tasklane / bare throughput, each pair from the same round. */
+  ratio: number;
+  ratioMin: number;
+  ratioMax: number;
+  /** Median over the rounds of tasklane / bare CPU per job. */
+  cpuRatio: number;
+  /** Medians of each side's own figures. */
   tasklanePerSec: number;
   barePerSec: number;
-  ratio: number;
-  /** Median CPU time per job (µs) of each side, and tasklane / bare: steadier than throughput on a busy machine. */
   tasklaneCpuUsPerJob: number;
   bareCpuUsPerJob: number;
-  cpuRatio: number;
-  /** The source without the Runner, against the same bare Worker: separates the source's cost from core's. */
-  sourceOnlyPerSec: number;
-  sourceOnlyCpuUsPerJob: number;
+  tasklaneRedisCommandsPerJob: number;
+  bareRedisCommandsPerJob: number;
+  tasklaneRedisCallsPerJob: number;
+  bareRedisCallsPerJob: number;
+  tasklaneRedisCpuUsPerJob: number;
+  bareRedisCpuUsPerJob: number;
+  /** The diagnostic layers against bare, medians of per-round ratios (throughput, CPU per job). */
+  layers?: Record<'source' | 'runner', { ratio: number; cpuRatio: number; cpuUsPerJob: number }>;
   jobs: number;
   concurrency: number;
-  /** Every measured round, in run order, so noise is visible. */
   rounds: BullmqRound[];
+  /** 1-minute load average when the section started and ended (the machine is shared). */
+  loadAverage: { before: number; after: number };
 }
 
-const NoopActivity = TaskHandler('NoopActivity')(
-  class {
-    handle() {}
-  },
-);
+/** Commands Lua cannot run, so each call is one a client sent (Redis 7 counts script calls too). */
+const CLIENT_ONLY =
+  /^(evalsha|eval|evalsha_ro|eval_ro|fcall|fcall_ro|bzpopmin|bzpopmax|bzmpop|blpop|brpop|blmpop|blmove|brpoplpush|multi|exec|info|ping|hello|auth|select|quit|client\|.*|script\|.*|subscribe|psubscribe)$/;
 
-let queues = 0;
+interface RedisSnapshot {
+  commands: number;
+  calls: number;
+  cpuSeconds: number;
+}
 
-async function fill(connection: Redis, jobs: number): Promise<Queue> {
-  const queue = new Queue(`bench-bullmq-${process.pid}-${++queues}`, { connection });
-  // removeOnComplete keeps Redis memory flat across rounds; both consumers pay the same for it.
-  const batch = 1000;
-  for (let i = 0; i < jobs; i += batch) {
+/** One INFO for both sections; it counts itself in the next snapshot (subtracted in drain). */
+async function snapshot(admin: Redis): Promise<RedisSnapshot> {
+  const info = await admin.info('commandstats', 'cpu');
+  const s: RedisSnapshot = { commands: 0, calls: 0, cpuSeconds: 0 };
+  for (const line of info.split('\n')) {
+    const cmd = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (cmd) {
+      s.calls += Number(cmd[2]);
+      if (CLIENT_ONLY.test(cmd[1]!)) s.commands += Number(cmd[2]);
+    }
+    const cpu = /^used_cpu_(sys|user):([\d.]+)/.exec(line.trim());
+    if (cpu) s.cpuSeconds += Number(cpu[2]);
+  }
+  return s;
+}
+
+/** A consumer process and the queue only it serves. */
+interface Side {
+  readonly name: SideName;
+  readonly proc: GroupProcess;
+  readonly queue: Queue;
+}
+
+function startSide(name: SideName, redisUrl: string, concurrency: number, connection: Redis): Side {
+  const queueName = `bench-bullmq-${name}-${process.pid}`;
+  const env = { ...process.env, NODE_NO_WARNINGS: '1', NODE_OPTIONS: '' };
+  const fixtureEnv = { ...env, REDIS_URL: redisUrl, QUEUE: queueName, CONCURRENCY: String(concurrency) };
+  const proc =
+    name === 'bare'
+      ? spawnGroup(process.execPath, [fixture('bullmq-worker.mjs')], { env: fixtureEnv })
+      : name !== 'tasklane'
+        ? spawnGroup(process.execPath, [fixture('bullmq-layers.mjs')], { env: { ...fixtureEnv, MODE: name } })
+        : spawnGroup(
+            TASKLANE_BIN,
+            // Arguments as the README gives them; warn keeps the per-job "task ended" line out, as in production.
+            [
+              'run',
+              '--source',
+              'bullmq',
+              '--queue',
+              queueName,
+              '--redis-url',
+              redisUrl,
+              '--plugin',
+              fixture('noop-plugin.mjs'),
+              '--concurrency',
+              String(concurrency),
+              '--log-level',
+              'warn',
+            ],
+            {
+              env: {
+                ...env,
+                AWS_ACCESS_KEY_ID: 'bench',
+                AWS_SECRET_ACCESS_KEY: 'bench',
+                AWS_REGION: 'us-east-1',
+              },
+            },
+          );
+  return { name, proc, queue: new Queue(queueName, { connection }) };
+}
+
+/** Queues `jobs` no-op jobs; removeOnComplete keeps Redis memory flat and costs both sides the same. */
+async function fill(queue: Queue, jobs: number): Promise<void> {
+  for (let i = 0; i < jobs; i += 1000) {
     await queue.addBulk(
-      Array.from({ length: Math.min(batch, jobs - i) }, () => ({
+      Array.from({ length: Math.min(1000, jobs - i) }, () => ({
         name: 'NoopActivity',
         data: {},
         opts: { removeOnComplete: true },
       })),
     );
   }
-  return queue;
 }
 
-/** Throughput and CPU per job of one drain that started at `started` / `cpu`. */
-function measure(
-  kind: BullmqRound['kind'],
-  jobs: number,
-  started: number,
-  cpu: NodeJS.CpuUsage,
-): BullmqRound {
-  const elapsed = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return { kind, perSec: (jobs * 1000) / elapsed, cpuUsPerJob: (used.user + used.system) / jobs };
-}
-
-/** A plain BullMQ Worker with a no-op processor draining the queue. */
-async function bare(
-  redisUrl: string,
-  connection: Redis,
-  jobs: number,
-  concurrency: number,
-): Promise<BullmqRound> {
-  const queue = await fill(connection, jobs);
-  let done = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const worker = new Worker(queue.name, async () => {}, { connection: workerConnection, concurrency });
-  worker.on('completed', () => {
-    if (++done === jobs) finish();
-  });
-  await finished;
-  const round = measure('bare', jobs, started, cpu);
-  await worker.close();
-  workerConnection.disconnect();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return round;
-}
-
-/** The same jobs through a Tasklane Runner with the BullMQ source, `concurrency` slots. */
-async function tasklane(
-  redisUrl: string,
-  connection: Redis,
-  jobs: number,
-  concurrency: number,
-): Promise<BullmqRound> {
-  const queue = await fill(connection, jobs);
-  let done = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const runner = await startTestRunner({
-    start: false,
-    handlers: [NoopActivity],
-    sources: [{ source: new BullMQSource({ url: redisUrl }), groups: [queue.name] }],
-    concurrency,
-    hooks: [
-      {
-        onTaskEnd() {
-          if (++done === jobs) finish();
-        },
-      },
-    ],
-  });
-  await runner.start();
-  await finished;
-  const round = measure('tasklane', jobs, started, cpu);
-  await runner.stop();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return round;
-}
-
-/**
- * The source alone: one poll loop (as the Runner's, one poll at a time) starting up to `concurrency`
- * tasks that ack, parse and complete FINISHED. What remains between this and `tasklane` is the Runner.
- */
-async function sourceOnly(
-  redisUrl: string,
-  connection: Redis,
-  jobs: number,
-  concurrency: number,
-): Promise<BullmqRound> {
-  const queue = await fill(connection, jobs);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const source = new BullMQSource({ url: redisUrl });
-  const stop = new AbortController();
-  let done = 0;
-  let running = 0;
-  let wake: (() => void) | undefined;
-  const run = async (task: NonNullable<Awaited<ReturnType<BullMQSource['poll']>>>) => {
-    await task.ack();
-    task.toTask();
-    await task.complete({ status: 'FINISHED' });
-    running--;
-    done++;
-    wake?.();
-  };
-  while (done < jobs) {
-    if (running >= concurrency || running + done >= jobs) {
-      await new Promise<void>((resolve) => (wake = resolve));
-      continue;
-    }
-    running++;
-    const task = await source.poll(queue.name, stop.signal);
-    if (task) void run(task);
-    else running--;
+/** One drain of `jobs` jobs by `side` while every other consumer is stopped. */
+async function drain(side: Side, all: Side[], jobs: number, admin: Redis): Promise<BullmqSideRun> {
+  for (const s of all) s.proc.signal('SIGSTOP');
+  await fill(side.queue, jobs);
+  const keys = [side.queue.toKey('wait'), side.queue.toKey('active')];
+  const before = await snapshot(admin);
+  const cpu0 = cpuSeconds(side.proc.pid);
+  const t0 = performance.now();
+  side.proc.signal('SIGCONT');
+  // Two LLENs per check, subtracted below; a 5 ms cadence is well under 1 % of a run.
+  let checks = 0;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    checks++;
+    const [[, waiting], [, active]] = (await admin.pipeline().llen(keys[0]!).llen(keys[1]!).exec()) as [
+      [null, number],
+      [null, number],
+    ];
+    if (waiting === 0 && active === 0) break;
+    if (Date.now() > deadline)
+      throw new Error(`${side.name} did not drain: ${side.proc.output().slice(-2000)}`);
+    await sleep(5);
   }
-  const round = measure('source', jobs, started, cpu);
-  stop.abort();
-  await source.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return round;
+  const elapsed = performance.now() - t0;
+  const cpu = cpuSeconds(side.proc.pid) - cpu0;
+  const after = await snapshot(admin);
+  const failed = await side.queue.getFailedCount();
+  if (failed > 0) throw new Error(`${side.name}: ${failed} jobs failed: ${side.proc.output().slice(-2000)}`);
+  return {
+    perSec: round((jobs / elapsed) * 1000, 1),
+    cpuUsPerJob: round((cpu * 1e6) / jobs, 1),
+    // The first snapshot's INFO shows up in the second one.
+    redisCommandsPerJob: round((after.commands - before.commands - 1) / jobs, 3),
+    redisCallsPerJob: round((after.calls - before.calls - 1 - 2 * checks) / jobs, 3),
+    redisCpuUsPerJob: round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / jobs, 1),
+  };
 }
 
 const median = (values: number[]) => {
@@ -178,54 +209,73 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/**
- * Throughput of no-op jobs: a bare `new Worker(q, async () => {}, { concurrency })` against a Tasklane
- * Runner serving the same kind of queue through `BullMQSource` with the same concurrency, and the source
- * alone under a minimal poll loop (so the source's own cost and the Runner's show apart). Each side gets
- * a warm-up and `rounds` measured rounds (interleaved, so drift hits both); the best round of each counts
- * for throughput, the median for CPU per job. Timing starts when the consumer is created, so connection
- * setup is included on both sides.
- */
+/** Throughput, CPU and Redis commands per no-op job: `tasklane run --source bullmq` vs a bare Worker. */
 export async function benchBullmq(opts: {
   redisUrl: string;
   jobs: number;
   concurrency: number;
-  /** Measured rounds per side. @default 4 */
+  /** Measured rounds (each runs every side). @default 7 */
   rounds?: number;
+  /** Also run the diagnostic `source` and `runner` sides. @default true */
+  layers?: boolean;
 }): Promise<BullmqBenchResult> {
-  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const before = loadavg()[0]!;
+  const admin = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const names = opts.layers === false ? SIDES.slice(0, 2) : SIDES;
+  const sides: Side[] = [];
   try {
-    const warm = Math.max(100, Math.floor(opts.jobs / 10));
-    await bare(opts.redisUrl, connection, warm, opts.concurrency);
-    await tasklane(opts.redisUrl, connection, warm, opts.concurrency);
+    for (const name of names) sides.push(startSide(name, opts.redisUrl, opts.concurrency, admin));
+    // Warm-up: process start, JIT, scripts loaded, connections open.
+    for (const side of sides) await drain(side, sides, Math.max(500, opts.jobs / 2), admin);
     const rounds: BullmqRound[] = [];
-    for (let round = 0; round < (opts.rounds ?? 4); round++) {
-      // Alternate which side goes first, so neither always runs on a warmer (or busier) machine.
-      const order =
-        round % 2 === 0 ? ([bare, tasklane, sourceOnly] as const) : ([sourceOnly, tasklane, bare] as const);
-      for (const run of order) rounds.push(await run(opts.redisUrl, connection, opts.jobs, opts.concurrency));
+    for (let r = 0; r < (opts.rounds ?? 7); r++) {
+      // bare and tasklane stay adjacent; which of them goes first alternates.
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      const runs: Partial<Record<SideName, BullmqSideRun>> = {};
+      for (const side of order) runs[side.name] = await drain(side, sides, opts.jobs, admin);
+      const b = runs.bare!;
+      const t = runs.tasklane!;
+      rounds.push({
+        order: order.map((x) => x.name),
+        ...(runs as Pick<BullmqRound, SideName>),
+        ratio: round(t.perSec / b.perSec, 3),
+        cpuRatio: round(t.cpuUsPerJob / b.cpuUsPerJob, 3),
+        loadAverage: round(loadavg()[0]!, 2),
+      });
     }
-    const of = (kind: BullmqRound['kind']) => rounds.filter((r) => r.kind === kind);
-    const barePerSec = Math.max(...of('bare').map((r) => r.perSec));
-    const tasklanePerSec = Math.max(...of('tasklane').map((r) => r.perSec));
-    const bareCpuUsPerJob = median(of('bare').map((r) => r.cpuUsPerJob));
-    const tasklaneCpuUsPerJob = median(of('tasklane').map((r) => r.cpuUsPerJob));
-    const sourceOnlyPerSec = Math.max(...of('source').map((r) => r.perSec));
-    const sourceOnlyCpuUsPerJob = median(of('source').map((r) => r.cpuUsPerJob));
+    const of = (pick: (r: BullmqRound) => number, digits = 1) => round(median(rounds.map(pick)), digits);
+    const ratios = rounds.map((r) => r.ratio);
+    const layer = (name: 'source' | 'runner') => ({
+      ratio: of((r) => r[name]!.perSec / r.bare.perSec, 3),
+      cpuRatio: of((r) => r[name]!.cpuUsPerJob / r.bare.cpuUsPerJob, 3),
+      cpuUsPerJob: of((r) => r[name]!.cpuUsPerJob),
+    });
     return {
-      tasklanePerSec,
-      barePerSec,
-      ratio: tasklanePerSec / barePerSec,
-      tasklaneCpuUsPerJob,
-      bareCpuUsPerJob,
-      cpuRatio: tasklaneCpuUsPerJob / bareCpuUsPerJob,
-      sourceOnlyPerSec,
-      sourceOnlyCpuUsPerJob,
+      ratio: of((r) => r.ratio, 3),
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+      cpuRatio: of((r) => r.cpuRatio, 3),
+      tasklanePerSec: of((r) => r.tasklane.perSec),
+      barePerSec: of((r) => r.bare.perSec),
+      tasklaneCpuUsPerJob: of((r) => r.tasklane.cpuUsPerJob),
+      bareCpuUsPerJob: of((r) => r.bare.cpuUsPerJob),
+      tasklaneRedisCommandsPerJob: of((r) => r.tasklane.redisCommandsPerJob, 3),
+      bareRedisCommandsPerJob: of((r) => r.bare.redisCommandsPerJob, 3),
+      tasklaneRedisCallsPerJob: of((r) => r.tasklane.redisCallsPerJob, 3),
+      bareRedisCallsPerJob: of((r) => r.bare.redisCallsPerJob, 3),
+      tasklaneRedisCpuUsPerJob: of((r) => r.tasklane.redisCpuUsPerJob),
+      bareRedisCpuUsPerJob: of((r) => r.bare.redisCpuUsPerJob),
+      ...(names.length > 2 ? { layers: { source: layer('source'), runner: layer('runner') } } : {}),
       jobs: opts.jobs,
       concurrency: opts.concurrency,
       rounds,
+      loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) },
     };
   } finally {
-    connection.disconnect();
+    for (const side of sides) side.proc.signal('SIGCONT');
+    await Promise.all(sides.map((s) => s.proc.stop(5000)));
+    for (const side of sides) await side.queue.obliterate({ force: true }).catch(() => undefined);
+    await Promise.all(sides.map((s) => s.queue.close()));
+    admin.disconnect();
   }
 }
