@@ -1,161 +1,168 @@
 /**
  * The lease thread's module: it renews leases on its own event loop, so a handler that blocks the main
  * thread (a CPU-bound loop, a synchronous library call) cannot make the service time its attempt out.
- * It only renews and watches the local lease; every decision (abort, report) stays on the main thread,
- * which reads the thread's messages as soon as it is free again.
+ * Leases arrive through the shared {@link LeaseBoard}; the thread scans it on its own clock and renews
+ * what is due. It only renews and watches the local lease; every decision (abort, report) stays on the
+ * main thread, which reads the outcome from the board or from this thread's messages.
  */
-import { DataPipelineClient, ReportTaskProgressCommand } from '@aws-sdk/client-data-pipeline';
+import type * as SdkModule from '@aws-sdk/client-data-pipeline';
+import type { DataPipelineClient } from '@aws-sdk/client-data-pipeline';
+import { LeaseBoard, SCAN_HORIZON_MS, SlotFlag, SlotState, sharedNow } from './lease-board.ts';
 import { threadPort } from './runtime.ts';
-import type { LeaseRenewalSpec } from './source.ts';
-import type { ThreadReply, ThreadRequest } from './thread-messages.ts';
+import type { LeaseChannelSpec, ThreadReply, ThreadRequest } from './thread-messages.ts';
 
-interface Lease {
-  spec: LeaseRenewalSpec;
-  readonly intervalMs: number;
-  readonly leaseMs: number;
-  lastRenewal: number;
-  /** The ack's time on this thread's clock: renewals are reported relative to it. */
-  readonly ackedAt: number;
-  timer: ReturnType<typeof setInterval> | undefined;
-  inFlight: Promise<void> | undefined;
-}
+type Sdk = typeof SdkModule;
 
 const port = threadPort();
-const leases = new Map<number, Lease>();
-const clients = new Map<string, DataPipelineClient>();
 const send = (reply: ThreadReply) => port.post(reply);
+// Imported here rather than statically so the thread reads the board (and answers) while it loads; a
+// renewal due before then waits for it. `ready` follows it.
+const sdk: Promise<Sdk> = import('@aws-sdk/client-data-pipeline');
+const channels = new Map<number, { spec: LeaseChannelSpec; client?: DataPipelineClient }>();
+/** When each slot's next renewal may be tried, after a failed one: the next tick, as on the main thread. */
+const retryAt = new Map<number, { generation: number; at: number }>();
+let board: LeaseBoard | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let timerAt = Infinity;
 
-const clientKey = (spec: LeaseRenewalSpec) =>
-  JSON.stringify([spec.endpoint, spec.region, spec.credentials, spec.requestTimeoutMs]);
-
-/** Clients no lease uses any more (credentials rotate every few hours) are closed, not kept forever. */
-function dropUnusedClients(): void {
-  const used = new Set([...leases.values()].map((lease) => clientKey(lease.spec)));
-  for (const [key, client] of clients) {
-    if (used.has(key)) continue;
-    client.destroy();
-    clients.delete(key);
-  }
-}
-
-function clientFor(spec: LeaseRenewalSpec): DataPipelineClient {
-  const key = clientKey(spec);
-  let client = clients.get(key);
-  if (!client) {
-    client = new DataPipelineClient({
-      region: spec.region,
-      ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
-      ...(spec.credentials
-        ? {
-            credentials: {
-              accessKeyId: spec.credentials.accessKeyId,
-              secretAccessKey: spec.credentials.secretAccessKey,
-              ...(spec.credentials.sessionToken ? { sessionToken: spec.credentials.sessionToken } : {}),
-            },
-          }
-        : {}),
-      // As on the main thread: one attempt per renewal, the next tick is the retry.
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: spec.requestTimeoutMs, throwOnRequestTimeout: true } as never,
-    });
-    clients.set(key, client);
-  }
-  return client;
+async function clientFor(id: number): Promise<DataPipelineClient | undefined> {
+  const channel = channels.get(id);
+  if (!channel) return undefined;
+  if (channel.client) return channel.client;
+  const { DataPipelineClient } = await sdk;
+  const { spec } = channel;
+  channel.client = new DataPipelineClient({
+    region: spec.region,
+    ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+    ...(spec.credentials
+      ? {
+          credentials: {
+            accessKeyId: spec.credentials.accessKeyId,
+            secretAccessKey: spec.credentials.secretAccessKey,
+            ...(spec.credentials.sessionToken ? { sessionToken: spec.credentials.sessionToken } : {}),
+          },
+        }
+      : {}),
+    // As on the main thread: one attempt per renewal, the next tick is the retry.
+    maxAttempts: 1,
+    cacheMiddleware: true,
+    requestHandler: { requestTimeout: spec.requestTimeoutMs, throwOnRequestTimeout: true } as never,
+  });
+  return channel.client;
 }
 
 const LOST = new Set(['TaskNotFoundException', 'PipelineNotFoundException', 'PipelineDeletedException']);
 
-async function renew(id: number, lease: Lease): Promise<void> {
-  const expectedAt = lease.lastRenewal + lease.intervalMs;
+async function renew(b: LeaseBoard, slot: number, generation: number, dueAt: number): Promise<void> {
   // Counted from the send, as on the main thread: the local lease must not outlive the service's.
-  const sentAt = performance.now();
+  const sentAt = sharedNow();
+  retryAt.set(slot, { generation, at: sentAt + b.intervalMs(slot) });
+  let reply: ThreadReply;
   try {
-    const reply = await clientFor(lease.spec).send(
-      new ReportTaskProgressCommand({ taskId: lease.spec.taskId }),
-    );
-    const now = performance.now();
-    lease.lastRenewal = Math.max(lease.lastRenewal, sentAt);
-    send({
-      type: 'progress',
-      id,
-      ok: true,
-      canceled: reply.canceled === true,
-      lagMs: Math.max(0, now - expectedAt),
-      renewedMs: lease.lastRenewal - lease.ackedAt,
-    });
+    const client = await clientFor(b.channel(slot));
+    const { ReportTaskProgressCommand } = await sdk;
+    if (!client) throw new Error('no channel for this lease');
+    const answer = await client.send(new ReportTaskProgressCommand({ taskId: b.taskId(slot) }));
+    const renewedAt = Math.max(b.renewedAt(slot), sentAt);
+    b.writeRenewedAt(slot, renewedAt);
+    const canceled = answer.canceled === true;
+    if (canceled) b.addFlags(slot, SlotFlag.Canceled);
+    const lagMs = Math.max(0, sharedNow() - dueAt);
+    reply = { type: 'progress', slot, generation, ok: true, canceled, lagMs, renewedAt };
   } catch (error) {
     const name = (error as { name?: string })?.name ?? 'Error';
     const message = (error as { message?: string })?.message ?? '';
-    send({
+    const lost = LOST.has(name);
+    if (lost) b.addFlags(slot, SlotFlag.Lost);
+    reply = {
       type: 'progress',
-      id,
+      slot,
+      generation,
       ok: false,
-      lost: LOST.has(name),
+      lost,
       error: `${name}: ${message}`.slice(0, 500),
-    });
+    };
   }
+  // The board holds the outcome before the slot is handed back, so a main thread that frees the slot
+  // next reads it even if this message is still queued.
+  send(reply);
+  if (!b.transition(slot, generation, SlotState.Renewing, SlotState.Active)) {
+    // The main thread stopped the lease during the renewal and waits for this answer.
+    b.transition(slot, generation, SlotState.Stopping, SlotState.Free);
+    retryAt.delete(slot);
+    send({ type: 'stopped', slot, generation });
+  }
+  schedule(0);
 }
 
-function tick(id: number, lease: Lease): void {
-  const sinceMs = performance.now() - lease.lastRenewal;
-  if (sinceMs > lease.leaseMs) {
-    clearTimeout(lease.timer);
-    clearInterval(lease.timer);
-    send({ type: 'expired', id, sinceMs });
-    return;
+/** Renews what is due, notes what has expired, and sleeps until the next due renewal or the horizon. */
+function scan(): void {
+  timer = undefined;
+  timerAt = Infinity;
+  const b = board;
+  if (!b) return;
+  const now = sharedNow();
+  let next = now + SCAN_HORIZON_MS;
+  for (let slot = 0; slot < b.capacity; slot++) {
+    const word = b.stateWord(slot);
+    if ((word & 3) !== SlotState.Active) continue;
+    const generation = word >>> 2;
+    if ((b.flags(slot) & (SlotFlag.Canceled | SlotFlag.Lost | SlotFlag.Expired)) !== 0) continue;
+    const renewedAt = b.renewedAt(slot);
+    const sinceMs = now - renewedAt;
+    if (sinceMs > b.leaseMs(slot)) {
+      b.addFlags(slot, SlotFlag.Expired);
+      send({ type: 'expired', slot, generation, sinceMs });
+      continue;
+    }
+    const retry = retryAt.get(slot);
+    const dueAt = Math.max(renewedAt + b.intervalMs(slot), retry?.generation === generation ? retry.at : 0);
+    if (!channels.has(b.channel(slot))) {
+      // Its channel message is still on the way (it was posted before the lease was written).
+      next = Math.min(next, now + 5);
+      continue;
+    }
+    if (dueAt > now) {
+      next = Math.min(next, dueAt, renewedAt + b.leaseMs(slot) + 1);
+      continue;
+    }
+    if (b.transition(slot, generation, SlotState.Active, SlotState.Renewing))
+      void renew(b, slot, generation, dueAt);
   }
-  if (lease.inFlight) return;
-  lease.inFlight = renew(id, lease).finally(() => {
-    lease.inFlight = undefined;
-  });
+  schedule(Math.max(0, next - sharedNow()));
 }
 
-async function handle(request: ThreadRequest): Promise<void> {
+function schedule(delayMs: number): void {
+  const at = sharedNow() + delayMs;
+  if (timer !== undefined && timerAt <= at) return;
+  if (timer !== undefined) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(scan, delayMs);
+}
+
+function handle(request: ThreadRequest): void {
   switch (request.type) {
-    case 'start': {
-      const ackedAt = performance.now() - request.sinceRenewalMs;
-      const lease: Lease = {
-        spec: request.spec,
-        intervalMs: request.intervalMs,
-        leaseMs: request.leaseMs,
-        // The main thread measured how long ago the last renewal (the ack) succeeded.
-        lastRenewal: ackedAt,
-        ackedAt,
-        timer: undefined,
-        inFlight: undefined,
-      };
-      leases.set(request.id, lease);
-      // Keep the cadence counted from the ack, however long this message waited for the thread.
-      lease.timer = setTimeout(
-        () => {
-          if (!leases.has(request.id)) return;
-          tick(request.id, lease);
-          lease.timer = setInterval(() => tick(request.id, lease), lease.intervalMs);
-        },
-        Math.max(0, request.intervalMs - request.sinceRenewalMs),
-      );
+    case 'init':
+      board = new LeaseBoard(request.board);
+      schedule(0);
+      return;
+    case 'channel': {
+      const old = channels.get(request.id)?.client;
+      // Fresh credentials for the same service: later renewals use a client built with them, and the
+      // old one is closed once a renewal it may still carry has timed out.
+      if (old) setTimeout(() => old.destroy(), request.spec.requestTimeoutMs + 1000);
+      channels.set(request.id, { spec: request.spec });
+      schedule(0);
       return;
     }
-    case 'update': {
-      const lease = leases.get(request.id);
-      // The old client may still carry a renewal; it is dropped at the next stop.
-      if (lease) lease.spec = request.spec;
+    case 'wake':
+      schedule(0);
       return;
-    }
-    case 'stop': {
-      const lease = leases.get(request.id);
-      leases.delete(request.id);
-      if (lease) {
-        clearTimeout(lease.timer);
-        clearInterval(lease.timer);
-        await lease.inFlight;
-      }
-      send({ type: 'stopped', id: request.id });
-      dropUnusedClients();
-      return;
-    }
   }
 }
 
-port.listen((message) => void handle(message as ThreadRequest));
-send({ type: 'ready' });
+port.listen((message) => handle(message as ThreadRequest));
+sdk.then(
+  () => send({ type: 'ready' }),
+  (error: unknown) => send({ type: 'failed', error: String((error as Error)?.stack ?? error) }),
+);

@@ -98,9 +98,12 @@ export class Runner {
       );
     });
     const startThread = this.runtime.startThread?.bind(this.runtime);
+    // Room for every slot's lease plus as many still stopping (a renewal in flight when the task ended).
+    const groups = options.sources.reduce((n, b) => n + b.groups.length, 0);
+    const slots = Math.min(this.options.concurrency * Math.max(1, groups), this.options.maxConcurrentTasks);
     this.#leaseThread =
       this.options.leaseThread && startThread
-        ? new LeaseThread(() => startThread(leaseThreadUrl()), this.#logger)
+        ? new LeaseThread(() => startThread(leaseThreadUrl()), this.#logger, 2 * slots + 4)
         : undefined;
     const deadlineOf = () => this.#shutdownDeadline;
     this.#execution = {
@@ -177,7 +180,6 @@ export class Runner {
       throw error;
     }
     this.#watchdog.start();
-    if (this.#sources.some((s) => s.renewsFromThread)) void this.#leaseThread?.warm();
     this.#loopPromises = this.#loops.map((loop) => loop.run(this.#stopLoops.signal));
     this.#heartbeat();
     this.#heartbeatTimer = setLongInterval(() => this.#heartbeat(), this.options.runnerHeartbeatIntervalMs);

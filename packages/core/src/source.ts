@@ -95,8 +95,8 @@ export interface TaskSource {
    */
   isRejected?(error: unknown): boolean;
   /**
-   * True when this source's tasks offer {@link SourceTask.renewalSpec}: the runner then starts its lease
-   * thread with itself, so the thread is loaded before the first task arrives.
+   * True when this source's tasks offer {@link SourceTask.renewalSpec}, so their leases can be kept from
+   * the runner's lease thread (started with the first such lease: an idle runner has no thread).
    */
   readonly renewsFromThread?: boolean;
   /**
