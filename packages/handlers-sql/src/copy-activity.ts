@@ -5,7 +5,7 @@ import type { PgSession } from './database/pg-session.ts';
 import { SqlErrorId, sqlFailure } from './errors.ts';
 import { dataNode, type DataNode, type SqlNode } from './nodes.ts';
 import { ObjectResolver } from './objects.ts';
-import { writeMySql } from './copy/sink-mysql.ts';
+import { writeMySql, type SinkLog } from './copy/sink-mysql.ts';
 import { writePg } from './copy/sink-pg.ts';
 import { writeS3 } from './copy/sink-s3.ts';
 import { mySqlSegment, pgSegment, s3Segments } from './copy/sources.ts';
@@ -48,7 +48,9 @@ export class CopyActivity {
       result = `${bytes} bytes to ${output.store === 'local' ? key : `s3://${output.bucket}/${key}`}`;
     } else {
       const rows = await withSource((segments) =>
-        withSession(output.spec, ctx, (session) => writeSql(session, output, segments, onRows, ctx.signal)),
+        withSession(output.spec, ctx, (session) =>
+          writeSql(session, output, segments, onRows, ctx.signal, ctx.logger),
+        ),
       );
       result = `${rows} rows into ${describe(output)}`;
     }
@@ -63,6 +65,7 @@ function writeSql(
   segments: AsyncIterable<Segment>,
   onRows: (rows: number) => void,
   signal: AbortSignal,
+  log: SinkLog,
 ): Promise<number> {
   if (!node.table && !node.insertQuery) {
     throw sqlFailure(SqlErrorId.InvalidSpec, `${node.id}: writing needs table (or insertQuery)`, {
@@ -71,7 +74,7 @@ function writeSql(
   }
   return session.dialect === 'postgres'
     ? writePg(session, node, segments, onRows, signal)
-    : writeMySql(session, node, segments, onRows);
+    : writeMySql(session, node, segments, onRows, log);
 }
 
 async function* one(segment: Segment): AsyncGenerator<Segment> {

@@ -71,6 +71,9 @@ export async function connectionSpec(
     password: password(db),
     tls: tlsFromProperties(dialect, props, owner),
     connectTimeoutMs: connectTimeout(props),
+    localInfile: !['allowLoadLocalInfile', 'allowLocalInfile'].some(
+      (k) => props.get(k)?.toLowerCase() === 'false',
+    ),
     label: label(db, dialect, host, port, database),
   });
 

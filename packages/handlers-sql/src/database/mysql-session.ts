@@ -5,6 +5,15 @@ import type { ConnectionSpec } from './spec.ts';
 
 type Conn = mysql.Connection;
 
+export interface LocalLoad {
+  /** The server asked for the file (it did not refuse LOAD DATA LOCAL outright). */
+  readonly opened: boolean;
+  readonly error: unknown;
+  readonly affectedRows: number;
+  /** Warnings the statement left (SHOW WARNINGS lists them). */
+  readonly warnings: number;
+}
+
 function connectionOptions(spec: ConnectionSpec): mysql.ConnectionOptions {
   return {
     host: spec.host,
@@ -14,6 +23,8 @@ function connectionOptions(spec: ConnectionSpec): mysql.ConnectionOptions {
     ...(spec.password !== undefined ? { password: spec.password } : {}),
     ...(spec.tls === false ? {} : { ssl: { rejectUnauthorized: spec.tls.rejectUnauthorized } }),
     connectTimeout: spec.connectTimeoutMs,
+    // mysql2 offers LOAD DATA LOCAL by default; a database object can turn it off (allowLoadLocalInfile=false).
+    ...(spec.localInfile === false ? { flags: ['-LOCAL_FILES'] } : {}),
     // One statement per call: scripts are split by us, so a parameter can never smuggle in a second one.
     multipleStatements: false,
     // Values come back as text where they would lose precision, the way they would be written to a file.
@@ -97,9 +108,27 @@ export class MySqlSession implements SqlSession, MySqlSessionExtras {
     return this.conn.query({ sql, rowsAsArray: true }).stream({ highWaterMark: 256 });
   }
 
-  /** The raw connection, for LOAD DATA LOCAL INFILE streams. */
-  get connection(): Conn {
-    return this.conn;
+  /**
+   * Runs a `LOAD DATA LOCAL INFILE` whose file is `body`. Never rejects: the outcome says whether the
+   * server asked for the file at all (`opened`), so a refusal can be told from a failure part-way.
+   */
+  loadLocal(sql: string, body: Readable): Promise<LocalLoad> {
+    let opened = false;
+    const infileStreamFactory = () => {
+      opened = true;
+      return body;
+    };
+    return new Promise((resolve) => {
+      this.conn.query({ sql, infileStreamFactory } as never, (error: unknown, result: unknown) => {
+        const header = (result ?? {}) as { affectedRows?: number; warningStatus?: number };
+        resolve({
+          opened,
+          error: error ?? undefined,
+          affectedRows: header.affectedRows ?? 0,
+          warnings: header.warningStatus ?? 0,
+        });
+      });
+    });
   }
 
   async close(): Promise<void> {

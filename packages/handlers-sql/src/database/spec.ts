@@ -16,6 +16,11 @@ export interface ConnectionSpec {
   readonly tls: TlsSetting;
   /** Milliseconds to wait for the TCP connection and login. */
   readonly connectTimeoutMs: number;
+  /**
+   * MySQL: may copies use `LOAD DATA LOCAL INFILE` (default yes; `allowLoadLocalInfile=false` or
+   * `allowLocalInfile=false`, the Connector/J and MariaDB driver properties, say no).
+   */
+  readonly localInfile?: boolean;
   /** `type "id" (dialect://host:port/database)`, safe to log: no credentials. */
   readonly label: string;
 }
