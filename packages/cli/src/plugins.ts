@@ -4,10 +4,22 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
+import { importPeer } from './peer-import.ts';
 
-/** First-party plugins bundled with the CLI: resolvable by name from anywhere. */
+/**
+ * First-party plugins resolvable by name from anywhere, not only from the working directory: the shell
+ * handlers are a dependency of the CLI; the SQL handlers are an optional peer (pg, mysql2 and the RDS
+ * and Redshift clients would double what every runner installs), found when installed beside tasklane.
+ * Each is imported only when named in --plugin, so a runner without SQL never loads pg or mysql2.
+ */
 const BUNDLED: Record<string, () => Promise<Record<string, unknown>>> = {
   '@tasklane/handlers-shell': () => import('@tasklane/handlers-shell'),
+  '@tasklane/handlers-sql': () =>
+    importPeer(
+      '@tasklane/handlers-sql',
+      '--plugin @tasklane/handlers-sql',
+      () => import('@tasklane/handlers-sql'),
+    ),
 };
 
 function looksLikePath(spec: string): boolean {
