@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { exec, start } from './proc.mjs';
+import { SQL_RUNTIMES, sqlPluginSteps } from './sql-plugin.mjs';
 
 const WORKER_GROUP = 'wg-1';
 const LOCAL_CREDENTIALS = {
@@ -54,7 +55,7 @@ function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(what, check, timeoutMs) {
+export async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -172,6 +173,14 @@ export async function consumerFlow({ runtime, workDir, packs, createTarball, env
         throw new Error(`runner ended ${exit.code ?? exit.signal} after SIGTERM\n${runner.output()}`);
       }
     });
+    if (SQL_RUNTIMES.has(runtime)) {
+      await sqlPluginSteps({
+        ...{ runtime, rt, dir, packs, endpoint, run, tl, step, waitFor },
+        // Not the project: `--plugin @tasklane/handlers-sql` must resolve through the CLI itself.
+        outside: workDir,
+        localEnv,
+      });
+    }
   } finally {
     if (runner) await runner.stop('SIGKILL', 1000);
     await emulator.stop('SIGTERM', 5000);
