@@ -231,11 +231,15 @@ export class BullMQSourceTask implements SourceTask {
 
   async #failCanceled(): Promise<LeaseReply> {
     if (this.#ended) return CANCELED;
+    // A terminal transition like complete's: a renewal racing it must not read its release as a loss.
+    this.#completing = true;
     try {
       await this.job.moveToFailed(cancellationError(this.#cancelReason ?? 'canceled'), this.token, false);
     } catch (error) {
       // Already gone (lock lost, removed): nothing left to end. Anything else is retried at the next tick.
       if (!isLost(error)) throw error;
+    } finally {
+      this.#completing = false;
     }
     this.#finish();
     return CANCELED;

@@ -33,14 +33,15 @@ describe('bulk lock renewal', () => {
     );
     const warnings: string[] = [];
     const ends: TaskEnd['kind'][] = [];
-    // Renewals every 100 ms while jobs complete by the thousand: many ticks find a completion in flight,
-    // whose lock Redis has released by the time the extension runs.
+    // Renewals every second while jobs complete by the thousand: every tick finds completions in flight,
+    // whose locks Redis has released by the time the extension runs. The lock itself is long enough for
+    // a loaded machine (a 300 ms lock expired for real under the whole suite).
     harness = await startBullHarness(redis.get(), [Noop], {
       concurrency: 8,
-      source: { lockDurationMs: 300, logger: recordingLogger(warnings) },
+      source: { lockDurationMs: 3000, logger: recordingLogger(warnings) },
       hooks: [{ onTaskEnd: ({ end }) => void ends.push(end.kind) }],
     });
-    const jobs = 3000;
+    const jobs = 6000;
     for (let i = 0; i < jobs; i += 1000)
       await harness.queue.addBulk(
         Array.from({ length: 1000 }, () => ({ name: 'RenewalRaceNoop', data: {} })),
