@@ -3,14 +3,18 @@ import { s3 } from './s3.ts';
 
 /** Parts of a streamed upload: S3's minimum size, so memory stays small. */
 export const PART_SIZE = 5 * 1024 * 1024;
-/** Parts uploading while the next one fills; reading never waits for the network unless both are busy. */
-const PARTS_IN_FLIGHT = 2;
+/**
+ * Parts uploading while the next one fills. Four rather than two: on a busy machine the S3 endpoint is
+ * descheduled now and then, and with only two parts waiting on it the reading stopped, and with it the
+ * database (about 10 % faster exports on the shared 2-core bench machine; at most 25 MiB of buffers).
+ */
+const PARTS_IN_FLIGHT = 4;
 
 /**
  * Streams `source` into one object without knowing its size. Bytes are copied once, into a part buffer;
  * a body smaller than one part is a single PutObject, a larger one a multipart upload with up to
- * {@link PARTS_IN_FLIGHT} parts on the wire while the next fills, so memory is bounded at about three
- * parts, reused. Anything failing aborts the upload, so no part is left stored (and billed).
+ * {@link PARTS_IN_FLIGHT} parts on the wire while the next fills, so memory is bounded at five parts,
+ * reused. Anything failing aborts the upload, so no part is left stored (and billed).
  */
 export async function writeObject(
   env: EnvReader,
@@ -21,7 +25,7 @@ export async function writeObject(
 ): Promise<number> {
   const { sdk, client } = await s3(env);
   const opts = { abortSignal: signal };
-  // Part buffers are reused once their upload is done, so a long copy allocates three and no more.
+  // Part buffers are reused once their upload is done, so a long copy allocates five and no more.
   const spare: Buffer[] = [];
   const take = () => spare.pop() ?? Buffer.allocUnsafe(PART_SIZE);
   let part = take();

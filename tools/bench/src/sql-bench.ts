@@ -18,7 +18,7 @@ import {
 import { freePort, spawnGroup, type GroupProcess } from '@tasklane/test-utils';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep, TASKLANE_BIN } from './procs.ts';
@@ -274,9 +274,13 @@ export async function benchSql(options: SqlBenchOptions): Promise<Record<string,
  * docs/bench/sql.json, the figures the docs quote.
  */
 export async function benchSqlSection(quick: boolean, rows = quick ? 100_000 : 1_000_000) {
+  // The machine is shared: its load average before and after says how much the figures can be trusted.
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   const result = await benchSql({ rows, rounds: quick ? 1 : 3 });
   if (rows === 1_000_000) {
-    const file = { machine: { node: process.version }, finishedAt: new Date().toISOString(), ...result };
+    const loadAverage = { before: loadBefore, after: loadavg().map((l) => Number(l.toFixed(2))) };
+    const machine = { node: process.version, cpus: cpus().length, loadAverage };
+    const file = { machine, finishedAt: new Date().toISOString(), ...result };
     writeFileSync(join(root, 'docs/bench/sql.json'), JSON.stringify(file, null, 2) + '\n');
   }
   return result;
