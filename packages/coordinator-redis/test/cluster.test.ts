@@ -8,7 +8,7 @@ import { startEmulator } from '@tasklane/emulator';
 import type { GroupProcess } from '@tasklane/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, groupKeys, readFleetStatus, RedisCoordinator } from '../src/index.ts';
-import { describeCoordinatorConformance } from './conformance-suite.ts';
+import { CONFORMANCE_TURN_MS, describeCoordinatorConformance } from './conformance-suite.ts';
 import { startLeaseWorkers } from './lease-workers.ts';
 import { fleetRunnerStarted, requireBuilt, spawnFleetRunner } from './fleet-process.ts';
 import { startTestCluster, type TestCluster } from './redis-cluster.ts';
@@ -50,7 +50,9 @@ describeCoordinatorConformance('RedisCoordinator on Redis Cluster', async () => 
   return {
     instances: async (count) => {
       for (let i = 0; i < count; i++)
-        created.push(new RedisCoordinator({ url: cluster.url, keyPrefix, leaseMs: 5000 }));
+        created.push(
+          new RedisCoordinator({ url: cluster.url, keyPrefix, leaseMs: 5000, turnMs: CONFORMANCE_TURN_MS }),
+        );
       return created;
     },
     dispose: async () => {

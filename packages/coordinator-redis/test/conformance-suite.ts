@@ -28,6 +28,13 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   return result;
 }
 
+/**
+ * Turn length for the suite's Redis instances: fairness is asserted over 150 quick grants, which a
+ * default turn (100 ms) could give to one instance alone. Turns are a throughput policy with their own
+ * test (redis-coordinator.test.ts) and bench (tools/bench overhead section).
+ */
+export const CONFORMANCE_TURN_MS = 20;
+
 export function describeCoordinatorConformance(
   name: string,
   createWorld: () => Promise<ConformanceWorld>,

@@ -2,7 +2,7 @@ import { InProcessCoordinator, type Coordinator } from '@tasklane/core';
 import { startTestRedis, type TestRedis } from '@tasklane/test-utils';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisCoordinator } from '../src/index.ts';
-import { describeCoordinatorConformance } from './conformance-suite.ts';
+import { CONFORMANCE_TURN_MS, describeCoordinatorConformance } from './conformance-suite.ts';
 
 let redis: TestRedis;
 let n = 0;
@@ -28,7 +28,9 @@ describeCoordinatorConformance('RedisCoordinator', async () => {
   return {
     instances: async (count) => {
       for (let i = 0; i < count; i++)
-        created.push(new RedisCoordinator({ url: redis.url, keyPrefix, leaseMs: 5000 }));
+        created.push(
+          new RedisCoordinator({ url: redis.url, keyPrefix, leaseMs: 5000, turnMs: CONFORMANCE_TURN_MS }),
+        );
       return created;
     },
     dispose: async () => {

@@ -156,8 +156,11 @@ describe('RedisCoordinator', () => {
     const status = await readFleetStatus(redis.url, { keyPrefix: `it${n}:` });
     expect(status.instances.map((i) => i.instanceId).sort()).toEqual(['inst-a', 'inst-b']);
     const ia = status.instances.find((i) => i.instanceId === 'inst-a')!;
-    expect(ia).toMatchObject({ busy: 1, free: 1 });
-    expect(status.instances.find((i) => i.instanceId === 'inst-b')!.inFlight).toHaveLength(1);
+    // inst-a's taken slot runs no task: it is the slot reserved for a poll, not a busy one.
+    expect(ia).toMatchObject({ running: 0, polling: 1, busy: 0, free: 1 });
+    const ib = status.instances.find((i) => i.instanceId === 'inst-b')!;
+    expect(ib.inFlight).toHaveLength(1);
+    expect(ib).toMatchObject({ running: 1, polling: 0, free: 2 });
     const wg = status.groups.find((g) => g.group === 'wg')!;
     expect(wg.holder).toMatchObject({ instanceId: 'inst-a', epoch: permit.epoch });
     expect(wg.holder!.since).toBeGreaterThan(Date.now() - 5000);
