@@ -14,6 +14,7 @@
 import { spawnGroup, type GroupProcess } from '@tasklane/test-utils';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, sleep, TASKLANE_BIN } from './procs.ts';
@@ -78,6 +79,27 @@ export interface BullmqBenchResult {
   rounds: BullmqRound[];
   /** 1-minute load average when the section started and ended (the machine is shared). */
   loadAverage: { before: number; after: number };
+  /** The commit measured, and measured files that differed from it (a shared checkout has work in progress). */
+  code?: { commit: string; uncommitted: string[] };
+}
+
+/** Which code ran: the builds come from the working tree, which need not match the commit. */
+function measuredCode(): BullmqBenchResult['code'] {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: fileURLToPath(new URL('../../..', import.meta.url)), encoding: 'utf8' });
+  try {
+    const paths = ['packages/core/src', 'packages/cli/src', 'packages/source-bullmq/src', 'apps/runner-node'];
+    const status = git('status', '--porcelain', '--', ...paths);
+    return {
+      commit: git('rev-parse', '--short', 'HEAD').trim(),
+      uncommitted: status
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.slice(3)),
+    };
+  } catch {
+    return undefined; // not a git checkout
+  }
 }
 
 /** Commands Lua cannot run, so each call is one a client sent (Redis 7 counts script calls too). */
@@ -117,38 +139,16 @@ function startSide(name: SideName, redisUrl: string, concurrency: number, connec
   const queueName = `bench-bullmq-${name}-${process.pid}`;
   const env = { ...process.env, NODE_NO_WARNINGS: '1', NODE_OPTIONS: '' };
   const fixtureEnv = { ...env, REDIS_URL: redisUrl, QUEUE: queueName, CONCURRENCY: String(concurrency) };
+  // `tasklane run` as the README gives it, at --log-level warn like the other process benches (at the
+  // default info level every job would add a log line).
+  const args = ['run', '--source', 'bullmq', '--queue', queueName, '--redis-url', redisUrl, '--plugin'];
+  args.push(fixture('noop-plugin.mjs'), '--concurrency', String(concurrency), '--log-level', 'warn');
   const proc =
     name === 'bare'
       ? spawnGroup(process.execPath, [fixture('bullmq-worker.mjs')], { env: fixtureEnv })
       : name !== 'tasklane'
         ? spawnGroup(process.execPath, [fixture('bullmq-layers.mjs')], { env: { ...fixtureEnv, MODE: name } })
-        : spawnGroup(
-            TASKLANE_BIN,
-            // Arguments as the README gives them; warn keeps the per-job "task ended" line out, as in production.
-            [
-              'run',
-              '--source',
-              'bullmq',
-              '--queue',
-              queueName,
-              '--redis-url',
-              redisUrl,
-              '--plugin',
-              fixture('noop-plugin.mjs'),
-              '--concurrency',
-              String(concurrency),
-              '--log-level',
-              'warn',
-            ],
-            {
-              env: {
-                ...env,
-                AWS_ACCESS_KEY_ID: 'bench',
-                AWS_SECRET_ACCESS_KEY: 'bench',
-                AWS_REGION: 'us-east-1',
-              },
-            },
-          );
+        : spawnGroup(TASKLANE_BIN, args, { env });
   return { name, proc, queue: new Queue(queueName, { connection }) };
 }
 
@@ -220,6 +220,7 @@ export async function benchBullmq(opts: {
   layers?: boolean;
 }): Promise<BullmqBenchResult> {
   const before = loadavg()[0]!;
+  const code = measuredCode();
   const admin = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   const names = opts.layers === false ? SIDES.slice(0, 2) : SIDES;
   const sides: Side[] = [];
@@ -270,6 +271,7 @@ export async function benchBullmq(opts: {
       concurrency: opts.concurrency,
       rounds,
       loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) },
+      ...(code ? { code } : {}),
     };
   } finally {
     for (const side of sides) side.proc.signal('SIGCONT');
