@@ -3,7 +3,7 @@ import type { InFlightTask } from './coordinator.ts';
 import { ErrorCode } from './errors.ts';
 import type { RunnerHooks, TaskEnd, TaskInfo } from './hooks.ts';
 import { LeaseTicker, type LeaseKeeper, type LeaseTickerOptions } from './lease-ticker.ts';
-import type { Logger } from './logger.ts';
+import { lazyChild, type Logger } from './logger.ts';
 import type { CompiledRunnerOptions } from './options.ts';
 import { failureOutcome } from './outcome.ts';
 import type { HandlerRegistry } from './registry.ts';
@@ -87,7 +87,7 @@ export class TaskExecution {
     this.#source = source;
     this.#group = group;
     this.#received = received;
-    this.#log = host.logger.child({ workerGroup: group, attemptId: received.id });
+    this.#log = lazyChild(host.logger, { workerGroup: group, attemptId: received.id });
   }
 
   #reporter(log: Logger): StatusReporter {
@@ -135,7 +135,7 @@ export class TaskExecution {
       );
       return;
     }
-    const log = this.#log.child({
+    const log = lazyChild(this.#log, {
       taskId: task.taskId.slice(0, 64),
       pipelineId: task.pipelineId,
       activityType: task.activityType,
