@@ -11,6 +11,7 @@ import { Tokens, type HandlerRegistry } from './registry.ts';
 import { portableRuntime, type RuntimePrimitives } from './runtime.ts';
 import { SlotPool } from './slots.ts';
 import type { SourceTask, TaskSource } from './source.ts';
+import { StatePublisher } from './state-publisher.ts';
 import { TaskExecution, type ExecutionHost } from './task-execution.ts';
 import { LeaseThread, leaseThreadUrl } from './thread-lease.ts';
 import { setLongInterval, setLongTimeout, type LongTimer } from './timers.ts';
@@ -58,7 +59,7 @@ export class Runner {
   #loopPromises: Promise<void>[] = [];
   #heartbeatTimer: LongTimer | undefined;
   #stopping: Promise<void> | undefined;
-  #publishQueued = false;
+  readonly #publisher: StatePublisher;
   readonly #stopped: { promise: Promise<void>; resolve: () => void };
 
   constructor(options: RunnerOptions) {
@@ -78,6 +79,11 @@ export class Runner {
       instanceId: this.instanceId,
     };
     for (const source of this.#sources) source.bindRunner?.(identity);
+    this.#publisher = new StatePublisher(
+      () => this.coordinator.publishInstance?.(this.instanceState()),
+      () => this.runtime.monotonicNow(),
+      this.#logger,
+    );
     this.#slots = new SlotPool(this.options.concurrency, this.options.maxConcurrentTasks, (group, busy) => {
       this.#hooks.onSlotsChanged?.({ group, busy, slots: this.options.concurrency });
       this.#publish();
@@ -210,6 +216,8 @@ export class Runner {
     deadline.clear();
     this.#watchdog.stop();
     this.#leaseThread?.close();
+    // A coalesced state still waiting must not reach a registry this instance has just left.
+    this.#publisher.cancel();
     await Promise.allSettled([this.coordinator.close(), ...this.#sources.map((s) => s.close?.())]);
     this.#setState('stopped');
     this.#stopped.resolve();
@@ -250,17 +258,8 @@ export class Runner {
   }
 
   #publish(): void {
-    if (this.#state === 'created' || !this.coordinator.publishInstance || this.#publishQueued) return;
-    // Several changes happen per task (slot taken, task started, slot freed): build the state once.
-    this.#publishQueued = true;
-    queueMicrotask(() => {
-      this.#publishQueued = false;
-      try {
-        this.coordinator.publishInstance?.(this.instanceState());
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'could not publish instance state');
-      }
-    });
+    if (this.#state === 'created' || !this.coordinator.publishInstance) return;
+    this.#publisher.request(this.#state !== 'running');
   }
 
   #heartbeat(): void {
