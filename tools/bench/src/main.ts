@@ -60,7 +60,7 @@ try {
       redisUrl: redis.url,
       tasks: quick ? 300 : 2000,
       concurrency: 4,
-      rounds: quick ? 1 : 3,
+      rounds: quick ? 1 : 5,
       warmupTasks: quick ? 100 : 1000,
     }),
   );

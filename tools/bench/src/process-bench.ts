@@ -35,7 +35,10 @@ export interface ProcessOverheadResult {
   concurrency: number;
   rounds: number;
   variants: Record<Variant, VariantResult>;
-  /** Against the raw loop of the same run: throughput and CPU-per-task ratios. */
+  /**
+   * Against the raw loop: the median over rounds of each round's ratio (a round runs every variant back
+   * to back, so a machine that slows down for a while slows both sides of a ratio).
+   */
   ratios: {
     tasklanePerSec: number;
     redis1PerSec: number;
@@ -141,19 +144,20 @@ export async function benchProcessOverhead(opts: {
         maxInFlightPolls: maxInFlight.get(v)!,
       };
     }
-    const raw = variants.raw;
+    const paired = (v: Variant, key: 'perSec' | 'cpuMsPerTask') =>
+      round(median(runs.get(v)!.map((run, i) => run[key] / runs.get('raw')![i]![key])), 3);
     return {
       tasks: opts.tasks,
       concurrency: opts.concurrency,
       rounds: opts.rounds,
       variants,
       ratios: {
-        tasklanePerSec: round(variants.tasklane.perSec / raw.perSec, 3),
-        redis1PerSec: round(variants.redis1.perSec / raw.perSec, 3),
-        redis3PerSec: round(variants.redis3.perSec / raw.perSec, 3),
-        tasklaneCpu: round(variants.tasklane.cpuMsPerTask / raw.cpuMsPerTask, 3),
-        redis1Cpu: round(variants.redis1.cpuMsPerTask / raw.cpuMsPerTask, 3),
-        redis3Cpu: round(variants.redis3.cpuMsPerTask / raw.cpuMsPerTask, 3),
+        tasklanePerSec: paired('tasklane', 'perSec'),
+        redis1PerSec: paired('redis1', 'perSec'),
+        redis3PerSec: paired('redis3', 'perSec'),
+        tasklaneCpu: paired('tasklane', 'cpuMsPerTask'),
+        redis1Cpu: paired('redis1', 'cpuMsPerTask'),
+        redis3Cpu: paired('redis3', 'cpuMsPerTask'),
       },
       loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) },
     };

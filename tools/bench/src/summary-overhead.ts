@@ -23,15 +23,16 @@ export function renderProcessOverhead(
   lines.push(
     '## Framework overhead (separate processes, as users run it)',
     '',
-    `Emulator, Redis and every runner in its own process on loopback; ${o.tasks} no-op tasks per run, concurrency ${o.concurrency}, median of ${o.rounds} alternating rounds. CPU per task is the runner processes' own user+system time (/proc/<pid>/stat). Load average ${o.loadAverage?.before} → ${o.loadAverage?.after} on this shared machine during the section.`,
+    `Emulator, Redis and every runner in its own process on loopback; ${o.tasks} no-op tasks per run, concurrency ${o.concurrency}, median of ${o.rounds} alternating rounds; the ratios are the median of each round's own ratio. CPU per task is the runner processes' own user+system time (/proc/<pid>/stat). Load average ${o.loadAverage?.before} → ${o.loadAverage?.after} on this shared machine during the section.`,
     '',
     '| variant | tasks/s | ratio to raw | CPU per task (ms) | CPU ratio | Redis commands per task | max polls in flight |',
     '|---|---|---|---|---|---|---|',
   );
   const raw = o.variants.raw;
+  const ratio = (name: string, key: 'PerSec' | 'Cpu') => (name === 'raw' ? 1 : r[`${name}${key}`]);
   for (const [name, v] of Object.entries<Any>(o.variants)) {
     lines.push(
-      `| ${LABELS[name] ?? name} | ${round(v.perSec, 0)} | ${round(v.perSec / raw.perSec, 3)} | ${round(v.cpuMsPerTask, 3)} | ${round(v.cpuMsPerTask / raw.cpuMsPerTask, 3)} | ${round(v.redisCommandsPerTask, 2)} | ${v.maxInFlightPolls} |`,
+      `| ${LABELS[name] ?? name} | ${round(v.perSec, 0)} | ${ratio(name, 'PerSec')} | ${round(v.cpuMsPerTask, 3)} | ${ratio(name, 'Cpu')} | ${round(v.redisCommandsPerTask, 2)} | ${v.maxInFlightPolls} |`,
     );
   }
   lines.push(

@@ -2,6 +2,7 @@ import { barChart } from './svg-chart.ts';
 import { round } from './stats.ts';
 import { renderFleet, renderProcessOverhead } from './summary-overhead.ts';
 import { stepFunctionsSummary } from './sfn-bench.ts';
+import { sqlSummary } from './summary-sql.ts';
 
 type Any = Record<string, any>;
 
@@ -156,6 +157,7 @@ export function renderSummary(results: Any): { markdown: string; charts: Record<
     );
   }
 
+  lines.push(...sqlSummary(new URL('../../../docs/bench/sql.json', import.meta.url)));
   lines.push(...stepFunctionsSummary(results.stepfunctions));
 
   for (const [name, value] of Object.entries(results)) {
