@@ -54,6 +54,7 @@ const TRANSIENT_NAMES = new Set([
 
 /** Credentials this close to expiry are resolved again before the next lease uses them. */
 const CHANNEL_REFRESH_MS = 10 * 60_000;
+const CHANNEL_RETRY_MS = 30_000;
 
 function errorStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
@@ -71,6 +72,7 @@ export class DataPipelineSource implements TaskSource {
   #taskrunnerId: string;
   #channel: Promise<Omit<LeaseRenewalSpec, 'taskId'>> | undefined;
   #channelExpiresAt: number | undefined;
+  #channelResolvedAt = 0;
 
   constructor(options: DataPipelineSourceOptions) {
     this.#options = options;
@@ -121,10 +123,17 @@ export class DataPipelineSource implements TaskSource {
   /** What the lease thread needs to renew a task on its own client: resolved, cloneable values. */
   async #renewalSpec(taskId: string): Promise<LeaseRenewalSpec> {
     const expiration = this.#channelExpiresAt;
-    // Resolved once and shared by every task: credentials are re-resolved only as they near expiry.
-    if (!this.#channel || (expiration !== undefined && expiration - Date.now() < CHANNEL_REFRESH_MS)) {
+    const now = Date.now();
+    // Resolved once and shared by every task: credentials are re-resolved only as they near expiry (and
+    // then at most every CHANNEL_RETRY_MS, as a provider may hand out the same ones until late).
+    const stale =
+      expiration !== undefined &&
+      expiration - now < CHANNEL_REFRESH_MS &&
+      now - this.#channelResolvedAt > CHANNEL_RETRY_MS;
+    if (!this.#channel || stale) {
       const channel = this.#resolveChannel();
       this.#channel = channel;
+      this.#channelResolvedAt = now;
       channel.then(
         (c) => (this.#channelExpiresAt = c.credentials?.expiration),
         () => {
