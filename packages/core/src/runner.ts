@@ -186,6 +186,9 @@ export class Runner {
       throw error;
     }
     this.#watchdog.start();
+    // Loaded at start, not with the first lease: a first task whose lease is short must find the thread
+    // (and its SDK) ready, even on a loaded machine (chaos: an attempt timed out while it loaded).
+    if (this.#sources.some((s) => s.renewsFromThread)) void this.#leaseThread?.warm();
     this.#loopPromises = this.#loops.map((loop) => loop.run(this.#stopLoops.signal));
     this.#heartbeat();
     this.#heartbeatTimer = setLongInterval(() => this.#heartbeat(), this.options.runnerHeartbeatIntervalMs);
