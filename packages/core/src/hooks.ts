@@ -17,6 +17,14 @@ export interface PollInfo {
   readonly epoch: number;
 }
 
+/** What `onPollEnd` is told; `error` is present only when the poll failed. */
+export interface PollEndInfo extends PollInfo {
+  readonly durationMs: number;
+  readonly gotTask: boolean;
+  readonly error?: unknown;
+  readonly leaseLost: boolean;
+}
+
 export interface TaskInfo {
   readonly group: string;
   readonly source: string;
@@ -30,14 +38,7 @@ export interface TaskInfo {
 export interface RunnerHooks {
   onStateChange?(state: RunnerState): void;
   onPollStart?(info: PollInfo): void;
-  onPollEnd?(
-    info: PollInfo & {
-      readonly durationMs: number;
-      readonly gotTask: boolean;
-      readonly error?: unknown;
-      readonly leaseLost: boolean;
-    },
-  ): void;
+  onPollEnd?(info: PollEndInfo): void;
   /** The permit was released; `heldMs` is how long this instance held the group. */
   onPermitReleased?(info: { readonly group: string; readonly heldMs: number }): void;
   onTaskStart?(info: TaskInfo): void;

@@ -37,6 +37,13 @@ export class SlotPool {
     this.onChange(group, busy);
   }
 
+  /** Reserves a slot of `group` if one is free now; false (nothing reserved) otherwise. */
+  tryReserve(group: string): boolean {
+    if (!this.#free(group)) return false;
+    this.#take(group);
+    return true;
+  }
+
   /** Resolves true once a slot of `group` is reserved, or false if the signal aborted first. */
   reserve(group: string, signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);

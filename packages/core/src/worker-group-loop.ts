@@ -1,6 +1,6 @@
 import { backoffDelay, sleep } from './backoff.ts';
 import type { Coordinator, PollPermit } from './coordinator.ts';
-import type { RunnerHooks } from './hooks.ts';
+import type { PollEndInfo, PollInfo, RunnerHooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { CompiledRunnerOptions } from './options.ts';
 import type { RuntimePrimitives } from './runtime.ts';
@@ -29,7 +29,9 @@ export class WorkerGroupLoop {
   readonly group: string;
   readonly #host: LoopHost;
   readonly #log: Logger;
+  readonly #info: PollInfo;
   #pollStartedAt: number | undefined;
+  #pollError: unknown;
   #failures = 0;
 
   constructor(host: LoopHost, source: TaskSource, group: string) {
@@ -37,6 +39,7 @@ export class WorkerGroupLoop {
     this.source = source;
     this.group = group;
     this.#log = host.logger.child({ workerGroup: group, source: source.kind });
+    this.#info = Object.freeze({ group, source: source.kind, epoch: 0 });
   }
 
   /** Monotonic ms when the poll now in flight was sent, if one is. */
@@ -53,45 +56,54 @@ export class WorkerGroupLoop {
   async run(stop: AbortSignal): Promise<void> {
     const { slots, coordinator } = this.#host;
     while (!stop.aborted) {
-      if (!(await slots.reserve(this.group, stop))) break;
+      // A free slot is taken without a promise: this loop turns once per task.
+      if (!slots.tryReserve(this.group) && !(await slots.reserve(this.group, stop))) break;
       let permit: PollPermit | undefined;
-      try {
-        permit = this.source.coordinated ? await coordinator.acquire(this.group, stop) : undefined;
-      } catch (error) {
-        slots.release(this.group);
-        if (stop.aborted) break;
-        this.#log.warn({ err: error }, 'coordinator acquire failed');
-        await this.#backOff(stop);
-        continue;
+      if (this.source.coordinated) {
+        try {
+          permit = await coordinator.acquire(this.group, stop);
+        } catch (error) {
+          slots.release(this.group);
+          if (stop.aborted) break;
+          this.#log.warn({ err: error }, 'coordinator acquire failed');
+          await this.#backOff(stop);
+          continue;
+        }
+        if (!this.#leaseOutlastsStart(permit)) {
+          void permit.release();
+          slots.release(this.group);
+          await this.#backOff(stop);
+          continue;
+        }
       }
-      if (permit && !this.#leaseOutlastsStart(permit)) {
-        void permit.release();
+      const received = await this.#poll(permit, stop);
+      if (received === undefined) {
         slots.release(this.group);
-        await this.#backOff(stop);
-        continue;
-      }
-      const result = await this.#poll(permit, stop);
-      if ('error' in result) {
-        slots.release(this.group);
-        const throttled = this.source.isThrottle?.(result.error) ?? false;
-        const o = this.#host.options;
-        const delayMs = backoffDelay(
-          this.#failures + (throttled ? 2 : 0),
-          o.pollBackoffBaseMs,
-          o.pollBackoffMaxMs,
-        );
-        this.#failures++;
-        this.#log.warn({ err: result.error, delayMs, throttled }, 'poll failed; backing off');
-        await sleep(delayMs, stop);
+        await this.#afterPollError(stop);
         continue;
       }
       this.#failures = 0;
-      if (!result.received) {
+      if (!received) {
         slots.release(this.group);
         continue;
       }
-      this.#host.startTask(this.source, this.group, result.received);
+      this.#host.startTask(this.source, this.group, received);
     }
+  }
+
+  async #afterPollError(stop: AbortSignal): Promise<void> {
+    const error = this.#pollError;
+    this.#pollError = undefined;
+    const throttled = this.source.isThrottle?.(error) ?? false;
+    const o = this.#host.options;
+    const delayMs = backoffDelay(
+      this.#failures + (throttled ? 2 : 0),
+      o.pollBackoffBaseMs,
+      o.pollBackoffMaxMs,
+    );
+    this.#failures++;
+    this.#log.warn({ err: error, delayMs, throttled }, 'poll failed; backing off');
+    await sleep(delayMs, stop);
   }
 
   /** Checked right before the poll: a lease the main thread was too busy to use may be nearly over. */
@@ -107,24 +119,30 @@ export class WorkerGroupLoop {
     return false;
   }
 
-  /** One poll, with its hooks and the permit released the moment it answers. */
-  async #poll(
-    permit: PollPermit | undefined,
-    stop: AbortSignal,
-  ): Promise<{ received: SourceTask | null } | { error: unknown }> {
+  /**
+   * One poll, with its hooks and the permit released the moment it answers: the task, null when the poll
+   * ended empty, undefined when it failed (the error in #pollError; no result object per poll).
+   */
+  async #poll(permit: PollPermit | undefined, stop: AbortSignal): Promise<SourceTask | null | undefined> {
     const { runtime, hooks } = this.#host;
-    const pollInfo = { group: this.group, source: this.source.kind, epoch: permit?.epoch ?? 0 };
+    // Without a permit the epoch is 0 every time: one info object for the loop's life.
+    const pollInfo = permit
+      ? { group: this.group, source: this.source.kind, epoch: permit.epoch }
+      : this.#info;
     const started = runtime.monotonicNow();
     this.#pollStartedAt = started;
     hooks.onPollStart?.(pollInfo);
-    let received: SourceTask | null = null;
+    let received: SourceTask | null | undefined;
     let pollError: unknown;
     try {
       // The poll is never aborted once sent: an abandoned Data Pipeline poll can lose a task.
-      const poll = () => this.source.poll(this.group, stop);
-      received = await (hooks.wrapPoll ? hooks.wrapPoll(pollInfo, poll) : poll());
+      received =
+        (await (hooks.wrapPoll
+          ? hooks.wrapPoll(pollInfo, () => this.source.poll(this.group, stop))
+          : this.source.poll(this.group, stop))) ?? null;
     } catch (error) {
       pollError = error;
+      received = undefined;
     } finally {
       this.#pollStartedAt = undefined;
     }
@@ -133,15 +151,21 @@ export class WorkerGroupLoop {
       const heldMs = runtime.monotonicNow() - started;
       void permit.release().then(() => hooks.onPermitReleased?.({ group: this.group, heldMs }));
     }
-    hooks.onPollEnd?.({
-      ...pollInfo,
-      durationMs: runtime.monotonicNow() - started,
-      gotTask: received !== null,
-      leaseLost,
-      ...(pollError === undefined ? {} : { error: pollError }),
-    });
+    if (hooks.onPollEnd) {
+      const end: { -readonly [K in keyof PollEndInfo]: PollEndInfo[K] } = {
+        group: pollInfo.group,
+        source: pollInfo.source,
+        epoch: pollInfo.epoch,
+        durationMs: runtime.monotonicNow() - started,
+        gotTask: received != null,
+        leaseLost,
+      };
+      if (received === undefined) end.error = pollError;
+      hooks.onPollEnd(end);
+    }
     if (leaseLost)
       this.#log.warn({ epoch: pollInfo.epoch }, 'poll lease was lost while the poll was in flight');
-    return pollError === undefined ? { received } : { error: pollError };
+    if (received === undefined) this.#pollError = pollError;
+    return received;
   }
 }
