@@ -89,6 +89,15 @@ describe('tasklane run configuration', () => {
       });
     });
 
+    it('should leave the Redis turn to the coordinator unless given, and take 0', () => {
+      expect(resolveRunConfig(['--worker-group', 'w'], captureHost()).config.redisTurnMs).toBeUndefined();
+      const flag = resolveRunConfig(['--worker-group', 'w', '--redis-turn', '0'], captureHost());
+      expect(flag.config.redisTurnMs).toBe(0);
+      const env = resolveRunConfig(['--worker-group', 'w'], captureHost({ TASKLANE_REDIS_TURN: '100ms' }));
+      expect(env.config.redisTurnMs).toBe(100);
+      expect(env.sources['redis-turn']).toBe('env');
+    });
+
     it('should print the resolved config with sources and mask secrets', async () => {
       const host = captureHost({ TASKLANE_REDIS_URL: 'redis://user:hunter2@redis:6379' });
       expect(await main(['run', '--worker-group', 'wg', '--print-config'], host)).toBe(0);
@@ -163,6 +172,12 @@ describe('tasklane run configuration', () => {
         ['run', '--source', 'bullmq', '--redis-url', 'redis://127.0.0.1:1'],
         {},
         /--queue is required/,
+      ],
+      [
+        'Redis turn beyond a timer',
+        ['run', '--worker-group', 'wg', '--redis-url', 'redis://127.0.0.1:1', '--redis-turn', '30d'],
+        {},
+        /--redis-turn: turnMs must be a non-negative number of milliseconds/,
       ],
       [
         'bad source',

@@ -87,6 +87,13 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
     description: 'fleet poll lease; a crashed holder is replaced after this',
   },
   {
+    flag: 'redis-turn',
+    kind: 'duration',
+    placeholder: 'D',
+    description:
+      "how long a busy instance keeps polling while others wait for the group's lease (0: hand off after every poll; default: the coordinator's)",
+  },
+  {
     flag: 'concurrency',
     kind: 'int',
     default: 2,

@@ -26,6 +26,7 @@ const COORDINATOR_OPTION_FLAGS: Record<string, string> = {
   leaseMs: '--lease',
   renewEveryMs: '--lease',
   maxWaitMs: '--lease',
+  turnMs: '--redis-turn',
   url: '--redis-url',
 };
 
@@ -42,6 +43,7 @@ export async function createCoordinator(
       url: config.redisUrl,
       keyPrefix: config.redisKeyPrefix,
       leaseMs: config.leaseMs,
+      ...(config.redisTurnMs !== undefined ? { turnMs: config.redisTurnMs } : {}),
       logger,
       onAcquire: ({ group, waitedMs, handOff, handOffGapMs }) => {
         metrics?.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000);

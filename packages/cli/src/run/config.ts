@@ -19,6 +19,8 @@ export interface RunConfig {
   redisUrl?: string;
   redisKeyPrefix: string;
   leaseMs: number;
+  /** Turn length of the Redis coordinator (absent: its default). */
+  redisTurnMs?: number;
   concurrency: number;
   maxTasks?: number;
   taskrunnerId?: string;
@@ -118,6 +120,7 @@ export function resolveRunConfig(
     ec2Identity: v['ec2-identity'] as boolean,
     ...(v.endpoint ? { endpoint: v.endpoint as string } : {}),
     ...(v['redis-url'] ? { redisUrl: v['redis-url'] as string } : {}),
+    ...(v['redis-turn'] !== undefined ? { redisTurnMs: v['redis-turn'] as number } : {}),
     ...(v['max-tasks'] ? { maxTasks: v['max-tasks'] as number } : {}),
     ...(v['taskrunner-id'] ? { taskrunnerId: v['taskrunner-id'] as string } : {}),
     ...(v['http-port'] !== undefined ? { httpPort: v['http-port'] as number } : {}),
