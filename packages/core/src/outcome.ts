@@ -53,12 +53,15 @@ export function isPreconditionFalse(value: unknown): value is PreconditionFalse 
 }
 
 const RESULT = Symbol.for('tasklane.handlerResult');
+const FINISHED: TaskOutcome = Object.freeze({ status: 'FINISHED' });
 
 /**
  * A FINISHED outcome carrying what the handler returned, for sources that report it (Step Functions
  * output). The value is a non-enumerable property, so outcomes log and compare as plain `{ status }`.
  */
 export function finishedOutcome(result: unknown): TaskOutcome {
+  // Most handlers return nothing: they share one frozen outcome.
+  if (result === undefined) return FINISHED;
   const outcome = { status: 'FINISHED' as const };
   if (result !== undefined) Object.defineProperty(outcome, RESULT, { value: result });
   return outcome;

@@ -1,4 +1,4 @@
-import type { Coordinator, InFlightTask, InstanceState } from './coordinator.ts';
+import type { Coordinator, InstanceState } from './coordinator.ts';
 import { ErrorCode, TasklaneError } from './errors.ts';
 import { combineHooks } from './hooks-combine.ts';
 import type { RunnerHooks, RunnerState } from './hooks.ts';
@@ -12,17 +12,15 @@ import { portableRuntime, type RuntimePrimitives } from './runtime.ts';
 import { SlotPool } from './slots.ts';
 import type { SourceTask, TaskSource } from './source.ts';
 import { StatePublisher } from './state-publisher.ts';
-import { TaskExecution, type ExecutionHost } from './task-execution.ts';
+import type { ExecutionHost, RunningTask } from './execution-host.ts';
+import { TaskExecution } from './task-execution.ts';
 import { LeaseThread, leaseThreadUrl } from './thread-lease.ts';
 import { setLongInterval, setLongTimeout, type LongTimer } from './timers.ts';
 import { VERSION } from './version.ts';
 import { WorkerGroupLoop, type LoopHost } from './worker-group-loop.ts';
 
-function randomId(): string {
-  const bytes = new Uint8Array(8);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+const randomId = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * Polls each group, runs tasks in slots, keeps their leases, and reports outcomes.
@@ -48,8 +46,10 @@ export class Runner {
   readonly #slots: SlotPool;
   readonly #stopLoops = new AbortController();
   readonly #deadline = new AbortController();
-  readonly #running = new Set<Promise<void>>();
-  readonly #inFlight = new Map<string, InFlightTask>();
+  /** Tasks handed over by the loops and not yet ended; `#idle` is called when that falls to 0. */
+  #active = 0;
+  #idle: (() => void) | undefined;
+  readonly #running = new Set<RunningTask>();
   readonly #execution: ExecutionHost;
   readonly #watchdog: LagWatchdog;
   readonly #leaseThread: LeaseThread | undefined;
@@ -124,12 +124,16 @@ export class Runner {
         },
         deadlinePassed: this.#deadline.signal,
       },
-      inFlight: {
+      running: {
         add: (task) => {
-          this.#inFlight.set(task.taskId, task);
+          this.#running.add(task);
           this.#publish();
         },
-        delete: (taskId) => this.#inFlight.delete(taskId),
+        delete: (task) => this.#running.delete(task),
+      },
+      ended: (group) => {
+        this.#slots.release(group);
+        if (--this.#active === 0) this.#idle?.();
       },
       leaseKeeper: (o) => this.#leaseThread?.keeper(o) ?? new LeaseTicker(o),
     };
@@ -213,9 +217,12 @@ export class Runner {
     this.#stopLoops.abort(new TasklaneError(ErrorCode.Shutdown, 'runner is stopping'));
     this.#heartbeatTimer?.clear();
     this.#logOpenPolls();
-    const deadline = setLongTimeout(() => this.#deadline.abort(), this.options.shutdownTimeoutMs);
+    const deadline = setLongTimeout(() => {
+      this.#deadline.abort();
+      for (const task of this.#running) task.shutdownDeadlinePassed();
+    }, this.options.shutdownTimeoutMs);
     await Promise.allSettled(this.#loopPromises);
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     deadline.clear();
     this.#watchdog.stop();
     this.#leaseThread?.close();
@@ -256,7 +263,7 @@ export class Runner {
       startedAt: this.#startedAt,
       state: this.#state,
       groups,
-      inFlight: [...this.#inFlight.values()],
+      inFlight: Array.from(this.#running, (task) => task.describe()),
     };
   }
 
@@ -285,15 +292,8 @@ export class Runner {
   }
 
   #startTask(source: TaskSource, group: string, received: SourceTask): void {
-    const run = new TaskExecution(this.#execution, source, group, received)
-      .run()
-      .catch((error: unknown) =>
-        this.#logger.error({ err: error, workerGroup: group }, 'task execution failed unexpectedly'),
-      )
-      .finally(() => {
-        this.#slots.release(group);
-        this.#running.delete(run);
-      });
-    this.#running.add(run);
+    this.#active++;
+    // It never rejects, and frees its slot through the host's `ended` when it is over.
+    void new TaskExecution(this.#execution, source, group, received).run();
   }
 }

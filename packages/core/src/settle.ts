@@ -15,7 +15,8 @@ export class TaskAbort {
   // Created on first access of ctx.signal: Node's EventTarget-based signals cost more per task than the
   // rest of the bookkeeping together, and many handlers never look.
   #controller: AbortController | undefined;
-  readonly #listeners: Array<(reason: AbortReason) => void> = [];
+  // Most tasks are never aborted: the list exists once someone listens.
+  #listeners: Array<(reason: AbortReason) => void> | undefined;
 
   get reason(): AbortReason | undefined {
     return this.#reason;
@@ -34,14 +35,16 @@ export class TaskAbort {
     if (this.#reason) return false;
     this.#reason = reason;
     this.#controller?.abort(abortError(reason));
-    for (const listener of this.#listeners.splice(0)) listener(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
     return true;
   }
 
   /** Calls `listener` on abort (at once if already aborted). */
   onAbort(listener: (reason: AbortReason) => void): void {
     if (this.#reason) listener(this.#reason);
-    else this.#listeners.push(listener);
+    else (this.#listeners ??= []).push(listener);
   }
 }
 
@@ -57,26 +60,52 @@ export interface TaskContextParts {
   readonly reportProgress: TaskContext['reportProgress'];
 }
 
+/**
+ * The handler's `ctx`, the same for the runner and `@tasklane/testing`: one object per task whose live
+ * values (signal, abort reason, logger, shutdown deadline) are read from `parts` when the handler asks.
+ * `reportProgress` stays callable when destructured from the context.
+ */
+class HandlerContext implements TaskContext {
+  readonly #parts: TaskContextParts;
+  #report: TaskContext['reportProgress'] | undefined;
+  readonly workerGroup: string;
+  readonly startedAt: number;
+  readonly attemptDeadline: number | undefined;
+  readonly runtime: TaskContext['runtime'];
+
+  constructor(parts: TaskContextParts) {
+    this.#parts = parts;
+    this.workerGroup = parts.workerGroup;
+    this.startedAt = parts.startedAt;
+    const timeout = parts.attemptTimeoutMs;
+    this.attemptDeadline = timeout !== undefined ? parts.startedAt + timeout : undefined;
+    this.runtime = parts.runtime;
+  }
+
+  get signal(): AbortSignal {
+    return this.#parts.abort.signal;
+  }
+
+  get abortReason(): AbortReason | undefined {
+    return this.#parts.abort.reason;
+  }
+
+  get logger(): TaskContext['logger'] {
+    return this.#parts.logger;
+  }
+
+  get shutdownDeadline(): number | undefined {
+    return this.#parts.shutdownDeadline();
+  }
+
+  get reportProgress(): TaskContext['reportProgress'] {
+    return (this.#report ??= (fields) => this.#parts.reportProgress(fields));
+  }
+}
+
 /** The handler's `ctx`, the same for the runner and `@tasklane/testing`. */
 export function taskContext(parts: TaskContextParts): TaskContext {
-  const { abort, attemptTimeoutMs, startedAt } = parts;
-  return {
-    get signal() {
-      return abort.signal;
-    },
-    get abortReason() {
-      return abort.reason;
-    },
-    logger: parts.logger,
-    workerGroup: parts.workerGroup,
-    startedAt,
-    attemptDeadline: attemptTimeoutMs !== undefined ? startedAt + attemptTimeoutMs : undefined,
-    get shutdownDeadline() {
-      return parts.shutdownDeadline();
-    },
-    runtime: parts.runtime,
-    reportProgress: parts.reportProgress,
-  };
+  return new HandlerContext(parts);
 }
 
 function abortError(reason: AbortReason): Error {
@@ -89,21 +118,55 @@ export async function callHandler(
   task: Task,
   ctx: TaskContext,
 ): Promise<TaskOutcome> {
+  return invokeHandler(create, task, ctx);
+}
+
+/**
+ * {@link callHandler} without a promise when the handler is built and returns synchronously: the outcome
+ * itself then, so a quick handler costs no microtask turns. Never throws; a promise never rejects.
+ */
+export function invokeHandler(
+  create: () => TaskHandlerInstance | Promise<TaskHandlerInstance>,
+  task: Task,
+  ctx: TaskContext,
+): TaskOutcome | Promise<TaskOutcome> {
   try {
-    // Awaited only when asynchronous: every await is a microtask turn on the per-task path.
     const created = create();
-    const handler = isThenable(created) ? await created : created;
-    const returned = handler.handle(task, ctx);
-    const result: unknown = isThenable(returned) ? await returned : returned;
-    return isPreconditionFalse(result)
-      ? { status: 'FALSE', message: result.message }
-      : finishedOutcome(result);
+    if (isThenable(created)) return handleLater(created, task, ctx);
+    const returned = created.handle(task, ctx);
+    return isThenable(returned) ? outcomeLater(returned) : outcomeOf(returned);
   } catch (error) {
     return failureOutcome(error, ErrorCode.HandlerFailed);
   }
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+async function handleLater(
+  created: PromiseLike<TaskHandlerInstance>,
+  task: Task,
+  ctx: TaskContext,
+): Promise<TaskOutcome> {
+  try {
+    const returned = (await created).handle(task, ctx);
+    return outcomeOf(isThenable(returned) ? await returned : returned);
+  } catch (error) {
+    return failureOutcome(error, ErrorCode.HandlerFailed);
+  }
+}
+
+async function outcomeLater(returned: PromiseLike<unknown>): Promise<TaskOutcome> {
+  try {
+    return outcomeOf(await returned);
+  } catch (error) {
+    return failureOutcome(error, ErrorCode.HandlerFailed);
+  }
+}
+
+function outcomeOf(result: unknown): TaskOutcome {
+  return isPreconditionFalse(result) ? { status: 'FALSE', message: result.message } : finishedOutcome(result);
+}
+
+/** True for promises and other thenables (a handler may return either). */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 

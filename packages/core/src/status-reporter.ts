@@ -3,7 +3,7 @@ import type { RunnerHooks, TaskEnd } from './hooks.ts';
 import type { LeaseKeeper } from './lease-ticker.ts';
 import type { Logger } from './logger.ts';
 import type { CompiledRunnerOptions } from './options.ts';
-import { minimalOutcome, sanitizeOutcome, type TaskOutcome } from './outcome.ts';
+import { finishedOutcome, minimalOutcome, sanitizeOutcome, type TaskOutcome } from './outcome.ts';
 import type { RuntimePrimitives } from './runtime.ts';
 import { LeaseLostError, type SourceTask, type TaskSource } from './source.ts';
 
@@ -50,13 +50,8 @@ export class StatusReporter {
       }
       try {
         await o.received.complete(outcome);
-        o.logger.info(
-          outcome.status === 'FAILED'
-            ? { status: outcome.status, errorId: outcome.errorId, errorMessage: outcome.errorMessage }
-            : { status: outcome.status },
-          'task ended',
-        );
-        return { kind: 'reported', outcome };
+        logEnded(o.logger, outcome);
+        return outcome === FINISHED.outcome ? FINISHED : { kind: 'reported', outcome };
       } catch (error) {
         if (LeaseLostError.is(error)) {
           o.logger.warn({ err: error }, 'status not accepted: the service no longer knows the task');
@@ -86,4 +81,24 @@ export class StatusReporter {
       }
     }
   }
+}
+
+/** The end of every task whose handler returned nothing: shared, as that outcome is. */
+const FINISHED = Object.freeze({ kind: 'reported', outcome: finishedOutcome(undefined) }) as TaskEnd & {
+  kind: 'reported';
+};
+const FINISHED_LINE = Object.freeze({ status: 'FINISHED' });
+
+/** The 'task ended' line, its fields built only when the level is on (most tasks run at warn). */
+function logEnded(logger: Logger, outcome: TaskOutcome): void {
+  const check = (logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
+  if (typeof check === 'function' && !check.call(logger, 'info')) return;
+  logger.info(
+    outcome.status === 'FAILED'
+      ? { status: outcome.status, errorId: outcome.errorId, errorMessage: outcome.errorMessage }
+      : outcome.status === 'FINISHED'
+        ? FINISHED_LINE
+        : { status: outcome.status },
+    'task ended',
+  );
 }
