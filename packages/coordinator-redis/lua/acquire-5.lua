@@ -4,7 +4,8 @@
 -- KEYS[5] fence (string with PX: nobody acquires while it exists)
 -- ARGV[1] waiterId (also the owner token)  ARGV[2] instanceId  ARGV[3] leaseMs  ARGV[4] waiterTtlMs
 -- ARGV[5] floorEpoch (highest epoch this client has seen)  ARGV[6] fenceMs  ARGV[7] wake key prefix  ARGV[8] wakeTtlMs
--- Returns {granted (1|0), epoch, waitMs (pttl of lease or fence; -1 unknown), stateLost (1|0), contended (1|0)}
+-- Returns {granted (1|0), epoch, waitMs (pttl of lease or fence; -1 unknown), stateLost (1|0), contended (1|0),
+-- now (Redis ms: lets the caller date a later grant, whose message carries Redis time, by its own clock)}
 local lease, epochKey, queue, waiters, fence = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local me, instance = ARGV[1], ARGV[2]
 local leaseMs, waiterTtl = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -27,6 +28,10 @@ if floor > cur then
 end
 
 local function register()
+  -- Whatever waits in the caller's wake list is stale now that it does not hold the lease: above all a
+  -- grant that reached it while it was not blocked on the list (its BLPOP had timed out) and whose lease
+  -- has since expired. Left there, its next BLPOP would take that dead grant for a new one.
+  redis.call('DEL', wakePrefix .. me)
   -- NX keeps the original arrival time: a waiter that re-registers after a BLPOP timeout keeps its place.
   redis.call('ZADD', queue, 'NX', nowUs, me)
   redis.call('HSET', waiters, me, (nowMs + waiterTtl) .. '|' .. leaseMs .. '|' .. instance)
@@ -35,7 +40,7 @@ end
 local h = redis.call('HMGET', lease, 'owner', 'epoch', 'contended')
 local owner = h[1]
 if owner == me then
-  return {1, tonumber(h[2]), redis.call('PTTL', lease), lost, tonumber(h[3] or '1')}
+  return {1, tonumber(h[2]), redis.call('PTTL', lease), lost, tonumber(h[3] or '1'), nowMs}
 end
 if owner then
   register()
@@ -44,23 +49,23 @@ if owner then
     redis.call('HSET', lease, 'contended', 1)
     tl_push(wakePrefix, owner, 'y', wakeTtl)
   end
-  return {0, cur, redis.call('PTTL', lease), lost, 0}
+  return {0, cur, redis.call('PTTL', lease), lost, 0, nowMs}
 end
 local fencePttl = redis.call('PTTL', fence)
 if fencePttl > 0 then
   register()
-  return {0, cur, fencePttl, lost, 0}
+  return {0, cur, fencePttl, lost, 0, nowMs}
 end
 
 -- The lease is free. Waiters that queued earlier go first; the caller gets it only at the head.
 register()
 local e, head, ms, contended = tl_hand_off(lease, epochKey, queue, waiters, wakePrefix, wakeTtl, nowMs, me)
-if head == me then return {1, e, ms, lost, contended} end
+if head == me then return {1, e, ms, lost, contended, nowMs} end
 if not head then
   -- Over a thousand dead registrations ahead of us: we are live, so take it and leave the rest to age out.
   redis.call('ZREM', queue, me)
   redis.call('HDEL', waiters, me)
   local mine, c = tl_grant(lease, epochKey, queue, me, instance, leaseMs, nowMs)
-  return {1, mine, leaseMs, lost, c}
+  return {1, mine, leaseMs, lost, c, nowMs}
 end
-return {0, e, ms, lost, 0}
+return {0, e, ms, lost, 0, nowMs}

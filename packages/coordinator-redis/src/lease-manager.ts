@@ -1,47 +1,12 @@
-import type { Logger, PollPermit } from '@tasklane/core';
+import type { Logger } from '@tasklane/core';
 import { errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
+import type { Held, LeaseEvents, RedisPollPermit } from './held.ts';
 import type { GroupKeys } from './keys.ts';
 import type { CompiledOptions } from './options.ts';
 import type { ThreadRenewer } from './renewer.ts';
 import type { WakeChannel } from './wake-channel.ts';
 
-/** A permit of the Redis coordinator; `expiresAt` says how long the lease under it lasts at least. */
-export interface RedisPollPermit extends PollPermit {
-  /** Wall-clock ms (Date.now()) before which the lease cannot have expired, as far as this instance knows. */
-  readonly expiresAt: number;
-}
-
-export interface LeaseEvents {
-  /** The lease of a group was lost while a poll was in flight on it. */
-  onLeaseLost(info: { group: string; epoch: number; reason: 'taken' | 'unreachable' }): void;
-  /** The group's lease became idle-kept or left this instance: a local waiter may go on. */
-  onChange(group: string): void;
-}
-
-/** A lease this instance holds in Redis, in use by a poll or kept idle for the next one. */
-interface Held {
-  readonly group: string;
-  readonly keys: GroupKeys;
-  /** Owner token in Redis: the id of the waiter that won it. */
-  readonly owner: string;
-  readonly epoch: number;
-  readonly channel: WakeChannel;
-  /** When this instance got the lease from Redis (its turn began). */
-  readonly grantedAt: number;
-  /** Conservative expiry: when the last successful grant or renewal was sent, plus the lease. */
-  expiresAt: number;
-  /** Another instance waits: give the lease back at the end of the poll. */
-  contended: boolean;
-  inUse: boolean;
-  watching: boolean;
-  renewing: boolean;
-  /** The renewal thread renews this lease (see ThreadRenewer). */
-  threaded: boolean;
-  gone: boolean;
-  permit: { lost: boolean } | undefined;
-  renewTimer: ReturnType<typeof setInterval>;
-  idleTimer: ReturnType<typeof setTimeout> | undefined;
-}
+export type { LeaseEvents, RedisPollPermit } from './held.ts';
 
 /**
  * Owns every lease this instance holds: grant, renewal, release, and loss. After a poll the lease stays
@@ -80,7 +45,10 @@ export class LeaseManager {
     this.#thread = thread;
   }
 
-  fromThread(owner: string, report: { renewedAt: number } | { lost: true } | { failed: string }): void {
+  fromThread(
+    owner: string,
+    report: { renewedAt: number } | { lost: true } | { failed: string; at: number },
+  ): void {
     let h: Held | undefined;
     for (const held of this.#held.values()) if (held.owner === owner) h = held;
     if (!h) return;
@@ -88,7 +56,9 @@ export class LeaseManager {
     else if ('lost' in report) this.#lose(h, 'taken');
     else {
       this.#conn.logError(new Error(report.failed), 'lease renewal failed', { workerGroup: h.group });
-      if (Date.now() >= h.expiresAt) this.#lose(h, 'unreachable');
+      // Judged when the thread failed, not now: after a block, renewals it made since wait in the queue
+      // behind this report, and the lease may well be alive.
+      if (report.at >= h.expiresAt) this.#lose(h, 'unreachable');
     }
   }
 
@@ -102,7 +72,7 @@ export class LeaseManager {
     group: string,
     keys: GroupKeys,
     channel: WakeChannel,
-    grant: { owner: string; epoch: number; contended: boolean; sentAt: number },
+    grant: { owner: string; epoch: number; contended: boolean; expiresAt: number },
   ): RedisPollPermit {
     const h: Held = {
       group,
@@ -111,8 +81,9 @@ export class LeaseManager {
       owner: grant.owner,
       epoch: grant.epoch,
       grantedAt: Date.now(),
-      expiresAt: grant.sentAt + this.#o.leaseMs,
+      expiresAt: grant.expiresAt,
       contended: grant.contended,
+      retired: false,
       inUse: true,
       watching: false,
       renewing: false,
@@ -134,7 +105,8 @@ export class LeaseManager {
    */
   takeKept(group: string): RedisPollPermit | undefined {
     const h = this.#held.get(group);
-    if (!h || h.inUse || (h.contended && !this.#inTurn(h)) || !this.#conn.isReady()) return undefined;
+    if (!h || h.inUse || h.retired || (h.contended && !this.#inTurn(h)) || !this.#conn.isReady())
+      return undefined;
     // Renewal runs every renewEveryMs; less than a full lease minus two periods left means renewals are
     // not landing, and a poll must not start on a lease that may run out under it.
     if (h.expiresAt - Date.now() < this.#o.leaseMs - 2 * this.#o.renewEveryMs) {
@@ -167,7 +139,7 @@ export class LeaseManager {
     if (h.permit === state) h.permit = undefined;
     if (h.gone) return Promise.resolve();
     h.inUse = false;
-    if (this.#closed.aborted || !this.#conn.isReady()) return this.#giveBack(h);
+    if (this.#closed.aborted || h.retired || !this.#conn.isReady()) return this.#giveBack(h);
     // Contended, the lease stays only for a next poll that follows at once, within this turn.
     const keepMs = h.contended ? 0 : this.#o.keepIdleMs;
     if (h.contended ? !this.#inTurn(h) : keepMs === 0) return this.#giveBack(h);
@@ -229,7 +201,8 @@ export class LeaseManager {
 
   #lose(h: Held, reason: 'taken' | 'unreachable'): void {
     if (h.gone) return;
-    if (h.permit) {
+    h.retired = true;
+    if (h.permit && !h.permit.lost) {
       h.permit.lost = true;
       this.stats.leaseLost++;
       this.#log.warn(
@@ -240,8 +213,9 @@ export class LeaseManager {
         this.#events.onLeaseLost({ group: h.group, epoch: h.epoch, reason });
       } catch {}
     }
-    // The release script finds the lease gone and only ends this instance's watch.
-    void this.#giveBack(h);
+    // Unreachable, the lease may still be ours: handed on now, the next instance would poll beside our
+    // open poll. So it stays (still renewed) until the poll ends. Taken, the release script finds it gone.
+    if (reason === 'taken' || !h.inUse) void this.#giveBack(h);
   }
 
   /** Gives the lease back to Redis (handing it to the first waiter); never throws. */
@@ -290,7 +264,7 @@ export class LeaseManager {
   async releaseAll(all = true): Promise<void> {
     for (const h of [...this.#held.values()]) {
       if (all || !h.inUse) void this.#giveBack(h);
-      else h.contended = true;
+      else h.retired = true;
     }
     if (all) await Promise.allSettled([...this.#releasing]);
   }

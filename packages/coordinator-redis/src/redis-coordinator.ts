@@ -95,7 +95,7 @@ export class RedisCoordinator implements Coordinator {
         {
           renewed: (owner, renewedAt) => this.#leases.fromThread(owner, { renewedAt }),
           lost: (owner) => this.#leases.fromThread(owner, { lost: true }),
-          failed: (owner, failed) => this.#leases.fromThread(owner, { failed }),
+          failed: (owner, failed, at) => this.#leases.fromThread(owner, { failed, at }),
         },
       );
       this.#leases.useThread(this.#thread);

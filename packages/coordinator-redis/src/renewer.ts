@@ -6,7 +6,8 @@ import type { CompiledOptions } from './options.ts';
 export interface RenewerEvents {
   renewed(owner: string, sentAt: number): void;
   lost(owner: string): void;
-  failed(owner: string, message: string): void;
+  /** `at`: the thread's clock when the renewal failed. */
+  failed(owner: string, message: string, at: number): void;
 }
 
 type WorkerLike = {
@@ -127,11 +128,11 @@ export class ThreadRenewer {
         },
       }) as unknown as WorkerLike;
       worker.unref?.();
-      worker.on('message', (m: { t: string; owner: string; sentAt: number; message: string }) => {
+      worker.on('message', (m: { t: string; owner: string; sentAt: number; message: string; at: number }) => {
         if (m.t === 'ready') this.#ready = true;
         else if (m.t === 'renewed') this.#events.renewed(m.owner, m.sentAt);
         else if (m.t === 'lost') this.#events.lost(m.owner);
-        else if (m.t === 'error') this.#events.failed(m.owner, m.message);
+        else if (m.t === 'error') this.#events.failed(m.owner, m.message, m.at);
       });
       worker.on('error', (error: unknown) => {
         this.#ready = false;

@@ -74,6 +74,8 @@ export interface AcquireReply {
   readonly stateLost: boolean;
   /** Others queue for the lease (only meaningful when granted). */
   readonly contended: boolean;
+  /** Redis' clock (ms) when the script ran: dates a later grant, whose wake-up carries Redis time. */
+  readonly redisNow: number;
 }
 
 export interface GroupStatusReply {
@@ -105,7 +107,7 @@ export class Scripts {
   }
 
   async acquire(k: GroupKeys, a: AcquireArgs): Promise<AcquireReply> {
-    const [granted, epoch, waitMs, lost, contended] = (await this.#r.tlAcquire(
+    const [granted, epoch, waitMs, lost, contended, now] = (await this.#r.tlAcquire(
       k.lease,
       k.epoch,
       k.queue,
@@ -126,6 +128,7 @@ export class Scripts {
       waitMs: waitMs!,
       stateLost: lost === 1,
       contended: contended === 1,
+      redisNow: now!,
     };
   }
 

@@ -1,5 +1,6 @@
 import { eitherSignal, errorBackoffMs, sleep, type RedisConnection } from './connection.ts';
 import { EpochMemory } from './epochs.ts';
+import { grantedAfter } from './grant-time.ts';
 import { CoordinatorClosedError } from './errors.ts';
 import { groupKeys, type GroupKeys } from './keys.ts';
 import type { LeaseManager, RedisPollPermit } from './lease-manager.ts';
@@ -218,17 +219,19 @@ export class GroupWaiters {
         if (reply.stateLost) this.#ctx.onStateLoss(g.name, reply.epoch);
         if (reply.granted) {
           this.#ctx.onGrant({ group: g.name, epoch: reply.epoch, began, handOff: false, kept: false });
+          // A grant handed to us while our BLPOP had timed out is found here, with only what Redis says
+          // is left of it (a blocked main thread may come back to it late).
+          const leftMs = reply.waitMs > 0 ? Math.min(reply.waitMs, this.#o.leaseMs) : 0;
           return this.#leases.adopt(g.name, g.keys, g.channel, {
             owner: waiterId,
             epoch: reply.epoch,
             contended: reply.contended,
-            sentAt,
+            expiresAt: sentAt + leftMs,
           });
         }
         queued = true;
         const waitMs = reply.waitMs > 0 ? reply.waitMs + 20 : this.#o.maxWaitMs;
         const timeoutMs = Math.max(10, Math.min(this.#o.maxWaitMs, waitMs));
-        const popAt = Date.now();
         const woke = await g.channel.pop(g.keys.wakePrefix + waiterId, timeoutMs, signal);
         if (woke.kind === 'aborted') throw signal.reason;
         if (woke.kind === 'error') {
@@ -244,17 +247,17 @@ export class GroupWaiters {
           // "g:<epoch>:<contended>[:<release ms>]", sent with the lease by the previous holder's release.
           const [, epoch, contended, releasedAt] = woke.value.split(':');
           const handed = Number(epoch);
+          // Every grant takes a new epoch: one not above what the acquire saw predates it (the acquire
+          // clears the list, so this is only a second line of defence).
+          if (!(handed > reply.epoch)) continue;
           this.#epochs.see(g.name, handed);
           const grant = { group: g.name, epoch: handed, began, handOff: true, kept: false };
           this.#ctx.onGrant(releasedAt ? { ...grant, releasedAt: Number(releasedAt) } : grant);
-          // The lease was granted after our registration (sentAt), and after popAt when the BLPOP had to
-          // block (a message already waiting comes back within one round trip).
-          const blocked = Date.now() - popAt > this.#o.commandTimeoutMs;
           return this.#leases.adopt(g.name, g.keys, g.channel, {
             owner: waiterId,
             epoch: handed,
             contended: contended === '1',
-            sentAt: blocked ? popAt : sentAt,
+            expiresAt: grantedAfter(sentAt, reply.redisNow, Number(releasedAt)) + this.#o.leaseMs,
           });
         }
         // Timeout or 'c': run acquire again (it also refreshes our place in the queue).

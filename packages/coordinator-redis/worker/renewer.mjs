@@ -56,7 +56,12 @@ const timer = setInterval(() => {
       },
       (error) => {
         renewing.delete(slot);
-        parentPort.postMessage({ t: 'error', owner, message: String(error?.message ?? error) });
+        parentPort.postMessage({
+          t: 'error',
+          owner,
+          message: String(error?.message ?? error),
+          at: Date.now(),
+        });
       },
     );
   }
