@@ -25,7 +25,7 @@ import {
 import type { LeaseReply, SourceTask, TaskSource } from './source.ts';
 import { StatusReporter } from './status-reporter.ts';
 import type { Task } from './task.ts';
-import { setLongTimeout } from './timers.ts';
+import { setLongTimeout, type LongTimer } from './timers.ts';
 
 /**
  * Runs one received task to its end: ack before handler code, the lease kept by a {@link LeaseKeeper},
@@ -49,6 +49,7 @@ export class TaskExecution implements TaskContextParts, RunningTask {
   #progressed = false;
   /** True while the handler runs: the shutdown deadline aborts it only then. */
   #handling = false;
+  #attemptTimer: LongTimer | undefined;
   readonly abort: TaskAbort = new ExecutionAbort(this);
   startedAt = 0;
   attemptTimeoutMs: number | undefined;
@@ -133,138 +134,152 @@ export class TaskExecution implements TaskContextParts, RunningTask {
     });
   }
 
-  /** Runs the task to its end. Never rejects; tells the host once it is over. */
+  /**
+   * Runs the task to its end. Never rejects; tells the host once it is over. One async frame for the
+   * whole task (the steps around it are synchronous), as each one costs an allocation per task.
+   */
   async run(): Promise<void> {
+    const h = this.#host;
+    const received = this.#received;
     try {
-      await this.#run();
+      if (h.shutdown.deadlinePassed.aborted) {
+        // Invariant 7: a task that arrives after the deadline is left un-acked; the service re-offers it.
+        this.#log.warn(
+          'task arrived after the shutdown deadline; leaving it un-acked for the service to re-offer',
+        );
+        return;
+      }
+      this.#ackSentAt = h.runtime.monotonicNow();
+      let ack: LeaseReply | undefined;
+      try {
+        ack = await received.ack();
+      } catch (error) {
+        ack = await acknowledgeAgain(received, this.#source, h.options, this.#log, error);
+      }
+      if (!ack) return;
+      if (ack.canceled) {
+        this.#log.info('task was canceled before it started');
+        return;
+      }
+      let task: Task;
+      try {
+        task = this.#parse();
+      } catch (error) {
+        h.hooks.onTaskRejected?.({ group: this.workerGroup, id: received.id, error });
+        this.#log.warn({ err: error }, 'malformed task: reporting FAILED');
+        await this.#reporter().report(failureOutcome(error, ErrorCode.MalformedTask), DEFAULT_LEASE_MS);
+        return;
+      }
+      const hooks = h.hooks;
+      // Hook payloads are built only for hooks that are there.
+      const info: TaskInfo | undefined =
+        hooks.onTaskStart || hooks.onTaskEnd || hooks.wrapHandle
+          ? { group: this.workerGroup, source: this.#source.kind, task }
+          : undefined;
+      this.startedAt = h.runtime.now();
+      const started = h.runtime.monotonicNow();
+      h.running.add(this);
+      let end: TaskEnd;
+      try {
+        if (info) hooks.onTaskStart?.(info);
+        // A source that renews its own leases (in bulk) needs no keeper: one is made only for
+        // ctx.reportProgress, and a status then waits for its renewals.
+        const ownLease = received.renewsOwnLease === true && received.onInterrupt !== undefined;
+        if (!ownLease) await this.#startLease();
+        const handled = this.#startHandler(task, info);
+        let outcome: TaskOutcome;
+        let stopped: Promise<void> | undefined;
+        try {
+          // A synchronous handler's outcome is there at once: nothing to wait for.
+          outcome = isThenable(handled) ? (await this.#settle(handled)).outcome : handled;
+        } finally {
+          stopped = this.#handlerEnded();
+        }
+        // A FINISHED waits for renewals in flight, so a `canceled` answer racing the end turns into no
+        // status (invariant 5). Any other end is due now (an attempt timeout is reported just before the
+        // service's).
+        if (stopped && !this.abort.reason && outcome.status === 'FINISHED') await stopped;
+        else void stopped;
+        // Read after that wait: the renewal may have brought the cancel.
+        const reason = this.abort.reason;
+        const reported = reason === undefined ? outcome : reportedOutcome(outcome, reason, this);
+        // A source that renews its own leases is the judge of them; a keeper made here never renewed.
+        end =
+          reported === undefined
+            ? this.#unreported()
+            : await this.#reporter().report(reported, this.#leaseMs, ownLease ? undefined : this.#lease);
+      } finally {
+        h.running.delete(this);
+      }
+      if (info && hooks.onTaskEnd) {
+        const durationMs = h.runtime.monotonicNow() - started;
+        hooks.onTaskEnd({ group: info.group, source: info.source, task, durationMs, end });
+      }
     } catch (error) {
       this.#log.error({ err: error }, 'task execution failed unexpectedly');
     } finally {
-      this.#host.ended(this.workerGroup);
+      h.ended(this.workerGroup);
     }
   }
 
-  async #run(): Promise<void> {
-    const h = this.#host;
+  /** The task, parsed once; its durations are read here, so a bad one ends it as malformed. */
+  #parse(): Task {
     const received = this.#received;
-    if (h.shutdown.deadlinePassed.aborted) {
-      // Invariant 7: a task that arrives after the deadline is left un-acked; the service re-offers it.
-      this.#log.warn(
-        'task arrived after the shutdown deadline; leaving it un-acked for the service to re-offer',
-      );
-      return;
-    }
-    this.#ackSentAt = h.runtime.monotonicNow();
-    let ack: LeaseReply | undefined;
-    try {
-      ack = await received.ack();
-    } catch (error) {
-      ack = await acknowledgeAgain(received, this.#source, this.#host.options, this.#log, error);
-    }
-    if (!ack) return;
-    if (ack.canceled) {
-      this.#log.info('task was canceled before it started');
-      return;
-    }
-    // The task is parsed once; its durations are read here, so a bad one ends it as malformed.
-    let task: Task;
-    try {
-      task = received.toTask();
-      this.#leaseMs = received.leaseTimeoutMs ?? DEFAULT_LEASE_MS;
-      this.attemptTimeoutMs = task.getDuration('attemptTimeout');
-    } catch (error) {
-      h.hooks.onTaskRejected?.({ group: this.workerGroup, id: received.id, error });
-      this.#log.warn({ err: error }, 'malformed task: reporting FAILED');
-      this.#leaseMs = DEFAULT_LEASE_MS;
-      await this.#reporter().report(failureOutcome(error, ErrorCode.MalformedTask), DEFAULT_LEASE_MS);
-      return;
-    }
+    const task = received.toTask();
+    const leaseMs = received.leaseTimeoutMs ?? DEFAULT_LEASE_MS;
+    this.attemptTimeoutMs = task.getDuration('attemptTimeout');
+    this.#leaseMs = leaseMs;
     this.#task = task;
-    const hooks = h.hooks;
-    // Hook payloads are built only for hooks that are there.
-    const info: TaskInfo | undefined =
-      hooks.onTaskStart || hooks.onTaskEnd || hooks.wrapHandle
-        ? { group: this.workerGroup, source: this.#source.kind, task }
-        : undefined;
-    this.startedAt = h.runtime.now();
-    const started = h.runtime.monotonicNow();
-    h.running.add(this);
-    let end: TaskEnd;
-    try {
-      if (info) hooks.onTaskStart?.(info);
-      end = await this.#execute(task, info);
-    } finally {
-      h.running.delete(this);
-    }
-    if (info && hooks.onTaskEnd) {
-      const durationMs = h.runtime.monotonicNow() - started;
-      hooks.onTaskEnd({ group: info.group, source: info.source, task, durationMs, end });
-    }
+    return task;
   }
 
-  async #execute(task: Task, info: TaskInfo | undefined): Promise<TaskEnd> {
+  async #startLease(): Promise<void> {
+    const options = this.#leaseOptions();
+    this.#lease = this.#host.leaseKeeper?.(options) ?? new LeaseTicker(options);
+    this.#progressed = true;
+    await this.#lease.start();
+  }
+
+  /** Calls the handler: its outcome, or a promise of it settled by {@link settleHandler}. */
+  #startHandler(task: Task, info: TaskInfo | undefined): TaskOutcome | Promise<TaskOutcome> {
     const h = this.#host;
     const abort = this.abort;
-    const received = this.#received;
-    const attemptTimeoutMs = this.attemptTimeoutMs;
-    // A source that renews its own leases (in bulk) needs no keeper: one is made only for
-    // ctx.reportProgress, and a status then waits for its renewals.
-    const ownLease = received.renewsOwnLease === true && received.onInterrupt !== undefined;
-    if (!ownLease) {
-      const options = this.#leaseOptions();
-      this.#lease = h.leaseKeeper?.(options) ?? new LeaseTicker(options);
-      this.#progressed = true;
-      await this.#lease.start();
-    }
-    received.onInterrupt?.((reason) => abort.abort(reason));
+    this.#received.onInterrupt?.((reason) => abort.abort(reason));
+    const timeoutMs = this.attemptTimeoutMs;
     // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
     // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
-    const attemptTimer =
-      attemptTimeoutMs === undefined
-        ? undefined
-        : setLongTimeout(
-            () => abort.abort('attempt-timeout'),
-            attemptTimeoutMs - Math.min(5000, attemptTimeoutMs * 0.1),
-          );
+    if (timeoutMs !== undefined)
+      this.#attemptTimer = setLongTimeout(
+        () => abort.abort('attempt-timeout'),
+        timeoutMs - Math.min(5000, timeoutMs * 0.1),
+      );
     this.#handling = true;
     if (h.shutdown.deadlinePassed.aborted) abort.abort('shutdown');
     const ctx = taskContext(this);
     const create = () => h.registry.create(task.activityType);
     const wrap = h.hooks.wrapHandle;
-    let outcome: TaskOutcome;
-    let stopped: Promise<void> | undefined;
-    try {
-      // A wrapHandle hook that throws must still end in a status (invariant 8), not in a lost task;
-      // invokeHandler itself never throws.
-      const handled =
-        wrap && info
-          ? (async () => wrap(info, async () => invokeHandler(create, task, ctx)))().catch((error: unknown) =>
-              failureOutcome(error, ErrorCode.HandlerFailed),
-            )
-          : invokeHandler(create, task, ctx);
-      // A synchronous handler's outcome is there at once: nothing to wait for.
-      outcome = isThenable(handled) ? (await this.#settle(handled)).outcome : handled;
-    } finally {
-      attemptTimer?.clear();
-      this.#handling = false;
-      stopped = this.#progressed ? this.#lease?.stop() : undefined;
+    // A wrapHandle hook that throws must still end in a status (invariant 8), not in a lost task;
+    // invokeHandler itself never throws.
+    if (!wrap || !info) return invokeHandler(create, task, ctx);
+    return (async () => wrap(info, async () => invokeHandler(create, task, ctx)))().catch((error: unknown) =>
+      failureOutcome(error, ErrorCode.HandlerFailed),
+    );
+  }
+
+  /** The handler is done (or abandoned): its timers stop, and the keeper stops renewing if there is one. */
+  #handlerEnded(): Promise<void> | undefined {
+    this.#attemptTimer?.clear();
+    this.#handling = false;
+    return this.#progressed ? this.#lease?.stop() : undefined;
+  }
+
+  #unreported(): TaskEnd {
+    if (this.abort.reason === 'canceled') {
+      this.logger.info('task canceled by the service; no status reported');
+      return { kind: 'canceled' };
     }
-    // A FINISHED waits for renewals in flight, so a `canceled` answer racing the end turns into no status
-    // (invariant 5). Any other end is due now (an attempt timeout is reported just before the service's).
-    if (stopped && !abort.reason && outcome.status === 'FINISHED') await stopped;
-    else void stopped;
-    const reported =
-      abort.reason === undefined ? outcome : reportedOutcome(outcome, abort.reason, { attemptTimeoutMs });
-    if (reported === undefined) {
-      if (abort.reason === 'canceled') {
-        this.logger.info('task canceled by the service; no status reported');
-        return { kind: 'canceled' };
-      }
-      this.logger.warn('lease lost (the attempt is no longer ours); no status reported');
-      return { kind: 'lease-lost' };
-    }
-    // A source that renews its own leases is the judge of them; a keeper made here never renewed on its own.
-    return this.#reporter().report(reported, this.#leaseMs, ownLease ? undefined : this.#lease);
+    this.logger.warn('lease lost (the attempt is no longer ours); no status reported');
+    return { kind: 'lease-lost' };
   }
 
   #settle(handled: Promise<TaskOutcome>) {

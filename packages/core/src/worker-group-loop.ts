@@ -31,7 +31,6 @@ export class WorkerGroupLoop {
   readonly #log: Logger;
   readonly #info: PollInfo;
   #pollStartedAt: number | undefined;
-  #pollError: unknown;
   #failures = 0;
 
   constructor(host: LoopHost, source: TaskSource, group: string) {
@@ -76,12 +75,23 @@ export class WorkerGroupLoop {
           continue;
         }
       }
-      const received = await this.#poll(permit, stop);
-      if (received === undefined) {
+      // The poll is awaited here, not in a helper: one async frame per task less.
+      const info = this.#pollStarted(permit);
+      let received: SourceTask | null;
+      try {
+        // The poll is never aborted once sent: an abandoned Data Pipeline poll can lose a task.
+        const { wrapPoll } = this.#host.hooks;
+        received =
+          (await (wrapPoll
+            ? wrapPoll(info, () => this.source.poll(this.group, stop))
+            : this.source.poll(this.group, stop))) ?? null;
+      } catch (error) {
+        this.#pollEnded(permit, info, undefined, error);
         slots.release(this.group);
-        await this.#afterPollError(stop);
+        await this.#afterPollError(error, stop);
         continue;
       }
+      this.#pollEnded(permit, info, received, undefined);
       this.#failures = 0;
       if (!received) {
         slots.release(this.group);
@@ -91,9 +101,7 @@ export class WorkerGroupLoop {
     }
   }
 
-  async #afterPollError(stop: AbortSignal): Promise<void> {
-    const error = this.#pollError;
-    this.#pollError = undefined;
+  async #afterPollError(error: unknown, stop: AbortSignal): Promise<void> {
     const throttled = this.source.isThrottle?.(error) ?? false;
     const o = this.#host.options;
     const delayMs = backoffDelay(
@@ -119,33 +127,28 @@ export class WorkerGroupLoop {
     return false;
   }
 
-  /**
-   * One poll, with its hooks and the permit released the moment it answers: the task, null when the poll
-   * ended empty, undefined when it failed (the error in #pollError; no result object per poll).
-   */
-  async #poll(permit: PollPermit | undefined, stop: AbortSignal): Promise<SourceTask | null | undefined> {
-    const { runtime, hooks } = this.#host;
+  /** A poll is about to be sent: its start is recorded and told to the hooks. */
+  #pollStarted(permit: PollPermit | undefined): PollInfo {
     // Without a permit the epoch is 0 every time: one info object for the loop's life.
-    const pollInfo = permit
-      ? { group: this.group, source: this.source.kind, epoch: permit.epoch }
-      : this.#info;
-    const started = runtime.monotonicNow();
-    this.#pollStartedAt = started;
-    hooks.onPollStart?.(pollInfo);
-    let received: SourceTask | null | undefined;
-    let pollError: unknown;
-    try {
-      // The poll is never aborted once sent: an abandoned Data Pipeline poll can lose a task.
-      received =
-        (await (hooks.wrapPoll
-          ? hooks.wrapPoll(pollInfo, () => this.source.poll(this.group, stop))
-          : this.source.poll(this.group, stop))) ?? null;
-    } catch (error) {
-      pollError = error;
-      received = undefined;
-    } finally {
-      this.#pollStartedAt = undefined;
-    }
+    const info = permit ? { group: this.group, source: this.source.kind, epoch: permit.epoch } : this.#info;
+    this.#pollStartedAt = this.#host.runtime.monotonicNow();
+    this.#host.hooks.onPollStart?.(info);
+    return info;
+  }
+
+  /**
+   * The poll answered (`received`, null when empty) or failed (`received` undefined): the permit is
+   * released at once and the hooks are told.
+   */
+  #pollEnded(
+    permit: PollPermit | undefined,
+    info: PollInfo,
+    received: SourceTask | null | undefined,
+    error: unknown,
+  ): void {
+    const { runtime, hooks } = this.#host;
+    const started = this.#pollStartedAt ?? runtime.monotonicNow();
+    this.#pollStartedAt = undefined;
     const leaseLost = permit?.lost ?? false;
     if (permit) {
       const heldMs = runtime.monotonicNow() - started;
@@ -153,19 +156,16 @@ export class WorkerGroupLoop {
     }
     if (hooks.onPollEnd) {
       const end: { -readonly [K in keyof PollEndInfo]: PollEndInfo[K] } = {
-        group: pollInfo.group,
-        source: pollInfo.source,
-        epoch: pollInfo.epoch,
+        group: info.group,
+        source: info.source,
+        epoch: info.epoch,
         durationMs: runtime.monotonicNow() - started,
         gotTask: received != null,
         leaseLost,
       };
-      if (received === undefined) end.error = pollError;
+      if (received === undefined) end.error = error;
       hooks.onPollEnd(end);
     }
-    if (leaseLost)
-      this.#log.warn({ epoch: pollInfo.epoch }, 'poll lease was lost while the poll was in flight');
-    if (received === undefined) this.#pollError = pollError;
-    return received;
+    if (leaseLost) this.#log.warn({ epoch: info.epoch }, 'poll lease was lost while the poll was in flight');
   }
 }
