@@ -5,20 +5,11 @@ import {
   MissingFieldError,
   UnresolvedReferenceError,
 } from './task-errors.ts';
+import type { TaskObject } from './task-object.ts';
+import { PARENT_KEYS, parseObject, type WireField, type WireObject } from './task-object.ts';
 
-/** A field as the Data Pipeline API sends it: exactly one of stringValue / refValue. */
-export interface WireField {
-  key: string;
-  stringValue?: string;
-  refValue?: string;
-}
-
-/** A pipeline object as the API sends it (`PollForTask.taskObject.objects[id]`). */
-export interface WireObject {
-  id: string;
-  name: string;
-  fields: WireField[];
-}
+export { TaskObject } from './task-object.ts';
+export type { WireField, WireObject } from './task-object.ts';
 
 /** What a task source hands the runner before it becomes a {@link Task}. */
 export interface RawTask {
@@ -28,65 +19,8 @@ export interface RawTask {
   objects: Record<string, WireObject>;
 }
 
-const PARENT_KEYS = ['parent', '@componentParent'] as const;
 const MAX_PARENT_DEPTH = 16;
-
-/** Read-only view of one pipeline object, with ref resolution through the task's objects. */
-export class TaskObject {
-  readonly #values = new Map<string, string[]>();
-  readonly #refs = new Map<string, string[]>();
-  /** Whether this object names a parent, so field lookups must look past it. */
-  readonly hasParent: boolean;
-
-  constructor(
-    readonly id: string,
-    readonly name: string,
-    fields: readonly WireField[],
-  ) {
-    for (const field of fields) {
-      const target = field.refValue !== undefined ? this.#refs : this.#values;
-      const value = field.refValue ?? field.stringValue ?? '';
-      const list = target.get(field.key);
-      if (list) list.push(value);
-      else target.set(field.key, [value]);
-    }
-    this.hasParent = PARENT_KEYS.some((key) => this.#refs.has(key));
-  }
-
-  /** String values of `key` on this object only. */
-  ownValues(key: string): readonly string[] | undefined {
-    return this.#values.get(key);
-  }
-
-  /** Ref targets of `key` on this object only. */
-  ownRefs(key: string): readonly string[] | undefined {
-    return this.#refs.get(key);
-  }
-
-  /** Every key present on this object. */
-  keys(): string[] {
-    return [...new Set([...this.#values.keys(), ...this.#refs.keys()])];
-  }
-}
-
-function parseObject(id: string, value: unknown): TaskObject {
-  if (typeof value !== 'object' || value === null)
-    throw new MalformedTaskError(`object "${id}" is not an object`);
-  const { name, fields } = value as { name?: unknown; fields?: unknown };
-  if (!Array.isArray(fields)) throw new MalformedTaskError(`object "${id}" has no fields list`);
-  for (let index = 0; index < fields.length; index++) {
-    const f = fields[index] as Partial<WireField> | null;
-    if (!f || typeof f.key !== 'string' || f.key === '') {
-      throw new MalformedTaskError(`object "${id}" field #${index} has no key`);
-    }
-    if ((typeof f.stringValue === 'string') === (typeof f.refValue === 'string')) {
-      throw new MalformedTaskError(
-        `object "${id}" field "${f.key}" must have exactly one of stringValue or refValue`,
-      );
-    }
-  }
-  return new TaskObject(id, typeof name === 'string' ? name : id, fields as WireField[]);
-}
+const ID_KEYS = ['taskId', 'pipelineId', 'attemptId'] as const;
 
 /**
  * One unit of work as a handler sees it. Field reads look at the attempt object first, then follow its
@@ -113,7 +47,7 @@ export class Task {
     const lone = Task.#lone;
     Task.#lone = undefined;
     if (typeof raw !== 'object' || raw === null) throw new MalformedTaskError('task is not an object');
-    for (const key of ['taskId', 'pipelineId', 'attemptId'] as const) {
+    for (const key of ID_KEYS) {
       if (typeof raw[key] !== 'string' || raw[key] === '') throw new MalformedTaskError(`task has no ${key}`);
     }
     const objects = new Map<string, TaskObject>();
@@ -132,7 +66,7 @@ export class Task {
     this.objects = objects;
     this.attempt = attempt;
     this.raw = raw;
-    const type = this.#lookup('type', 'value')?.[0];
+    const type = this.get('type');
     if (!type) throw new MalformedTaskError(`attempt "${raw.attemptId}" has no type field`);
     this.activityType = type;
   }
@@ -211,7 +145,8 @@ export class Task {
 
   /** First string value of `key`, or undefined. */
   get(key: string): string | undefined {
-    return this.#lookup(key, 'value')?.[0];
+    const attempt = this.attempt;
+    return attempt.hasParent ? this.#lookup(key, 'value')?.[0] : attempt.firstValue(key);
   }
 
   /** First string value of `key`; throws {@link MissingFieldError} when absent. */
