@@ -1,4 +1,4 @@
-import type { InstanceState } from '@tasklane/core';
+import { slotCounts, type InstanceState } from '@tasklane/core';
 import type { Redis } from 'ioredis';
 import { connectRedis } from './connect.ts';
 import { groupKeys, registryKeys } from './keys.ts';
@@ -50,23 +50,11 @@ export interface FleetQueryOptions {
   groups?: readonly string[];
 }
 
-/**
- * The runner takes a group's slot from its pool for the poll, so its published `busy` counts that slot
- * too and an idle runner would look busy: running slots are the in-flight tasks, the rest of `busy` polls.
- */
+/** Counted by core's `slotCounts`, as the /fleet pages count. */
 function toInstance(json: string): FleetInstance | undefined {
   try {
     const state = JSON.parse(json) as InstanceState;
-    let running = 0;
-    let polling = 0;
-    let free = 0;
-    for (const [group, g] of Object.entries(state.groups ?? {})) {
-      const tasks = (state.inFlight ?? []).filter((t) => t.group === group).length;
-      const taken = Math.max(g.busy, tasks);
-      running += tasks;
-      polling += taken - tasks;
-      free += Math.max(0, g.slots - taken);
-    }
+    const { running, polling, free } = slotCounts(state);
     return { ...state, busy: running, running, polling, free };
   } catch {
     return undefined;

@@ -81,6 +81,7 @@ export type { RawTask, WireField, WireObject } from './task.ts';
 export type { TaskOutcome, PreconditionFalse } from './outcome.ts';
 export type { RunnerOptions, CompiledRunnerOptions, SourceBinding, DurationInput } from './options.ts';
 export type { Coordinator, PollPermit, InstanceState, InFlightTask } from './coordinator.ts';
+export { slotCounts, type SlotCounts, type GroupSlotCounts } from './slot-counts.ts';
 export type { TaskSource, SourceTask, LeaseReply, RunnerIdentity, LeaseRenewalSpec } from './source.ts';
 export type { Settled, TaskContextParts } from './settle.ts';
 export type { Bounds } from './validate.ts';

@@ -1,4 +1,4 @@
-import type { Coordinator, InstanceState } from '@tasklane/core';
+import { slotCounts, type Coordinator, type InstanceState } from '@tasklane/core';
 import { redactText } from '../security/redact.ts';
 import type { FailureRecord, RecentFailures } from './recent-failures.ts';
 
@@ -23,32 +23,20 @@ export type HonestInstance = Omit<InstanceState, 'groups'> & {
   readonly recentFailures?: readonly FailureRecord[];
 };
 
-/**
- * The runner counts a slot reserved for the poll as busy (it is taken from the pool), so an idle runner
- * would show one busy slot per group. Running slots are the in-flight tasks; the rest of "busy" polls.
- */
+/** Slots counted by core's `slotCounts` (a slot reserved for the poll is polling, not busy). */
 export function honestInstance(state: InstanceState & { recentFailures?: unknown }): HonestInstance {
+  const counts = slotCounts(state);
   const groups: Record<string, GroupSlots> = {};
-  let running = 0;
-  let polling = 0;
-  let free = 0;
-  for (const [group, g] of Object.entries(state.groups ?? {})) {
-    const tasks = (state.inFlight ?? []).filter((t) => t.group === group).length;
-    const taken = Math.max(g.busy, tasks);
-    const counted = {
-      slots: g.slots,
-      busy: tasks,
-      running: tasks,
-      polling: taken - tasks,
-      free: Math.max(0, g.slots - taken),
-    };
-    groups[group] = counted;
-    running += counted.running;
-    polling += counted.polling;
-    free += counted.free;
-  }
+  for (const [group, g] of Object.entries(counts.groups)) groups[group] = { ...g, busy: g.running };
   const failures = Array.isArray(state.recentFailures) ? (state.recentFailures as FailureRecord[]) : [];
-  return { ...state, groups, busy: running, polling, free, recentFailures: failures };
+  return {
+    ...state,
+    groups,
+    busy: counts.running,
+    polling: counts.polling,
+    free: counts.free,
+    recentFailures: failures,
+  };
 }
 
 /** The fleet's recent failures: every instance's published ones and this one's, newest first, once each. */
