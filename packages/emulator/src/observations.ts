@@ -4,6 +4,7 @@
  */
 import type { Clock, TimerHandle } from './clock.ts';
 import { EmulatorError } from './errors.ts';
+import { freshPollGaps, resetPollGaps } from './poll-gaps.ts';
 import type {
   ActionObservation,
   GroupObservation,
@@ -54,7 +55,14 @@ export class ObservationLog {
   group(workerGroup: string): GroupObservation {
     let g = this.live.groups[workerGroup];
     if (!g) {
-      g = { inFlightPolls: 0, maxInFlightPolls: 0, polls: 0, emptyPolls: 0, tasksHandedOut: 0 };
+      g = {
+        inFlightPolls: 0,
+        maxInFlightPolls: 0,
+        polls: 0,
+        emptyPolls: 0,
+        tasksHandedOut: 0,
+        pollGaps: freshPollGaps(),
+      };
       this.live.groups[workerGroup] = g;
     }
     return g;
@@ -162,6 +170,7 @@ export class ObservationLog {
     for (const g of Object.values(groups)) {
       g.maxInFlightPolls = g.inFlightPolls;
       g.polls = g.emptyPolls = g.tasksHandedOut = 0;
+      resetPollGaps(g);
     }
     this.live = fresh();
     this.live.groups = groups;

@@ -5,6 +5,7 @@ import type { ApiField, Task } from './model.ts';
 import { closeTask } from './attempts.ts';
 import { handOut, requeue } from './handout.ts';
 import { attemptEnded } from './instances.ts';
+import { pollArrived, pollEnded } from './poll-gaps.ts';
 import type { ServiceState } from './service.ts';
 import type { PollWaiter } from './task-queue.ts';
 
@@ -21,13 +22,17 @@ export function pollForTask(s: ServiceState, input: Input, ctx: RequestContext):
   const g = s.queues.group(workerGroup).obs;
   // Counted from receipt to response (or socket close): fleet tests prove "one poll per group" with it.
   g.polls++;
+  pollArrived(g, hostname);
   g.inFlightPolls++;
   if (g.inFlightPolls > g.maxInFlightPolls) g.maxInFlightPolls = g.inFlightPolls;
+  let delivered = false;
   ctx.onDone(() => {
     g.inFlightPolls--;
+    pollEnded(g, hostname, delivered);
     s.obs.changed();
   });
   const respond = (task: Task) => {
+    delivered = true;
     const taskObject = handOut(s, task, hostname);
     ctx.onUndelivered(() => {
       requeue(s, task);

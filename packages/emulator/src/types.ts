@@ -115,6 +115,24 @@ export interface GroupObservation {
   polls: number;
   emptyPolls: number;
   tasksHandedOut: number;
+  /**
+   * Time the group went without a poll after one handed out a task, by where the next poll came from.
+   * Always present in the emulator's snapshots; optional so hand-built observations stay valid.
+   */
+  pollGaps?: PollGapObservation;
+}
+
+export interface PollGapObservation {
+  /** The next poll came from the host that got the task (a runner's own loop). */
+  sameHost: GapStats;
+  /** The next poll came from another host (a hand-off between instances). */
+  otherHost: GapStats;
+}
+
+export interface GapStats {
+  count: number;
+  totalMs: number;
+  maxMs: number;
 }
 
 export type TerminalTaskStatus = 'FINISHED' | 'FAILED' | 'FALSE' | 'CANCELED' | 'TIMEDOUT';
