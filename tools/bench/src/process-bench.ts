@@ -25,9 +25,24 @@ export interface VariantResult {
   cpuMsPerTask: number;
   /** Redis commands the variant's runners sent per task (INFO commandstats; 0 without Redis). */
   redisCommandsPerTask: number;
-  runs: { perSec: number; cpuMsPerTask: number; redisCommandsPerTask: number }[];
+  runs: RunFigures[];
   /** Most polls the emulator saw in flight at once on the variant's group, over every run. */
   maxInFlightPolls: number;
+  /**
+   * The service's wait for the next poll after one handed out a task (emulator `pollGaps`, medians over
+   * the runs): the mean wait when the same runner polled next and when another one did (a hand-off), and
+   * hand-offs per task.
+   */
+  pollGaps: { sameHostMeanMs: number; otherHostMeanMs: number; handOffsPerTask: number };
+}
+
+interface RunFigures {
+  perSec: number;
+  cpuMsPerTask: number;
+  redisCommandsPerTask: number;
+  sameHostGapMs: number;
+  otherHostGapMs: number;
+  handOffsPerTask: number;
 }
 
 export interface ProcessOverheadResult {
@@ -59,7 +74,7 @@ async function oneRun(
   procs: GroupProcess[],
   tasks: number,
   admin: Redis,
-): Promise<{ perSec: number; cpuMsPerTask: number; maxInFlight: number; redisCommandsPerTask: number }> {
+): Promise<RunFigures & { maxInFlight: number }> {
   await emulator.reset();
   await emulator.polling(group);
   for (const p of procs) p.signal('SIGSTOP');
@@ -77,11 +92,15 @@ async function oneRun(
   // Only the measured variant is running: the others sit in long polls (or wait behind one).
   const commands = (await clientCommandCount(admin)) - commands0 - 1;
   const g = await emulator.group(group);
+  const mean = (x: { count: number; totalMs: number } | undefined) => (x?.count ? x.totalMs / x.count : 0);
   return {
     redisCommandsPerTask: commands / tasks,
     perSec: (tasks / elapsed) * 1000,
     cpuMsPerTask: (cpu * 1000) / tasks,
     maxInFlight: g?.maxInFlightPolls ?? 0,
+    sameHostGapMs: mean(g?.pollGaps?.sameHost),
+    otherHostGapMs: mean(g?.pollGaps?.otherHost),
+    handOffsPerTask: (g?.pollGaps?.otherHost.count ?? 0) / tasks,
   };
 }
 
@@ -129,6 +148,9 @@ export async function benchProcessOverhead(opts: {
           perSec: round(run.perSec, 1),
           cpuMsPerTask: round(run.cpuMsPerTask, 3),
           redisCommandsPerTask: round(run.redisCommandsPerTask, 3),
+          sameHostGapMs: round(run.sameHostGapMs, 3),
+          otherHostGapMs: round(run.otherHostGapMs, 3),
+          handOffsPerTask: round(run.handOffsPerTask, 3),
         });
         maxInFlight.set(v, Math.max(maxInFlight.get(v)!, run.maxInFlight));
       }
@@ -142,6 +164,11 @@ export async function benchProcessOverhead(opts: {
         redisCommandsPerTask: round(median(list.map((x) => x.redisCommandsPerTask)), 3),
         runs: list,
         maxInFlightPolls: maxInFlight.get(v)!,
+        pollGaps: {
+          sameHostMeanMs: round(median(list.map((x) => x.sameHostGapMs)), 3),
+          otherHostMeanMs: round(median(list.map((x) => x.otherHostGapMs)), 3),
+          handOffsPerTask: round(median(list.map((x) => x.handOffsPerTask)), 3),
+        },
       };
     }
     const paired = (v: Variant, key: 'perSec' | 'cpuMsPerTask') =>

@@ -22,11 +22,18 @@ export function cpuSeconds(pid: number): number {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface GapStats {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
 interface GroupObservation {
   inFlightPolls: number;
   maxInFlightPolls: number;
   polls: number;
   tasksHandedOut: number;
+  pollGaps?: { sameHost: GapStats; otherHost: GapStats };
 }
 
 /** The emulator in its own process, and its control API over HTTP. */

@@ -25,14 +25,18 @@ export function renderProcessOverhead(
     '',
     `Emulator, Redis and every runner in its own process on loopback; ${o.tasks} no-op tasks per run, concurrency ${o.concurrency}, median of ${o.rounds} alternating rounds; the ratios are the median of each round's own ratio. CPU per task is the runner processes' own user+system time (/proc/<pid>/stat). Load average ${o.loadAverage?.before} → ${o.loadAverage?.after} on this shared machine during the section.`,
     '',
-    '| variant | tasks/s | ratio to raw | CPU per task (ms) | CPU ratio | Redis commands per task | max polls in flight |',
-    '|---|---|---|---|---|---|---|',
+    '| variant | tasks/s | ratio to raw | CPU per task (ms) | CPU ratio | Redis commands per task | max polls in flight | service wait for the next poll: same runner / hand-off (ms) | hand-offs per task |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
   const raw = o.variants.raw;
+  const gaps = (v: Any) =>
+    v.pollGaps
+      ? `${round(v.pollGaps.sameHostMeanMs, 2)} / ${v.pollGaps.handOffsPerTask > 0 ? round(v.pollGaps.otherHostMeanMs, 2) : '—'} | ${round(v.pollGaps.handOffsPerTask, 3)}`
+      : '— | —';
   const ratio = (name: string, key: 'PerSec' | 'Cpu') => (name === 'raw' ? 1 : r[`${name}${key}`]);
   for (const [name, v] of Object.entries<Any>(o.variants)) {
     lines.push(
-      `| ${LABELS[name] ?? name} | ${round(v.perSec, 0)} | ${ratio(name, 'PerSec')} | ${round(v.cpuMsPerTask, 3)} | ${ratio(name, 'Cpu')} | ${round(v.redisCommandsPerTask, 2)} | ${v.maxInFlightPolls} |`,
+      `| ${LABELS[name] ?? name} | ${round(v.perSec, 0)} | ${ratio(name, 'PerSec')} | ${round(v.cpuMsPerTask, 3)} | ${ratio(name, 'Cpu')} | ${round(v.redisCommandsPerTask, 2)} | ${v.maxInFlightPolls} | ${gaps(v)} |`,
     );
   }
   lines.push(
