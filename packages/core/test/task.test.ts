@@ -162,4 +162,34 @@ describe('Task', () => {
       expect(task.attempt.ownRefs('target')).toEqual(['T']);
     });
   });
+
+  describe('.fromFields raw', () => {
+    it('keeps the wire form whole: objects readable, replaceable and serialized', () => {
+      const task = Task.fromFields({
+        taskId: 't1',
+        activityType: 'X',
+        fields: { a: 'b' },
+        attemptId: 't1#1',
+      });
+      const attempt = {
+        id: 't1#1',
+        name: 't1#1',
+        fields: [
+          { key: 'type', stringValue: 'X' },
+          { key: 'a', stringValue: 'b' },
+        ],
+      };
+      expect(task.raw.objects).toEqual({ 't1#1': attempt });
+      expect(task.raw.objects).toBe(task.raw.objects);
+      expect(JSON.parse(JSON.stringify(task.raw))).toEqual({
+        taskId: 't1',
+        pipelineId: 'local',
+        attemptId: 't1#1',
+        objects: { 't1#1': attempt },
+      });
+      task.raw.objects = {};
+      expect(task.raw.objects).toEqual({});
+      expect(task.get('a')).toBe('b');
+    });
+  });
 });
