@@ -1,18 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import { spawnGroup, type GroupProcess } from '@tasklane/test-utils';
 import { emulatorSource, startTestRunner } from '@tasklane/test-utils/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskHandler, type Runner } from '../src/index.ts';
+import { spinHandler, startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
 
 /**
  * Invariant 3 for the other tasks of a runner whose main thread a handler blocks (chaos `cpu-block`): a
- * task taken before the lease thread had loaded must still be renewed from it. The emulator runs in its
- * own process, as in blocking.int.test.ts.
+ * task taken before the lease thread had loaded must still be renewed from it.
  */
 const BLOCK_MS = 5000;
-const emulatorBin = fileURLToPath(new URL('../../emulator/bin/tasklane-emulator.mjs', import.meta.url));
 
-let emulator: GroupProcess | undefined;
+let emulator: EmulatorProcess | undefined;
 let runner: Runner | undefined;
 afterEach(async () => {
   await runner?.stop();
@@ -21,33 +18,9 @@ afterEach(async () => {
   emulator = undefined;
 });
 
-async function control<T>(endpoint: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${endpoint}/_tasklane/${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as T;
-}
-
-interface Observed {
-  tasks: Record<string, { terminalStatus?: string } | undefined>;
-  violations: unknown[];
-}
-
 describe('A handler that blocks the main thread', () => {
   it('leaves the lease of a task taken before the lease thread loaded renewing (invariant 3)', async () => {
-    emulator = spawnGroup('node', [emulatorBin, '--port', '0', '--long-poll', '1s', '--quiet']);
-    const [, endpoint] = await emulator.waitForOutput(/emulator listening on (http:\S+)/);
-    const Spin = TaskHandler('Spin')(
-      class {
-        handle() {
-          const until = Date.now() + BLOCK_MS;
-          while (Date.now() < until) {
-            /* CPU-bound work that never yields */
-          }
-        }
-      },
-    );
+    emulator = await startEmulatorProcess();
     const Slow = TaskHandler('Slow')(
       class {
         async handle() {
@@ -59,32 +32,16 @@ describe('A handler that blocks the main thread', () => {
     const lease = { reportProgressTimeout: '3 seconds', maximumRetries: 0 };
     runner = await startTestRunner({
       progressInterval: 500,
-      handlers: [Spin, Slow],
-      sources: [{ source: emulatorSource(endpoint!), groups: [group] }],
+      handlers: [spinHandler('Spin', BLOCK_MS), Slow],
+      sources: [{ source: emulatorSource(emulator.endpoint), groups: [group] }],
     });
     // Queued as the runner starts: its first poll takes it while the lease thread is still loading.
-    const slow = await control<{ taskId: string }>(endpoint!, 'POST', 'enqueue', {
-      workerGroup: group,
-      type: 'Slow',
-      ...lease,
-    });
+    const slow = await emulator.enqueue(group, 'Slow', lease);
     await new Promise((r) => setTimeout(r, 1000));
-    const spin = await control<{ taskId: string }>(endpoint!, 'POST', 'enqueue', {
-      workerGroup: group,
-      type: 'Spin',
-      ...lease,
-    });
-    let seen: Observed;
-    const until = Date.now() + BLOCK_MS + 20_000;
-    do {
-      await new Promise((r) => setTimeout(r, 200));
-      seen = await control<Observed>(endpoint!, 'GET', 'observations');
-    } while (
-      !(seen.tasks[slow.taskId]?.terminalStatus && seen.tasks[spin.taskId]?.terminalStatus) &&
-      Date.now() < until
-    );
-    expect(seen.tasks[slow.taskId]?.terminalStatus).toBe('FINISHED');
-    expect(seen.tasks[spin.taskId]?.terminalStatus).toBe('FINISHED');
+    const spin = await emulator.enqueue(group, 'Spin', lease);
+    const seen = await emulator.settled([slow, spin], BLOCK_MS + 20_000);
+    expect(seen.tasks[slow]?.terminalStatus).toBe('FINISHED');
+    expect(seen.tasks[spin]?.terminalStatus).toBe('FINISHED');
     expect(seen.violations).toEqual([]);
   }, 40_000);
 });
