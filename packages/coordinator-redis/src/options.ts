@@ -65,9 +65,10 @@ export interface RedisCoordinatorOptions {
    * costs no throughput (the group has one poll in flight either way) while each hand-off costs about
    * three Redis commands and a gap of a millisecond or more. 0 hands the lease on after every poll.
    * Measured for three busy instances on one group: 1.1 Redis commands per task at 20 ms, 0.11 at
-   * 100 ms (tools/bench, overhead section). The default stays 20 ms: with 100 ms a short chaos run once
-   * saw two polls in flight for one group under a CPU-blocking handler, not yet explained.
-   * @default 20
+   * 100 ms (tools/bench, overhead section). The two polls in flight that a short chaos run once saw
+   * with 100 ms turns came from waiters blocked by CPU-bound handlers (test/blocked-main-thread.test.ts),
+   * fixed; longer turns only made such a block likelier to land on a waiter.
+   * @default 100
    */
   turnMs?: number;
   /** TTL of this instance's registry entry. @default 30_000 */
@@ -184,7 +185,7 @@ export function compileOptions(o: RedisCoordinatorOptions): CompiledOptions {
     wakeTtlMs: 2 * Math.max(leaseMs, maxWaitMs),
     waiterTtlMs: maxWaitMs + 2 * commandTimeoutMs + 1000,
     keepIdleMs: duration('keepIdleMs', o.keepIdleMs, 250, { allowZero: true }),
-    turnMs: duration('turnMs', o.turnMs, 20, { allowZero: true }),
+    turnMs: duration('turnMs', o.turnMs, 100, { allowZero: true }),
     registryTtlMs: duration('registryTtlMs', o.registryTtlMs, 30_000),
     registryRefreshMs: duration('registryRefreshMs', o.registryRefreshMs, 10_000),
     publishMinIntervalMs: duration('publishMinIntervalMs', o.publishMinIntervalMs, 1000),

@@ -46,6 +46,8 @@ describe('lease holder with a CPU-blocking handler', () => {
       LEASE_MS: '2000',
       BLOCK_MS: String(blockMs),
       CONCURRENCY: '2',
+      // Longer than the default: the configuration of a run that once saw two polls in flight here.
+      TURN_MS: '200',
     };
     const holder = await runner('holder', env);
     await emulator.control.waitFor((o) => (o.groups[wg]?.inFlightPolls ?? 0) === 1, 10_000);

@@ -34,6 +34,8 @@ export interface ChaosConfig {
   /** Longest CPU block of a `cpu-block` handler. */
   readonly maxBlockMs: number;
   readonly faults: readonly FaultName[];
+  /** `--turn-ms=N`: the runners' Redis turn (`--redis-turn`); unset, the coordinator's default. */
+  readonly turnMs?: number;
 }
 
 /** Attempt lease (reportProgressTimeout) every chaos task gets, in real time: the emulator runs unscaled. */
@@ -84,7 +86,13 @@ export function readConfig(args: readonly string[]): { config: ChaosConfig; seed
   const sizes = short
     ? { runners: 3, groups: 2, tasks: 150, durationMs: 30_000, actionEveryMs: 1000, maxBlockMs: 5000 }
     : { runners: 5, groups: 3, tasks: 1000, durationMs: 120_000, actionEveryMs: 3000, maxBlockMs: 10_000 };
-  return { config: { short, ...sizes, faults }, seed };
+  const turnArg = args.find((a) => a.startsWith('--turn-ms='));
+  const turnMs = turnArg === undefined ? undefined : Number(turnArg.slice('--turn-ms='.length));
+  if (turnMs !== undefined && !(Number.isInteger(turnMs) && turnMs >= 0)) {
+    console.error(`--turn-ms: expected a non-negative integer, got ${JSON.stringify(turnArg)}`);
+    process.exit(2);
+  }
+  return { config: { short, ...sizes, faults, ...(turnMs === undefined ? {} : { turnMs }) }, seed };
 }
 
 /** A linear congruential generator: the same seed replays the same run (up to the OS's timing). */

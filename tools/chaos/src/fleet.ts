@@ -28,6 +28,8 @@ export interface FleetOptions {
   readonly groups: readonly string[];
   readonly lateGroup: string;
   readonly baseDir: string;
+  /** The runners' `--redis-turn` in ms; unset, the coordinator's default. */
+  readonly turnMs?: number | undefined;
 }
 
 export class Fleet {
@@ -61,6 +63,7 @@ export class Fleet {
         ...['--concurrency', '3', '--progress-interval', '300ms', '--lease', '2s'],
         ...['--shutdown-timeout', `${kind === 'late' ? LATE_SHUTDOWN_MS : SHUTDOWN_MS}ms`],
         ...['--log-level', 'warn'],
+        ...(this.options.turnMs === undefined ? [] : ['--redis-turn', `${this.options.turnMs}ms`]),
       ],
       { TASKLANE_WORK_DIR: workDir },
     );

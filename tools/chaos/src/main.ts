@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run chaos [-- --short] [--seed=N] [--faults=a,b] [--exclude=a,b]`: runner processes + Redis + the
+ * `npm run chaos [-- --short] [--seed=N] [--faults=a,b] [--exclude=a,b] [--turn-ms=N]`: runner processes + Redis + the
  * emulator, under the faults of faults.ts: kill -9 (also with shell children running), Redis restarts,
  * 500s, throttling, latency, dropped connections, SIGTERM rolling restarts, CPU-blocking handlers,
  * failing progress reports, hostile handler output, and SIGTERM while a poll is open with a task arriving
@@ -39,7 +39,14 @@ const redis = await startTestRedis({ forceOwned: true });
 const baseDir = mkdtempSync(join(tmpdir(), 'tl-chaos-'));
 const groups = Array.from({ length: config.groups }, (_, i) => `chaos-${i + 1}`);
 const lateGroup = 'chaos-late';
-const fleet = new Fleet({ endpoint: emulator.endpoint, redisUrl: redis.url, groups, lateGroup, baseDir });
+const fleet = new Fleet({
+  endpoint: emulator.endpoint,
+  redisUrl: redis.url,
+  groups,
+  lateGroup,
+  baseDir,
+  turnMs: config.turnMs,
+});
 const workload = new Workload((spec) => emulator.control.enqueueTask(spec));
 const windows: FaultWindow[] = [];
 const pending: Array<Promise<string[]>> = [];
@@ -164,6 +171,7 @@ try {
     `attempts run twice ${verdict.attemptsRunTwice.length}, max polls in flight per group ${Math.max(...Object.values(verdict.maxConcurrentPolls))}, ` +
     `protocol anomalies ${a.total} (${a.total - a.unexplainedCount} explained by faults, ${a.unexplainedCount} not), ` +
     `unexpected runner exits ${verdict.unexpectedExits.length}, faults ${config.faults.join(',')}, seed ${seed}` +
+    (config.turnMs === undefined ? '' : `, turn ${config.turnMs} ms`) +
     (verdict.ok ? '' : ` — ${verdict.problems.join('; ')}`);
   exitCode = verdict.ok ? 0 : 1;
 } finally {
