@@ -1,6 +1,7 @@
 /**
- * Tracing from the standard OTEL_* variables: a real runner process against the emulator exports its
- * spans over OTLP/HTTP (JSON protocol) to a collector stand-in, a tiny HTTP server decoding the requests.
+ * Tracing from the standard OTEL_* variables: a real runner process of each runtime app against the
+ * emulator exports its spans over OTLP/HTTP (JSON protocol) to a collector stand-in, a tiny HTTP server
+ * decoding the requests.
  */
 import { startEmulator, type Emulator } from '@tasklane/emulator';
 import { type GroupProcess } from '@tasklane/test-utils';
@@ -29,7 +30,9 @@ function attributeValue(v: Record<string, unknown>): unknown {
 const toAttributes = (list: Array<{ key: string; value: Record<string, unknown> }> = []) =>
   Object.fromEntries(list.map((a) => [a.key, attributeValue(a.value)]));
 
-describe('tracing from OTEL_* variables', () => {
+const RUNTIMES = ['node', 'bun', 'deno'] as const;
+
+describe.each(RUNTIMES)('tracing from OTEL_* variables on %s', (runtime) => {
   let emulator: Emulator;
   let collector: Server;
   let runner: GroupProcess;
@@ -59,7 +62,7 @@ describe('tracing from OTEL_* variables', () => {
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     emulator = await startEmulator({ longPollMs: 300 });
-    runner = startTasklane('node', ['run', '--worker-group', 'traced', '--endpoint', emulator.endpoint], {
+    runner = startTasklane(runtime, ['run', '--worker-group', 'traced', '--endpoint', emulator.endpoint], {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_SERVICE_NAME: 'tasklane-traced',
@@ -133,7 +136,10 @@ describe('tracing from OTEL_* variables', () => {
     expect(resources[0]).toMatchObject({
       'service.name': 'tasklane-traced',
       'deployment.environment': 'test',
+      // The process really is the runtime under test.
+      'process.runtime.name': runtime === 'node' ? 'nodejs' : runtime,
     });
+    expect(resources[0]!['process.runtime.version']).toMatch(/^\d+\.\d+/);
     expect([...contentTypes]).toEqual(['POST /v1/traces application/json']);
   });
 });

@@ -86,7 +86,7 @@ export async function runCommand(
   // OTEL_* variables start an SDK (loaded only then). Spans go through the API whenever a tracer
   // provider is registered, ours or one a plugin or preload set up; with none they would all be no-ops,
   // so the API (and the per-call middleware) is not even loaded.
-  const otel = await startOtelSdk(host.runtime.env.bind(host.runtime), logger);
+  const otel = await startOtelSdk(host.runtime.env.bind(host.runtime), logger, host.runtime);
   const tracing =
     otel || globalTracerRegistered() ? new (await import('../ops/tracing.ts')).RunnerTracing() : undefined;
   const sources = await createSources(config, host, logger);

@@ -45,8 +45,19 @@ export function tracesExporter(env: Env): 'otlp' | 'console' | undefined {
   return list.includes('otlp') ? 'otlp' : 'console';
 }
 
-function resourceAttributes(env: Env): Record<string, string> {
+/** Which runtime runs the runner: a mixed fleet's spans say so (semantic conventions' process.runtime.*). */
+export interface RuntimeIdentity {
+  readonly name: string;
+  readonly version: string;
+}
+
+function resourceAttributes(env: Env, runtime: RuntimeIdentity | undefined): Record<string, string> {
   const attributes: Record<string, string> = {};
+  if (runtime) {
+    // The conventions name Node "nodejs"; Bun and Deno have no listed value, so they go by their own names.
+    attributes['process.runtime.name'] = runtime.name === 'node' ? 'nodejs' : runtime.name;
+    attributes['process.runtime.version'] = runtime.version;
+  }
   for (const pair of (env('OTEL_RESOURCE_ATTRIBUTES') ?? '').split(',')) {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
@@ -88,7 +99,11 @@ export function globalTracerRegistered(): boolean {
  * Starts an OpenTelemetry SDK from the standard OTEL_* variables, or returns undefined when tracing is
  * off. The SDK packages are optional peers loaded only here, so a runner without tracing never loads them.
  */
-export async function startOtelSdk(env: Env, logger: Logger): Promise<OtelSdk | undefined> {
+export async function startOtelSdk(
+  env: Env,
+  logger: Logger,
+  runtime?: RuntimeIdentity,
+): Promise<OtelSdk | undefined> {
   const exporterKind = tracesExporter(env);
   if (!exporterKind) return undefined;
   const protocol = (
@@ -126,7 +141,7 @@ export async function startOtelSdk(env: Env, logger: Logger): Promise<OtelSdk | 
     ...optional('exportTimeoutMillis', positive(env, 'OTEL_BSP_EXPORT_TIMEOUT')),
   });
   const provider = new sdk.TracerProvider({
-    resource: resourceFromAttributes(resourceAttributes(env)),
+    resource: resourceFromAttributes(resourceAttributes(env, runtime)),
     sampler: sampler(sdk, env),
     spanProcessors: [processor],
   });
