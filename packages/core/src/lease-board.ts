@@ -6,7 +6,7 @@
  *
  * Each slot has one state word, `generation << 2 | state`, changed only with compare-and-swap:
  * - Free → Active (main, after writing the slot's fields; the generation grows by one);
- * - Active → Renewing → Active (thread, around one renewal);
+ * - Active → Renewing → Active (thread, around one renewal; main, around recording one it made itself);
  * - Active → Free (main: stopped with no renewal in flight);
  * - Renewing → Stopping (main: stopped during a renewal), then Stopping → Free (thread, once it answered).
  * The generation makes a CAS fail on a slot that was freed and taken again meanwhile.
@@ -38,6 +38,8 @@ const W_LEASE = 3;
 const W_ID_LENGTH = 4;
 const W_FLAGS = 5;
 const W_SEQ = 6;
+/** Bytes before the slots: one Int32 word for the board itself ({@link LeaseBoard.sdkLoaded}), padded to 8. */
+const HEADER_BYTES = 8;
 
 /**
  * A clock both threads share: HR-Time's time origin plus `now()` reads the same monotonic clock in every
@@ -69,21 +71,35 @@ export class LeaseBoard {
   /** Per slot: when the last successful renewal was sent ({@link sharedNow}). */
   readonly #renewedAt: Float64Array;
   readonly #ids: Uint8Array;
+  readonly #header: Int32Array;
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
-    this.capacity = Math.floor(buffer.byteLength / (WORDS * 4 + 8 + ID_BYTES));
+    this.capacity = Math.floor((buffer.byteLength - HEADER_BYTES) / (WORDS * 4 + 8 + ID_BYTES));
     const wordsBytes = this.capacity * WORDS * 4;
-    this.#words = new Int32Array(buffer, 0, this.capacity * WORDS);
+    this.#header = new Int32Array(buffer, 0, 1);
+    this.#words = new Int32Array(buffer, HEADER_BYTES, this.capacity * WORDS);
     // Float64 views need 8-byte alignment: the word area is padded to it.
-    const timesOffset = Math.ceil(wordsBytes / 8) * 8;
+    const timesOffset = HEADER_BYTES + Math.ceil(wordsBytes / 8) * 8;
     this.#renewedAt = new Float64Array(buffer, timesOffset, this.capacity);
     this.#ids = new Uint8Array(buffer, timesOffset + this.capacity * 8, this.capacity * ID_BYTES);
   }
 
   static create(capacity: number): LeaseBoard {
-    const bytes = Math.ceil((capacity * WORDS * 4) / 8) * 8 + capacity * (8 + ID_BYTES);
+    const bytes = HEADER_BYTES + Math.ceil((capacity * WORDS * 4) / 8) * 8 + capacity * (8 + ID_BYTES);
     return new LeaseBoard(new SharedArrayBuffer(bytes));
+  }
+
+  /**
+   * Whether the thread has loaded its AWS SDK and renews from the board: until then the main thread
+   * renews the leases it wrote (it can read this even while the thread's messages wait behind a handler).
+   */
+  sdkLoaded(): boolean {
+    return Atomics.load(this.#header, 0) === 1;
+  }
+
+  markSdkLoaded(): void {
+    Atomics.store(this.#header, 0, 1);
   }
 
   #word(slot: number, w: number): number {
@@ -164,6 +180,18 @@ export class LeaseBoard {
     Atomics.add(this.#words, seq, 1);
     this.#renewedAt[slot] = at;
     Atomics.add(this.#words, seq, 1);
+  }
+
+  /**
+   * A renewal the main thread made for a slot of `generation` that it owns: recorded unless it is older
+   * than the board's, or the thread is renewing the slot itself (whose answer then carries the time).
+   * The slot is held in Renewing for the write, so the seqlock keeps one writer.
+   */
+  noteRenewal(slot: number, generation: number, at: number): boolean {
+    if (!this.transition(slot, generation, SlotState.Active, SlotState.Renewing)) return false;
+    if (at > this.renewedAt(slot)) this.writeRenewedAt(slot, at);
+    this.transition(slot, generation, SlotState.Renewing, SlotState.Active);
+    return true;
   }
 
   renewedAt(slot: number): number {

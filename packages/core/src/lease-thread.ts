@@ -15,9 +15,12 @@ type Sdk = typeof SdkModule;
 
 const port = threadPort();
 const send = (reply: ThreadReply) => port.post(reply);
-// Imported here rather than statically so the thread reads the board (and answers) while it loads; a
-// renewal due before then waits for it. `ready` follows it.
-const sdk: Promise<Sdk> = import('@aws-sdk/client-data-pipeline');
+// Loaded with the first channel (sent just before the first lease is written), not at start: an idle
+// runner does not hold a second copy of the SDK (about 7 MB), nor load it beside its first poll. Until it
+// has loaded, the thread leaves the board alone and the main thread renews the leases it wrote; the board
+// says when the thread takes over (`sdkLoaded`).
+let sdk: Promise<void> | undefined;
+let loaded: Sdk | undefined;
 const channels = new Map<number, { spec: LeaseChannelSpec; client?: DataPipelineClient }>();
 /** When each slot's next renewal may be tried, after a failed one: the next tick, as on the main thread. */
 const retryAt = new Map<number, { generation: number; at: number }>();
@@ -25,11 +28,22 @@ let board: LeaseBoard | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let timerAt = Infinity;
 
+function loadSdk(): void {
+  sdk ??= import('@aws-sdk/client-data-pipeline').then(
+    (module) => {
+      loaded = module;
+      board?.markSdkLoaded();
+      schedule(0);
+    },
+    (error: unknown) => send({ type: 'failed', error: String((error as Error)?.stack ?? error) }),
+  );
+}
+
 async function clientFor(id: number): Promise<DataPipelineClient | undefined> {
   const channel = channels.get(id);
   if (!channel) return undefined;
   if (channel.client) return channel.client;
-  const { DataPipelineClient } = await sdk;
+  const { DataPipelineClient } = loaded!;
   const { spec } = channel;
   channel.client = new DataPipelineClient({
     region: spec.region,
@@ -60,7 +74,7 @@ async function renew(b: LeaseBoard, slot: number, generation: number, dueAt: num
   let reply: ThreadReply;
   try {
     const client = await clientFor(b.channel(slot));
-    const { ReportTaskProgressCommand } = await sdk;
+    const { ReportTaskProgressCommand } = loaded!;
     if (!client) throw new Error('no channel for this lease');
     const answer = await client.send(new ReportTaskProgressCommand({ taskId: b.taskId(slot) }));
     const renewedAt = Math.max(b.renewedAt(slot), sentAt);
@@ -100,7 +114,8 @@ function scan(): void {
   timer = undefined;
   timerAt = Infinity;
   const b = board;
-  if (!b) return;
+  // Scanned again once the SDK has loaded; the main thread keeps the leases until then.
+  if (!b || !loaded) return;
   const now = sharedNow();
   let next = now + SCAN_HORIZON_MS;
   for (let slot = 0; slot < b.capacity; slot++) {
@@ -144,7 +159,9 @@ function handle(request: ThreadRequest): void {
   switch (request.type) {
     case 'init':
       board = new LeaseBoard(request.board);
+      if (loaded) board.markSdkLoaded();
       schedule(0);
+      send({ type: 'ready' });
       return;
     case 'channel': {
       const old = channels.get(request.id)?.client;
@@ -152,6 +169,7 @@ function handle(request: ThreadRequest): void {
       // old one is closed once a renewal it may still carry has timed out.
       if (old) setTimeout(() => old.destroy(), request.spec.requestTimeoutMs + 1000);
       channels.set(request.id, { spec: request.spec });
+      loadSdk();
       schedule(0);
       return;
     }
@@ -162,7 +180,3 @@ function handle(request: ThreadRequest): void {
 }
 
 port.listen((message) => handle(message as ThreadRequest));
-sdk.then(
-  () => send({ type: 'ready' }),
-  (error: unknown) => send({ type: 'failed', error: String((error as Error)?.stack ?? error) }),
-);

@@ -2,7 +2,7 @@ import { SlotFlag, sharedNow } from './lease-board.ts';
 import { LeaseTicker, expireLocally, type LeaseKeeper, type LeaseTickerOptions } from './lease-ticker.ts';
 import type { LeaseRenewalSpec } from './source.ts';
 import type { ThreadReply } from './thread-messages.ts';
-import { withTimeout } from './timers.ts';
+import { setLongInterval, withTimeout, type LongTimer } from './timers.ts';
 
 /** Longest wait for a task's renewal spec before its lease is kept on the main thread instead. */
 const SPEC_TIMEOUT_MS = 2000;
@@ -20,6 +20,10 @@ export interface LeaseHost {
   /** Flags and last renewal of a slot the caller still owns. */
   read(slot: number): { flags: number; renewedAt: number };
   forget(slot: number, keeper: ThreadLeaseKeeper): void;
+  /** Whether the thread renews from the board yet (it loads its SDK with the first lease). */
+  sdkLoaded(): boolean;
+  /** Records on the board a renewal made on the main thread (shared clock), for the thread's expiry watch. */
+  noteRenewal(slot: number, generation: number, at: number): void;
 }
 
 /**
@@ -41,6 +45,9 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
   #stopping: Promise<void> | undefined;
   #mode: 'pending' | 'thread' | 'main' | 'stopped' = 'pending';
   #stopped: (() => void) | undefined;
+  /** Renews from here while the thread is still loading its SDK (see {@link #bridgeTick}). */
+  #bridge: LongTimer | undefined;
+  #bridging = false;
 
   constructor(thread: LeaseHost, options: LeaseTickerOptions) {
     this.#thread = thread;
@@ -67,11 +74,47 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
       return;
     }
     this.#mode = 'thread';
+    if (!this.#thread.sdkLoaded())
+      this.#bridge = setLongInterval(() => this.#bridgeTick(), this.#o.intervalMs);
+  }
+
+  /**
+   * Until the thread has loaded its SDK (with the first lease; 0.1-1 s, more on a loaded machine), this
+   * lease is renewed from here as the main ticker would, and each renewal is written to the board, so
+   * the thread, once it reads the board, neither renews at once nor takes the lease for expired. There
+   * is no local expiry check here: after a handler blocked this thread, the board (renewed by the thread
+   * meanwhile) is what says whether the lease lapsed, and the thread watches that.
+   */
+  #bridgeTick(): void {
+    if (this.#mode !== 'thread' || this.#thread.sdkLoaded()) {
+      this.#endBridge();
+      return;
+    }
+    if (this.#bridging) return;
+    this.#bridging = true;
+    void this.#main.renew().finally(() => {
+      this.#bridging = false;
+      const slot = this.#slot;
+      if (this.#mode !== 'thread' || !slot) return;
+      const o = this.#o;
+      // Refused only while the thread renews the slot itself, whose answer then carries a fresher time.
+      this.#thread.noteRenewal(
+        slot[0],
+        slot[1],
+        sharedNow() - (o.runtime.monotonicNow() - this.#main.renewedAt),
+      );
+    });
+  }
+
+  #endBridge(): void {
+    this.#bridge?.clear();
+    this.#bridge = undefined;
   }
 
   /** The thread is gone: keep the lease here from now on. */
   fallBack(): void {
     if (this.#mode === 'stopped' || this.#mode === 'main') return;
+    this.#endBridge();
     this.#mode = 'main';
     this.#main.start();
     this.#stopped?.();
@@ -160,6 +203,7 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
   async #stop(): Promise<void> {
     const slot = this.#mode === 'thread' ? this.#slot : undefined;
     this.#mode = 'stopped';
+    this.#endBridge();
     if (slot) {
       const [index, generation] = slot;
       const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));

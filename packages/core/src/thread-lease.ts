@@ -38,9 +38,10 @@ function channelKey(spec: LeaseChannelSpec): string {
 }
 
 /**
- * The runner's one lease thread, started with the first lease it is given. Each attempt whose source can
- * describe its renewal gets a {@link ThreadLeaseKeeper}, which writes the lease to the shared board; the
- * others, and all of them if the thread cannot start, keep their leases on the main thread.
+ * The runner's one lease thread, started by {@link warm} or by the first lease it is given, whichever
+ * comes first; the thread loads its SDK with the first lease. Each attempt whose source can describe its
+ * renewal gets a {@link ThreadLeaseKeeper}, which writes the lease to the shared board; the others, and all
+ * of them if the thread cannot start or load, keep their leases on the main thread.
  */
 export class LeaseThread implements LeaseHost {
   readonly #start: () => ThreadHandle;
@@ -72,7 +73,7 @@ export class LeaseThread implements LeaseHost {
     return new ThreadLeaseKeeper(this, options);
   }
 
-  /** Starts the thread now; resolves true once it runs, false if it cannot. */
+  /** Starts the thread now; resolves true once it runs (its SDK loads later), false if it cannot. */
   warm(): Promise<boolean> {
     this.#ensure();
     return this.#ready;
@@ -144,6 +145,14 @@ export class LeaseThread implements LeaseHost {
   read(slot: number): { flags: number; renewedAt: number } {
     const board = this.#board!;
     return { flags: board.flags(slot), renewedAt: board.renewedAt(slot) };
+  }
+
+  sdkLoaded(): boolean {
+    return this.#board?.sdkLoaded() ?? false;
+  }
+
+  noteRenewal(slot: number, generation: number, at: number): void {
+    this.#board?.noteRenewal(slot, generation, at);
   }
 
   forget(slot: number, keeper: ThreadLeaseKeeper): void {

@@ -68,4 +68,29 @@ describe('LeaseBoard', () => {
       expect(board.renewedAt(slot)).toBe(at);
     }
   });
+
+  it('records a main-thread renewal only on an Active slot of its generation, and says when the SDK loaded', () => {
+    const board = LeaseBoard.create(2);
+    const at = sharedNow() - 1000;
+    const [slot, generation] = board.claim(lease('a', at))!;
+    const other = new LeaseBoard(board.buffer);
+    expect(other.sdkLoaded()).toBe(false);
+    expect(board.noteRenewal(slot, generation, at + 500)).toBe(true);
+    expect(other.renewedAt(slot)).toBe(at + 500);
+    // Never backwards, and the slot is Active again afterwards.
+    expect(board.noteRenewal(slot, generation, at + 100)).toBe(true);
+    expect(other.renewedAt(slot)).toBe(at + 500);
+    expect(other.stateWord(slot)).toBe((generation << 2) | SlotState.Active);
+    // Refused while the thread renews it, and for a stale generation.
+    expect(other.transition(slot, generation, SlotState.Active, SlotState.Renewing)).toBe(true);
+    expect(board.noteRenewal(slot, generation, at + 900)).toBe(false);
+    expect(other.transition(slot, generation, SlotState.Renewing, SlotState.Active)).toBe(true);
+    expect(board.noteRenewal(slot, generation + 1, at + 900)).toBe(false);
+    expect(other.renewedAt(slot)).toBe(at + 500);
+    other.markSdkLoaded();
+    expect(board.sdkLoaded()).toBe(true);
+    // The header word is not part of any slot.
+    expect(board.taskId(slot)).toBe('a');
+    expect(board.flags(slot)).toBe(0);
+  });
 });
