@@ -135,6 +135,7 @@ export class RedisCoordinator implements Coordinator {
   }
 
   async #start(): Promise<void> {
+    const threadReady = this.#thread?.whenReady(Math.max(2 * this.options.commandTimeoutMs, 2000));
     this.#registry.start();
     this.#conn.client.connect().catch((error: unknown) => {
       this.#log.warn({ err: error }, 'Redis is unreachable; coordinated polls wait until it is back');
@@ -158,6 +159,8 @@ export class RedisCoordinator implements Coordinator {
       ready.abort();
     }
     if (this.#conn.incompatible) throw this.#conn.incompatible;
+    // The first lease must not depend on the main thread for its renewal (see ThreadRenewer.whenReady).
+    if (this.#conn.isReady()) await threadReady;
   }
 
   isReady(): boolean {

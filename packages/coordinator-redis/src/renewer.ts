@@ -51,6 +51,8 @@ export class ThreadRenewer {
   #starting = false;
   #ready = false;
   #closed = false;
+  /** Wakes whoever waits in `whenReady` (the thread came up, failed, or cannot start). */
+  readonly #settled = new Set<() => void>();
 
   constructor(
     redisOptions: RedisOptions,
@@ -70,6 +72,29 @@ export class ThreadRenewer {
   /** True once the thread is connected and renews by itself. */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /**
+   * Starts the thread now rather than with the first lease: until it is connected only the main thread
+   * renews, and a handler that blocks it then lets a fresh lease expire under its poll (a loaded machine
+   * takes seconds to load a thread). Resolves with `ready` once it is up, has failed, or after `ms`.
+   */
+  whenReady(ms: number): Promise<boolean> {
+    void this.#start();
+    if (this.#ready || this.#closed) return Promise.resolve(this.#ready);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#settled.delete(done);
+        resolve(this.#ready);
+      };
+      const timer = setTimeout(done, ms);
+      this.#settled.add(done);
+    });
+  }
+
+  #settle(): void {
+    for (const done of [...this.#settled]) done();
   }
 
   /**
@@ -109,6 +134,7 @@ export class ThreadRenewer {
         {},
         'Redis options cannot be sent to a worker thread; leases are renewed on the main thread',
       );
+      this.#settle();
       return;
     }
     try {
@@ -129,13 +155,16 @@ export class ThreadRenewer {
       }) as unknown as WorkerLike;
       worker.unref?.();
       worker.on('message', (m: { t: string; owner: string; sentAt: number; message: string; at: number }) => {
-        if (m.t === 'ready') this.#ready = true;
-        else if (m.t === 'renewed') this.#events.renewed(m.owner, m.sentAt);
+        if (m.t === 'ready') {
+          this.#ready = true;
+          this.#settle();
+        } else if (m.t === 'renewed') this.#events.renewed(m.owner, m.sentAt);
         else if (m.t === 'lost') this.#events.lost(m.owner);
         else if (m.t === 'error') this.#events.failed(m.owner, m.message, m.at);
       });
       worker.on('error', (error: unknown) => {
         this.#ready = false;
+        this.#settle();
         this.#log.warn({ err: error }, 'lease renewal thread failed; leases are renewed on the main thread');
       });
       worker.on('exit', () => {
@@ -148,12 +177,14 @@ export class ThreadRenewer {
         { err: error },
         'no worker thread for lease renewal; leases are renewed on the main thread',
       );
+      this.#settle();
     }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#ready = false;
+    this.#settle();
     this.#held.fill(0);
     const worker = this.#worker;
     this.#worker = undefined;

@@ -144,6 +144,28 @@ describe('a waiter blocked while the lease is handed to it', () => {
 });
 
 describe('a lease holder blocked while its poll is open', () => {
+  it('keeps its first lease alive when it blocks right after the grant', async () => {
+    const prefix = `bf${n}:`;
+    const group = 'wg';
+    const keys = groupKeys(prefix, group);
+    const h = spawnInstance(prefix, group, { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
+    await h.waitForOutput(/"event":"blocking"/, 20_000);
+    const ownerH = await raw.hget(keys.lease, 'owner');
+    const a = new RedisCoordinator({ url: redis.url, keyPrefix: prefix, leaseMs: LEASE_MS, renewal: 'main' });
+    open.push(a);
+    let grantedAt: number | undefined;
+    const waiting = a.acquire(group, never()).then((p) => {
+      grantedAt = Date.now();
+      return p;
+    });
+    // Only a renewal thread that was up before the grant can renew while the main thread spins.
+    await h.waitForOutput(/"event":"unblocked"/, 10_000);
+    expect(grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
+    expect(await raw.hget(keys.lease, 'owner')).toBe(ownerH);
+    await h.stop(3000);
+    await (await waiting).release();
+  }, 40_000);
+
   it('does not hand the lease on when the renewal thread blinked during the block', async () => {
     const prefix = `bh${n}:`;
     const group = 'wg';

@@ -48,6 +48,7 @@ describe('lease holder with a CPU-blocking handler', () => {
       CONCURRENCY: '2',
       // Longer than the default: the configuration of a run that once saw two polls in flight here.
       TURN_MS: '200',
+      TRACE: '1',
     };
     const holder = await runner('holder', env);
     await emulator.control.waitFor((o) => (o.groups[wg]?.inFlightPolls ?? 0) === 1, 10_000);
@@ -66,7 +67,8 @@ describe('lease holder with a CPU-blocking handler', () => {
       `blocking holder: ${o.groups[wg]!.polls} polls, max in flight ${o.groups[wg]!.maxInFlightPolls}`,
     );
     expect(o.tasks[taskId]!.terminalStatus).toBe('FINISHED');
-    expect(o.groups[wg]!.maxInFlightPolls).toBe(1);
+    const trace = `holder:\n${holder.output()}\nother:\n${other.output()}`;
+    expect(o.groups[wg]!.maxInFlightPolls, trace).toBe(1);
     for (const p of [holder, other]) expect(p.output()).not.toMatch(/"crash"/);
   }, 90_000);
 });

@@ -27,7 +27,11 @@ const redis = new Redis({
 redis.defineCommand('tlRenew', { numberOfKeys: 1, lua });
 // Failures are reported per renewal, where the main thread logs them with their group.
 redis.on('error', () => {});
-redis.on('ready', () => parentPort.postMessage({ t: 'ready' }));
+// Leases granted while this thread loaded have waited for it: renew them at once, not a period later.
+redis.on('ready', () => {
+  parentPort.postMessage({ t: 'ready' });
+  renewAll();
+});
 
 /** slot → lease key, sent once per group */
 const keys = [];
@@ -41,7 +45,7 @@ parentPort.on('message', (m) => {
   }
 });
 
-const timer = setInterval(() => {
+function renewAll() {
   if (Date.now() / 1000 - Atomics.load(alive, 0) > capMs / 1000) return;
   for (let slot = 0; slot < keys.length; slot++) {
     const seq = Atomics.load(held, slot);
@@ -65,4 +69,5 @@ const timer = setInterval(() => {
       },
     );
   }
-}, renewEveryMs);
+}
+const timer = setInterval(renewAll, renewEveryMs);
