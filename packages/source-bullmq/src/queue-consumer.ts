@@ -1,5 +1,5 @@
 import type { Logger } from '@tasklane/core';
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loggableError } from './connection.ts';
 import { LockRenewer } from './lock-renewer.ts';
@@ -30,6 +30,9 @@ interface Fetched {
   readonly job: Job;
   readonly token: string;
 }
+
+/** A job the runner can start as it is: no deferred failure to record, no sealed fields to open. */
+const plain = (job: Job) => !job.deferredFailure && !hasSealedFields(job.data);
 
 /** Upper bound on jobs fetched ahead of polls. */
 const MAX_HELD = 64;
@@ -93,7 +96,16 @@ export class QueueConsumer implements TaskHost {
   }
 
   /** Waits for the next job; null when the blocking fetch timed out empty or `signal` aborted. */
-  async next(signal: AbortSignal): Promise<BullMQSourceTask | null> {
+  next(signal: AbortSignal): Promise<BullMQSourceTask | null> {
+    // The usual case, a job fetched with the last completion, is handed over without an async frame.
+    const held = this.#held[0];
+    if (!held || !this.#stalledCheckStarted || this.#closing || signal.aborted || !plain(held.job))
+      return this.#next(signal);
+    this.#held.shift();
+    return Promise.resolve(this.#adopt(held));
+  }
+
+  async #next(signal: AbortSignal): Promise<BullMQSourceTask | null> {
     if (!this.#stalledCheckStarted) {
       // Manual fetching skips Worker.run(), which is what normally starts the check that recovers jobs of
       // crashed workers.
@@ -111,7 +123,7 @@ export class QueueConsumer implements TaskHost {
       // A flow parent whose child failed (failParentOnFailure) comes back with a deferred failure:
       // BullMQ's own Worker fails it without running the processor, and so do we.
       if (fetched.job.deferredFailure) {
-        await this.#failDeferred(fetched);
+        await this.worker.failDeferred(fetched.job, fetched.token, this.#log);
         continue;
       }
       // Only a job with secret fields pays for the extra await (the hot path has none).
@@ -121,12 +133,12 @@ export class QueueConsumer implements TaskHost {
   }
 
   /** The job data with sealed secret fields opened, or the error that makes the task malformed. */
-  async #openSecrets(job: Job): Promise<{ data: unknown } | { error: unknown }> {
-    try {
-      return { data: await openJobData(job.data, this.#settings.secrets) };
-    } catch (error) {
-      return { error };
-    }
+  #openSecrets(job: Job): Promise<{ data: unknown } | { error: unknown }> {
+    const opening = openJobData(job.data, this.#settings.secrets);
+    return opening.then(
+      (data) => ({ data }),
+      (error: unknown) => ({ error }),
+    );
   }
 
   async #wait(signal: AbortSignal): Promise<Fetched | undefined> {
@@ -146,21 +158,6 @@ export class QueueConsumer implements TaskHost {
     // ioredis errors carry the command's arguments; the runner logs what a poll throws.
     if ('error' in result) throw loggableError(result.error);
     return 'empty' in result ? undefined : result.fetched;
-  }
-
-  async #failDeferred({ job, token }: Fetched): Promise<void> {
-    try {
-      await job.moveToFailed(new UnrecoverableError(job.deferredFailure), token, false);
-      this.#log.info(
-        { jobId: job.id, reason: job.deferredFailure },
-        'job failed without running: a child failed',
-      );
-    } catch (error) {
-      this.#log.warn(
-        { err: loggableError(error), jobId: job.id },
-        'could not fail a job with a deferred failure',
-      );
-    }
   }
 
   #ensureFetch(): void {

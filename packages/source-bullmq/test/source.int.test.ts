@@ -6,6 +6,8 @@ import {
   type Task,
   type TaskContext,
 } from '@tasklane/core';
+import { FlowProducer } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cancelJob } from '../src/index.ts';
 import { delay, eventually, redisForFile, startBullHarness, type BullHarness } from './helpers.ts';
@@ -317,5 +319,42 @@ describe('BullMQSource with the real Runner', () => {
     const after = (await harness.queue.getJob(job.id!))!;
     expect(await after.getState()).toBe('waiting');
     expect(after.attemptsMade).toBe(0);
+  });
+
+  it('fails a flow parent whose child failed (failParentOnFailure) without running its handler', async () => {
+    const ran: string[] = [];
+    const Parent = TaskHandler('Parent')(
+      class {
+        handle() {
+          ran.push('parent');
+        }
+      },
+    );
+    const Boom = TaskHandler('Boom')(
+      class {
+        handle() {
+          throw new TaskFailure('BOOM', 'child failed on purpose', { retryable: false });
+        }
+      },
+    );
+    harness = await startBullHarness(redis.get(), [Parent, Boom]);
+    const connection = new Redis(redis.get().url, { maxRetriesPerRequest: null });
+    const flows = new FlowProducer({ connection });
+    try {
+      const flow = await flows.add({
+        name: 'Parent',
+        queueName: harness.queueName,
+        children: [
+          { name: 'Boom', queueName: harness.queueName, data: {}, opts: { failParentOnFailure: true } },
+        ],
+      });
+      const parent = await harness.settled(flow.job.id!);
+      expect(await parent.getState()).toBe('failed');
+      expect(parent.failedReason).toMatch(/child .* failed/);
+      expect(ran).toEqual([]);
+    } finally {
+      await flows.close();
+      connection.disconnect();
+    }
   });
 });
