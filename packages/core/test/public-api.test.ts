@@ -97,6 +97,7 @@ describe('public API types', () => {
         'preconditionFalse',
         'silentLogger',
         'sleep',
+        'slotCounts',
         'TASK_ENV_POLICY',
         'TASK_ENV_ALLOWED',
         'isDeniedTaskEnv',
