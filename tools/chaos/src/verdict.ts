@@ -101,10 +101,13 @@ function unitProblems(
   }
   if (unit.kind === 'shell-sleep' && final !== 'FINISHED') {
     // `sleep` succeeds; a runner killed under it costs a retry, one drained under it reports the shutdown.
-    const last = attempts.at(-1);
-    if (final !== 'FAILED' || !SHUTDOWN_ERRORS.has(last?.errorId ?? ''))
+    // Every failed attempt is judged, not the newest one: a retry the service queued after a drained
+    // attempt may never be handed out before the run ends, and it carries no error at all.
+    const failures = attempts.filter((t) => t.terminalStatus === 'FAILED');
+    const wrong = failures.find((t) => !SHUTDOWN_ERRORS.has(t.errorId ?? ''));
+    if (final !== 'FAILED' || failures.length === 0 || wrong)
       return [
-        `shell-sleep unit ${id} ended ${final ?? 'nowhere'} (${last?.errorId ?? 'no error'}), not FINISHED`,
+        `shell-sleep unit ${id} ended ${final ?? 'nowhere'} (${(wrong ?? failures[0])?.errorId ?? 'no error'}), not FINISHED`,
       ];
   }
   if (unit.kind === 'late') {

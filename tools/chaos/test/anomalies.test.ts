@@ -215,6 +215,28 @@ describe('judge, shell units', () => {
     ]);
   });
 
+  it('should judge the drained attempt, not a retry the run ended before it was handed out', () => {
+    // Seed 56565: drained twice; the service queued one more retry that nobody polled.
+    const tasks = [
+      task('s2', { objectId: 's', terminalStatus: 'FAILED', errorId: 'ShellCommandAborted' }),
+      task('s3', { objectId: 's', terminalStatus: 'FAILED', errorId: 'TL_SHUTDOWN' }),
+      task('s4', {
+        objectId: 's',
+        terminalStatus: undefined,
+        handouts: 0,
+        acks: 0,
+        hostname: undefined,
+        handedOutAt: undefined,
+      }),
+    ];
+    expect(judge(obs(tasks), units, { runners }).problems).toEqual([]);
+    // A failure of its own among them is still one.
+    tasks[1] = task('s3', { objectId: 's', terminalStatus: 'FAILED', errorId: 'TL_NO_HANDLER' });
+    expect(judge(obs(tasks), units, { runners }).problems).toEqual([
+      'shell-sleep unit p/s ended FAILED (TL_NO_HANDLER), not FINISHED',
+    ]);
+  });
+
   it('should count a unit that finished on a retry as finished', () => {
     const tasks = [
       task('s1', { objectId: 's', terminalStatus: 'FAILED', errorId: 'ShellCommandAborted' }),
