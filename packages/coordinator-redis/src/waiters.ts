@@ -177,8 +177,10 @@ export class GroupWaiters {
       }
       if (!this.#leases.holds(g.name)) return this.#fromRedis(g, signal, began);
       await new Promise<void>((resolve) => {
-        g.changed = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        // Removed on wake: this loop may wait here for every poll of a long-held lease.
+        const wake = () => (signal.removeEventListener('abort', wake), resolve());
+        g.changed = wake;
+        signal.addEventListener('abort', wake, { once: true });
       });
       g.changed = undefined;
     }
@@ -247,8 +249,7 @@ export class GroupWaiters {
           // "g:<epoch>:<contended>[:<release ms>]", sent with the lease by the previous holder's release.
           const [, epoch, contended, releasedAt] = woke.value.split(':');
           const handed = Number(epoch);
-          // Every grant takes a new epoch: one not above what the acquire saw predates it (the acquire
-          // clears the list, so this is only a second line of defence).
+          // A grant not above the acquire's epoch predates it (the acquire clears the list: a backstop).
           if (!(handed > reply.epoch)) continue;
           this.#epochs.see(g.name, handed);
           const grant = { group: g.name, epoch: handed, began, handOff: true, kept: false };
