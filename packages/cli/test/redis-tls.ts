@@ -1,12 +1,17 @@
 /**
- * Redis over TLS for tests: a throw-away CA and a server certificate for localhost / 127.0.0.1 (openssl),
- * a single redis-server listening only on its TLS port, and a 3-master cluster whose nodes speak TLS to
+ * Redis over TLS for tests: a throw-away CA and a server certificate for localhost / 127.0.0.1, a single
+ * redis-server listening only on its TLS port, and a 3-master cluster whose nodes speak TLS to
  * clients and to each other. Every server runs in its own process group and is stopped by PID.
  */
-import { freePort, spawnGroup, type GroupProcess } from '@tasklane/test-utils';
+import {
+  freePort,
+  caSignedCertificate,
+  spawnGroup,
+  waitUntil,
+  type GroupProcess,
+} from '@tasklane/test-utils';
 import { Redis, type RedisOptions } from 'ioredis';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,83 +27,19 @@ export interface TlsMaterial {
 
 export function makeTlsMaterial(): TlsMaterial {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-tls-'));
-  const f = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  // -subj and -days keep openssl from prompting; SANs are what clients check.
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Tasklane test CA',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.pem'),
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    f('server.key'),
-    '-out',
-    f('server.csr'),
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    f('server.csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    f('server.pem'),
-    '-extfile',
-    writeExt(f('san.ext')),
-  );
+  const cert = caSignedCertificate(dir, 'redis');
   return {
     dir,
-    caFile: f('ca.pem'),
-    certFile: f('server.pem'),
-    keyFile: f('server.key'),
-    ca: readFileSync(f('ca.pem'), 'utf8'),
+    caFile: cert.caFile,
+    certFile: cert.certFile,
+    keyFile: cert.keyFile,
+    ca: cert.caPem,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
-function writeExt(path: string): string {
-  execFileSync('sh', ['-c', `printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > "${path}"`]);
-  return path;
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`redis over TLS: timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) =>
+  waitUntil(`redis over TLS: ${what}`, timeoutMs, probe);
 
 function serverArgs(tls: TlsMaterial, port: number, dataDir: string): string[] {
   return [

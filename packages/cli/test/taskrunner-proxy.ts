@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { selfSignedCertificate } from '@tasklane/test-utils';
 import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { join } from 'node:path';
 
 /** A real forward proxy on loopback: absolute-URI HTTP requests and CONNECT tunnels, each counted. */
 export interface CountingProxy {
@@ -88,29 +87,7 @@ export interface TlsFront {
 }
 
 export async function startTlsFront(target: string, dir: string): Promise<TlsFront> {
-  const keyFile = join(dir, 'front.key');
-  const caFile = join(dir, 'front.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-      '-keyout',
-      keyFile,
-      '-out',
-      caFile,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certFile: caFile, keyFile } = selfSignedCertificate(dir, 'front', 'DNS:localhost');
   const upstream = new URL(target);
   const sockets = new Set<Socket>();
   const server = createTlsServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (req, res) => {

@@ -3,14 +3,12 @@
  * in a temporary directory, killed by PID at the end. Slots are assigned with CLUSTER ADDSLOTSRANGE and
  * the replicas attached with CLUSTER REPLICATE, so no redis-cli is needed.
  */
-import { freePort } from '@tasklane/test-utils';
+import { freePort, waitUntil } from '@tasklane/test-utils';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ClusterNode {
   readonly port: number;
@@ -33,19 +31,8 @@ export interface TestCluster {
   dispose(): Promise<void>;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`redis cluster: timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) =>
+  waitUntil(`redis cluster: ${what}`, timeoutMs, probe);
 
 export async function startTestCluster(): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-cluster-'));
