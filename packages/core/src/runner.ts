@@ -190,9 +190,9 @@ export class Runner {
       throw error;
     }
     this.#watchdog.start();
-    // Loaded at start, not with the first lease: a first task whose lease is short must find the thread
-    // (and its SDK) ready, even on a loaded machine (chaos: an attempt timed out while it loaded).
-    if (this.#sources.some((s) => s.renewsFromThread)) void this.#leaseThread?.warm();
+    // The lease thread starts with the first lease (an idle runner never pays its ~10 MB): until it has
+    // loaded, that lease is renewed from here and the renewals are written to the board, and a handler
+    // that blocks at once leaves the thread to load and renew on its own (first-lease.int.test.ts).
     this.#loopPromises = this.#loops.map((loop) => loop.run(this.#stopLoops.signal));
     this.#heartbeat();
     this.#heartbeatTimer = setLongInterval(() => this.#heartbeat(), this.options.runnerHeartbeatIntervalMs);

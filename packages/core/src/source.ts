@@ -96,8 +96,7 @@ export interface TaskSource {
   isRejected?(error: unknown): boolean;
   /**
    * True when this source's tasks offer {@link SourceTask.renewalSpec}, so their leases can be kept from
-   * the runner's lease thread: the runner then starts the thread with itself, so it has loaded before a
-   * first task's short lease needs it.
+   * the runner's lease thread (started with the first such lease; see packages/core/README.md).
    */
   readonly renewsFromThread?: boolean;
   /**

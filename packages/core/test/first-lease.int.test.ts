@@ -5,7 +5,7 @@ import type { Runner } from '../src/index.ts';
 import { spinHandler, startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
 
 /**
- * The lease thread loads its AWS SDK with the first lease, not at start. The case that could break that:
+ * The lease thread starts, and loads its AWS SDK, with the first lease. The case that could break that:
  * a fresh runner's very first task blocks the main thread at once, with a short lease, on a loaded
  * machine, so the thread must load and renew while nothing on the main thread can help. Busy processes
  * load the cores meanwhile (TASKLANE_LOAD_PROCS, default 2).
