@@ -44,6 +44,9 @@ export async function createCoordinator(
       keyPrefix: config.redisKeyPrefix,
       leaseMs: config.leaseMs,
       ...(config.redisTurnMs !== undefined ? { turnMs: config.redisTurnMs } : {}),
+      // Only Data Pipeline polls take leases: without a worker group the coordinator keeps the fleet
+      // registry alone, and a renewal thread (and its connection) would sit idle.
+      ...(config.workerGroups.length === 0 ? { renewal: 'main' as const } : {}),
       logger,
       onAcquire: ({ group, waitedMs, handOff, handOffGapMs }) => {
         metrics?.leaseWait.observe({ group, handoff: String(handOff) }, waitedMs / 1000);
