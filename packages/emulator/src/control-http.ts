@@ -59,6 +59,9 @@ export function handleControlRequest(
       case 'POST reset':
         control.reset();
         return ok({});
+      case 'POST poll-gaps/reset':
+        control.resetPollGaps();
+        return ok({});
     }
     if (method === 'GET' && path.startsWith('tasks/')) {
       const task = control.task(decodeURIComponent(path.slice('tasks/'.length)));

@@ -3,6 +3,7 @@ import { EmulatorError } from './errors.ts';
 import { refField, stringField } from './fields.ts';
 import type { ApiField } from './model.ts';
 import { parsePeriod } from './periods.ts';
+import { resetPollGaps } from './poll-gaps.ts';
 import { hiddenPipeline } from './pipelines.ts';
 import { cancelTask, enqueueDirect } from './operator-actions.ts';
 import { stopAllTimers } from './schedules.ts';
@@ -75,6 +76,9 @@ export function createControl(s: ServiceState): EmulatorControl {
       s.faults.clear();
       s.obs.reset();
       s.persist();
+    },
+    resetPollGaps(): void {
+      for (const g of Object.values(s.obs.live.groups)) resetPollGaps(g);
     },
   };
   return control;

@@ -65,6 +65,8 @@ export interface EmulatorControl {
   task(taskId: string): TaskObservation | undefined;
   waitFor(predicate: (o: Observations) => boolean, timeoutMs?: number): Promise<Observations>;
   reset(): void;
+  /** Zeroes every group's `pollGaps` only: a measurement window starts (a bench's run, after its set-up). */
+  resetPollGaps(): void;
 }
 
 export type EnqueueFieldValue = string | string[] | { ref: string };

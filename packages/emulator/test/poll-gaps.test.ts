@@ -29,7 +29,7 @@ describe('poll gaps (the service-side view of a hand-off)', () => {
     expect(gaps.sameHost.maxMs).toBeLessThan(50);
   });
 
-  it('counts nothing while another poll of the group is in flight, and starts over on reset', async () => {
+  it('counts nothing while another poll of the group is in flight, and starts over on either reset', async () => {
     const { emu, client } = await emulator({ longPollMs: 2000 });
     emu.control.enqueueTask({ workerGroup: 'g2', fields: { command: 'x' } });
     await client.send(new PollForTaskCommand({ workerGroup: 'g2', hostname: 'a' }));
@@ -42,6 +42,12 @@ describe('poll gaps (the service-side view of a hand-off)', () => {
     emu.control.enqueueTask({ workerGroup: 'g2', fields: { command: 'y' } });
     emu.control.enqueueTask({ workerGroup: 'g2', fields: { command: 'z' } });
     await Promise.all([held, beside]);
+    // A new measurement window: the wait that spans the reset is not counted either.
+    emu.control.resetPollGaps();
+    expect(emu.control.observations().groups.g2!.pollGaps!.otherHost.count).toBe(0);
+    emu.control.enqueueTask({ workerGroup: 'g2', fields: { command: 'w' } });
+    await client.send(new PollForTaskCommand({ workerGroup: 'g2', hostname: 'a' }));
+    expect(emu.control.observations().groups.g2!.pollGaps!.otherHost.count).toBe(0);
     emu.control.reset();
     expect(emu.control.observations().groups.g2!.pollGaps).toEqual({
       sameHost: { count: 0, totalMs: 0, maxMs: 0 },

@@ -106,6 +106,11 @@ export class EmulatorProcess {
     return this.#call('POST', 'reset', {});
   }
 
+  /** Starts the poll-gap window: a wait that began during the set-up (runners stopped) is not counted. */
+  resetPollGaps(): Promise<void> {
+    return this.#call('POST', 'poll-gaps/reset', {});
+  }
+
   /** Waits until the group has a poll in flight (its runners are up and idle). */
   async polling(name: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
