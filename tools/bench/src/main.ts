@@ -88,7 +88,7 @@ try {
     }),
   );
   await section('bullmq', () =>
-    benchBullmq({ redisUrl: redis.url, jobs: quick ? 500 : 5000, concurrency: 8 }),
+    benchBullmq({ redisUrl: redis.url, jobs: quick ? 500 : 20_000, concurrency: 8 }),
   );
   await section('sql', async () => (await import('./sql-bench.ts')).benchSqlSection(quick));
   await section('stepfunctions', async () =>
