@@ -21,6 +21,8 @@ interface Group {
   readonly queue: LocalWaiter[];
   active: LocalWaiter | undefined;
   pumping: boolean;
+  /** The latest pump: close waits for it, so an active waiter's cancel reaches Redis first. */
+  pumped: Promise<void>;
   /** Wakes the pump when the group's lease turns idle or leaves this instance. */
   changed: (() => void) | undefined;
 }
@@ -111,7 +113,7 @@ export class GroupWaiters {
       };
       signal.addEventListener('abort', onAbort, { once: true });
       g.queue.push(waiter);
-      if (!g.pumping) void this.#pump(g);
+      if (!g.pumping) g.pumped = this.#pump(g);
     });
   }
 
@@ -125,6 +127,7 @@ export class GroupWaiters {
         queue: [],
         active: undefined,
         pumping: false,
+        pumped: Promise.resolve(),
         changed: undefined,
       };
       this.#groups.set(name, g);
@@ -188,8 +191,7 @@ export class GroupWaiters {
 
   async #fromRedis(g: Group, signal: AbortSignal, began: number): Promise<RedisPollPermit> {
     const waiterId = `${this.#ctx.token}:${++this.#seq}`;
-    // Once Redis has queued us, an abort must take us out again, or a release would hand the lease to a
-    // waiter that is gone and the group would sit idle until that lease expired.
+    // Once queued in Redis, an abort must leave the queue, or a release would grant a lease to nobody.
     let queued = false;
     try {
       let failures = 0;
@@ -221,8 +223,7 @@ export class GroupWaiters {
         if (reply.stateLost) this.#ctx.onStateLoss(g.name, reply.epoch);
         if (reply.granted) {
           this.#ctx.onGrant({ group: g.name, epoch: reply.epoch, began, handOff: false, kept: false });
-          // A grant handed to us while our BLPOP had timed out is found here, with only what Redis says
-          // is left of it (a blocked main thread may come back to it late).
+          // A grant made while our BLPOP had timed out: only what Redis says is left of it counts.
           const leftMs = reply.waitMs > 0 ? Math.min(reply.waitMs, this.#o.leaseMs) : 0;
           return this.#leases.adopt(g.name, g.keys, g.channel, {
             owner: waiterId,
@@ -276,19 +277,18 @@ export class GroupWaiters {
         this.#conn.scripts.cancel(g.keys, { waiterId, wakeTtlMs: this.#o.wakeTtlMs }),
       );
     } catch (error) {
-      // Our registration expires by its deadline; until then a release may hand us a lease we never use,
-      // which then expires after leaseMs.
+      // Until our registration's deadline a release may grant us a lease nobody uses (it expires).
       this.#conn.logError(error, 'could not leave the wait queue', { workerGroup: g.name });
     }
   }
 
-  /** Rejects every queued waiter that is not inside Redis' queue; the pumps end the active ones. */
+  /** Rejects queued waiters outside Redis' queue; what it returns settles once the active ones left it. */
   rejectQueued(): Promise<void>[] {
     const active: Promise<void>[] = [];
     for (const g of this.#groups.values()) {
       for (const waiter of [...g.queue])
         if (g.active !== waiter && !waiter.settled) waiter.reject(new CoordinatorClosedError());
-      if (g.active) active.push(g.channel.idle());
+      if (g.active) active.push(g.pumped, g.channel.idle());
     }
     return active;
   }
