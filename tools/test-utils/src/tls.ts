@@ -10,6 +10,19 @@ export interface SelfSignedCertificate {
   readonly pem: string;
 }
 
+const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+const KEY = ['-newkey', 'rsa:2048', '-nodes'];
+const ONE_DAY = ['-days', '1'];
+
+/** `<name>.crt` and `<name>.key` in `dir`, self-signed for `subject`, with `altNames` as SANs if given. */
+function selfSigned(dir: string, name: string, subject: string, altNames?: string): SelfSignedCertificate {
+  const certFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  const san = altNames ? ['-addext', `subjectAltName=${altNames}`] : [];
+  openssl('req', '-x509', ...KEY, ...ONE_DAY, '-subj', subject, ...san, '-keyout', keyFile, '-out', certFile);
+  return { certFile, keyFile, pem: readFileSync(certFile, 'utf8') };
+}
+
 /**
  * Writes `<name>.crt` and `<name>.key` into `dir` with openssl: valid for a day, for localhost and
  * 127.0.0.1 unless `altNames` says otherwise (clients check the SANs, not the CN).
@@ -19,30 +32,7 @@ export function selfSignedCertificate(
   name: string,
   altNames = 'DNS:localhost,IP:127.0.0.1',
 ): SelfSignedCertificate {
-  const certFile = join(dir, `${name}.crt`);
-  const keyFile = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      `subjectAltName=${altNames}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'pipe' },
-  );
-  return { certFile, keyFile, pem: readFileSync(certFile, 'utf8') };
+  return selfSigned(dir, name, '/CN=localhost', altNames);
 }
 
 /** A server certificate signed by a throw-away CA, as a client meets a private PKI. */
@@ -62,35 +52,9 @@ export function caSignedCertificate(
   name: string,
   altNames = 'DNS:localhost,IP:127.0.0.1',
 ): CaSignedCertificate {
+  const ca = selfSigned(dir, `${name}-ca`, '/CN=Tasklane test CA');
   const f = (suffix: string) => join(dir, `${name}${suffix}`);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=Tasklane test CA',
-    '-keyout',
-    f('-ca.key'),
-    '-out',
-    f('-ca.crt'),
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    f('.key'),
-    '-out',
-    f('.csr'),
-  );
+  openssl('req', ...KEY, '-subj', '/CN=localhost', '-keyout', f('.key'), '-out', f('.csr'));
   writeFileSync(f('.ext'), `subjectAltName=${altNames}\n`);
   openssl(
     'x509',
@@ -98,12 +62,11 @@ export function caSignedCertificate(
     '-in',
     f('.csr'),
     '-CA',
-    f('-ca.crt'),
+    ca.certFile,
     '-CAkey',
-    f('-ca.key'),
+    ca.keyFile,
     '-CAcreateserial',
-    '-days',
-    '1',
+    ...ONE_DAY,
     '-out',
     f('.crt'),
     '-extfile',
@@ -113,7 +76,7 @@ export function caSignedCertificate(
     certFile: f('.crt'),
     keyFile: f('.key'),
     pem: readFileSync(f('.crt'), 'utf8'),
-    caFile: f('-ca.crt'),
-    caPem: readFileSync(f('-ca.crt'), 'utf8'),
+    caFile: ca.certFile,
+    caPem: ca.pem,
   };
 }
