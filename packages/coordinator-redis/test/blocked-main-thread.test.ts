@@ -84,6 +84,19 @@ async function block(p: GroupProcess): Promise<number> {
   return Number((await p.waitForOutput(/"event":"blocking","at":(\d+)/, 5000))[1]);
 }
 
+/** The test's own instance, queued for the group behind a child that holds it; `grantedAt` once it gets it. */
+function waitingInstance(prefix: string, group: string) {
+  const a = new RedisCoordinator({ url: redis.url, keyPrefix: prefix, leaseMs: LEASE_MS, renewal: 'main' });
+  open.push(a);
+  const waiting: { grantedAt?: number; permit: ReturnType<RedisCoordinator['acquire']> } = {
+    permit: a.acquire(group, never()).then((p) => {
+      waiting.grantedAt = Date.now();
+      return p;
+    }),
+  };
+  return waiting;
+}
+
 /** The test's own instance holds the group; the child queues for it and then blocks on SIGUSR2. */
 async function blockedWaiter(blockMs: number, renewal: 'thread' | 'main') {
   const prefix = `bw${n}:`;
@@ -151,19 +164,13 @@ describe('a lease holder blocked while its poll is open', () => {
     const h = spawnInstance(prefix, group, { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
     await h.waitForOutput(/"event":"blocking"/, 20_000);
     const ownerH = await raw.hget(keys.lease, 'owner');
-    const a = new RedisCoordinator({ url: redis.url, keyPrefix: prefix, leaseMs: LEASE_MS, renewal: 'main' });
-    open.push(a);
-    let grantedAt: number | undefined;
-    const waiting = a.acquire(group, never()).then((p) => {
-      grantedAt = Date.now();
-      return p;
-    });
+    const waiting = waitingInstance(prefix, group);
     // Only a renewal thread that was up before the grant can renew while the main thread spins.
     await h.waitForOutput(/"event":"unblocked"/, 10_000);
-    expect(grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
+    expect(waiting.grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
     expect(await raw.hget(keys.lease, 'owner')).toBe(ownerH);
     await h.stop(3000);
-    await (await waiting).release();
+    await (await waiting.permit).release();
   }, 40_000);
 
   it('does not hand the lease on when the renewal thread blinked during the block', async () => {
@@ -174,13 +181,7 @@ describe('a lease holder blocked while its poll is open', () => {
     await h.waitForOutput(/"event":"granted"/, 20_000);
     // Renewed by its thread from now on (it holds the permit as an open poll would).
     await until(async () => (await raw.pttl(keys.lease)) > LEASE_MS - 400, 5000, 'a thread renewal');
-    const a = new RedisCoordinator({ url: redis.url, keyPrefix: prefix, leaseMs: LEASE_MS, renewal: 'main' });
-    open.push(a);
-    let grantedAt: number | undefined;
-    const waiting = a.acquire(group, never()).then((p) => {
-      grantedAt = Date.now();
-      return p;
-    });
+    const waiting = waitingInstance(prefix, group);
     await until(async () => (await raw.zcard(keys.queue)) === 1, 5000, 'this instance to queue');
     await block(h);
     // Redis stalls for longer than the thread's command timeout: a renewal or two fail, later ones land
@@ -189,8 +190,11 @@ describe('a lease holder blocked while its poll is open', () => {
     await raw.client('PAUSE', 700, 'ALL');
     await h.waitForOutput(/"event":"unblocked"/, 10_000);
     await delay(1500);
-    expect(grantedAt, 'the lease went to another instance while the holder’s poll was open').toBeUndefined();
+    expect(
+      waiting.grantedAt,
+      'the lease went to another instance while the holder’s poll was open',
+    ).toBeUndefined();
     await h.stop(3000);
-    await (await waiting).release();
+    await (await waiting.permit).release();
   }, 40_000);
 });
