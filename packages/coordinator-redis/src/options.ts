@@ -64,11 +64,16 @@ export interface RedisCoordinatorOptions {
    * this. A holder whose slots fill up hands the lease on at once whatever its turn, so a longer turn
    * costs no throughput (the group has one poll in flight either way) while each hand-off costs about
    * three Redis commands and a gap of a millisecond or more. 0 hands the lease on after every poll.
-   * Measured for three busy instances on one group: 1.1 Redis commands per task at 20 ms, 0.11 at
-   * 100 ms (tools/bench, overhead section). The two polls in flight that a short chaos run once saw
-   * with 100 ms turns came from waiters blocked by CPU-bound handlers (test/blocked-main-thread.test.ts),
-   * fixed; longer turns only made such a block likelier to land on a waiter.
-   * @default 100
+   * Measured for three busy runner processes on one group, on 2 cores (tools/bench, overhead section):
+   * 1.1 Redis commands per task at 20 ms turns, 0.11 at 100 ms; and every hand-off slows the new
+   * holder's poll cycle for a while (its process resumes cold and the kernel often wakes it on the
+   * emulator's core), so the fleet drained a backlog at 0.83–0.87 of one lone runner with 100 ms turns
+   * and 0.92–0.99 with 1–2 s. With a real service the turn costs no throughput either way: PollForTask
+   * is rate-limited to 2 calls per second per account. The two polls in flight that a short chaos run
+   * once saw with 100 ms turns came from waiters blocked by CPU-bound handlers
+   * (test/blocked-main-thread.test.ts), fixed; longer turns only made such a block likelier to land on
+   * a waiter.
+   * @default 1000
    */
   turnMs?: number;
   /** TTL of this instance's registry entry. @default 30_000 */
@@ -185,7 +190,7 @@ export function compileOptions(o: RedisCoordinatorOptions): CompiledOptions {
     wakeTtlMs: 2 * Math.max(leaseMs, maxWaitMs),
     waiterTtlMs: maxWaitMs + 2 * commandTimeoutMs + 1000,
     keepIdleMs: duration('keepIdleMs', o.keepIdleMs, 250, { allowZero: true }),
-    turnMs: duration('turnMs', o.turnMs, 100, { allowZero: true }),
+    turnMs: duration('turnMs', o.turnMs, 1000, { allowZero: true }),
     registryTtlMs: duration('registryTtlMs', o.registryTtlMs, 30_000),
     registryRefreshMs: duration('registryRefreshMs', o.registryRefreshMs, 10_000),
     publishMinIntervalMs: duration('publishMinIntervalMs', o.publishMinIntervalMs, 1000),
