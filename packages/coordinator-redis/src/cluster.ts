@@ -49,6 +49,29 @@ export function parseClusterUrl(url: string): ClusterUrl {
   return { nodes, redisOptions };
 }
 
+/** The seed nodes and the cluster-wide and per-node options for a cluster URL and one client's options. */
+export function clusterSettings(
+  url: string,
+  options: RedisOptions = {},
+): { nodes: ClusterUrl['nodes']; clusterOptions: ClusterOptions } {
+  const { nodes, redisOptions } = parseClusterUrl(url);
+  const { enableOfflineQueue, lazyConnect, retryStrategy, host: _h, port: _p, ...perNode } = options;
+  void _h;
+  void _p;
+  const tls = redisOptions.tls || perNode.tls ? { tls: { ...redisOptions.tls, ...perNode.tls } } : {};
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...redisOptions, ...perNode, ...tls },
+    slotsRefreshTimeout: Math.max(1000, Number(perNode.commandTimeout ?? 0)),
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null } : {}),
+  };
+  return { nodes, clusterOptions };
+}
+
+/** Behind TLS the nodes announce IPs the certificate does not name: keep the names that were given. */
+export const keepNodeNames: ClusterOptions['dnsLookup'] = (address, callback) => callback(null, address);
+
 /**
  * Opens an ioredis `Cluster` for a cluster URL and the options the coordinator passes for one Redis
  * client: client-wide ones (offline queue, lazy connect, reconnect strategy) go to the cluster, the rest
@@ -57,24 +80,11 @@ export function parseClusterUrl(url: string): ClusterUrl {
  * what a blocking BLPOP needs.
  */
 export function connectCluster(url: string, options: RedisOptions = {}): Redis {
-  const { nodes, redisOptions } = parseClusterUrl(url);
-  const { enableOfflineQueue, lazyConnect, retryStrategy, host: _h, port: _p, ...perNode } = options;
-  void _h;
-  void _p;
-  const clusterOptions: ClusterOptions = {
-    redisOptions: {
-      ...redisOptions,
-      ...perNode,
-      ...(redisOptions.tls || perNode.tls ? { tls: { ...redisOptions.tls, ...perNode.tls } } : {}),
-    },
-    // Behind TLS the nodes announce IPs the certificate does not name: keep the names that were given.
-    ...(redisOptions.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
-    slotsRefreshTimeout: Math.max(1000, Number(perNode.commandTimeout ?? 0)),
-    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
-    ...(lazyConnect === undefined ? {} : { lazyConnect }),
-    ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null } : {}),
-  };
-  const cluster = new Cluster(nodes, clusterOptions);
+  const { nodes, clusterOptions } = clusterSettings(url, options);
+  const cluster = new Cluster(nodes, {
+    ...clusterOptions,
+    ...(clusterOptions.redisOptions?.tls ? { dnsLookup: keepNodeNames } : {}),
+  });
   const client = cluster as unknown as Redis;
   client.duplicate = (override: RedisOptions = {}) => connectCluster(url, { ...options, ...override });
   return client;

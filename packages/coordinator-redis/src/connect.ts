@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { connectCluster, isClusterUrl } from './cluster.ts';
+import { clusterSettings, connectCluster, isClusterUrl } from './cluster.ts';
+import type { RenewalTarget } from './renewer.ts';
 import { RedisUrlError } from './errors.ts';
 
 const SENTINEL_PORT = 26379;
@@ -111,6 +112,16 @@ export function clientOptions(url: string, options: RedisOptions = {}): RedisOpt
   const fromUrl = redisOptionsFromUrl(url);
   const tls = fromUrl.tls && options.tls ? { ...fromUrl.tls, ...options.tls } : (options.tls ?? fromUrl.tls);
   return { ...fromUrl, ...options, ...(tls ? { tls } : {}) };
+}
+
+/**
+ * Where the renewal thread connects for a URL: the same server, or the same cluster's seed nodes with
+ * the options of every node connection (the thread sets its own client-wide ones).
+ */
+export function renewalTarget(url: string, options: RedisOptions = {}): RenewalTarget {
+  if (!isClusterUrl(url)) return { redisOptions: clientOptions(url, options) };
+  const { nodes, clusterOptions } = clusterSettings(url, options);
+  return { redisOptions: clusterOptions.redisOptions ?? {}, clusterNodes: nodes };
 }
 
 /**

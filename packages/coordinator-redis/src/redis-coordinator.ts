@@ -1,7 +1,7 @@
 import { silentLogger, type Coordinator, type InstanceState, type Logger } from '@tasklane/core';
 import { RedisConnection } from './connection.ts';
 import { isClusterUrl, parseClusterUrl } from './cluster.ts';
-import { clientOptions, redisOptionsFromUrl } from './connect.ts';
+import { redisOptionsFromUrl, renewalTarget } from './connect.ts';
 import { CoordinatorClosedError, redactUrl } from './errors.ts';
 import { registryKeys } from './keys.ts';
 import { LeaseManager, type RedisPollPermit } from './lease-manager.ts';
@@ -85,10 +85,9 @@ export class RedisCoordinator implements Coordinator {
       },
       this.#closed.signal,
     );
-    // The renewal thread opens a plain client from options; a cluster client is renewed on the main thread.
-    if (this.options.renewal === 'thread' && !isClusterUrl(url)) {
+    if (this.options.renewal === 'thread') {
       this.#thread = new ThreadRenewer(
-        clientOptions(url, options.redis),
+        renewalTarget(url, options.redis),
         this.#token,
         this.options,
         this.#log,

@@ -17,6 +17,12 @@ type WorkerLike = {
   terminate(): Promise<number> | void;
 };
 
+/** Where the renewal thread connects: one server, or a cluster's seed nodes with per-node options. */
+export interface RenewalTarget {
+  readonly redisOptions: RedisOptions;
+  readonly clusterNodes?: ReadonlyArray<{ host: string; port: number }>;
+}
+
 /** Top-level function values (retryStrategy and the like) cannot cross to another thread. */
 function transferable(options: RedisOptions): RedisOptions | undefined {
   const out = Object.fromEntries(Object.entries(options).filter(([, v]) => typeof v !== 'function'));
@@ -41,7 +47,7 @@ export class ThreadRenewer {
   readonly #o: CompiledOptions;
   readonly #log: Logger;
   readonly #events: RenewerEvents;
-  readonly #redisOptions: RedisOptions;
+  readonly #target: RenewalTarget;
   readonly #token: string;
   readonly #shared = new SharedArrayBuffer(4 * (SLOTS + 1));
   readonly #held = new Int32Array(this.#shared, 0, SLOTS);
@@ -54,14 +60,8 @@ export class ThreadRenewer {
   /** Wakes whoever waits in `whenReady` (the thread came up, failed, or cannot start). */
   readonly #settled = new Set<() => void>();
 
-  constructor(
-    redisOptions: RedisOptions,
-    token: string,
-    o: CompiledOptions,
-    log: Logger,
-    events: RenewerEvents,
-  ) {
-    this.#redisOptions = redisOptions;
+  constructor(target: RenewalTarget, token: string, o: CompiledOptions, log: Logger, events: RenewerEvents) {
+    this.#target = target;
     this.#token = token;
     this.#o = o;
     this.#log = log;
@@ -128,7 +128,7 @@ export class ThreadRenewer {
   async #start(): Promise<void> {
     if (this.#starting || this.#closed) return;
     this.#starting = true;
-    const options = transferable(this.#redisOptions);
+    const options = transferable(this.#target.redisOptions);
     if (!options) {
       this.#log.warn(
         {},
@@ -145,6 +145,7 @@ export class ThreadRenewer {
         resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
         workerData: {
           redisOptions: options,
+          clusterNodes: this.#target.clusterNodes?.map(({ host, port }) => ({ host, port })),
           token: this.#token,
           shared: this.#shared,
           leaseMs: this.#o.leaseMs,

@@ -5,7 +5,8 @@
  */
 import type { Coordinator } from '@tasklane/core';
 import { startEmulator } from '@tasklane/emulator';
-import type { GroupProcess } from '@tasklane/test-utils';
+import { spawnGroup, type GroupProcess } from '@tasklane/test-utils';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, groupKeys, readFleetStatus, RedisCoordinator } from '../src/index.ts';
 import { CONFORMANCE_TURN_MS, describeCoordinatorConformance } from './conformance-suite.ts';
@@ -123,4 +124,52 @@ describe('fleet of runner processes on Redis Cluster', () => {
       await emulator.close();
     }
   }, 60_000);
+});
+
+describe('a lease holder on Redis Cluster whose main thread blocks', () => {
+  beforeAll(requireBuilt);
+
+  // A handler that spins the main thread for longer than the lease, right after the grant: only the
+  // renewal thread can keep the lease alive, and it must speak to the cluster (it once renewed on the
+  // main thread only, and another instance took the group while the first one's poll was open).
+  it('keeps its lease from the renewal thread, so no other instance takes the group', async () => {
+    const leaseMs = 2000;
+    const keyPrefix = `cblock${process.pid}:`;
+    const holder = spawnGroup(
+      process.execPath,
+      [fileURLToPath(new URL('./fixtures/blocking-instance.mjs', import.meta.url))],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          REDIS_URL: cluster.url,
+          KEY_PREFIX: keyPrefix,
+          LEASE_MS: String(leaseMs),
+          GROUP: 'wg',
+          BLOCK_MS: String(3 * leaseMs),
+          BLOCK_ON_GRANT: '1',
+        },
+      },
+    );
+    const other = new RedisCoordinator({ url: cluster.url, keyPrefix, leaseMs, renewal: 'main' });
+    try {
+      await holder.waitForOutput(/"event":"blocking"/, 20_000);
+      let grantedAt: number | undefined;
+      const permit = other.acquire('wg', new AbortController().signal).then((p) => {
+        grantedAt = Date.now();
+        return p;
+      });
+      await holder.waitForOutput(/"event":"unblocked"/, 15_000);
+      expect(grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
+      expect(holder.output()).not.toMatch(/lease-lost/);
+      expect(await holder.stop(5000)).toBe(0);
+      // Released by the holder on its way out: the waiting instance gets the group.
+      await (await permit).release();
+      expect(grantedAt).toBeDefined();
+    } finally {
+      await holder.stop(3000);
+      await other.close();
+    }
+  }, 40_000);
 });

@@ -1,4 +1,5 @@
-// Lease renewal off the main thread (node:worker_threads; Node, Bun and Deno). The coordinator's main
+// Lease renewal off the main thread (node:worker_threads; Node, Bun and Deno), on a single server or a
+// Redis Cluster. The coordinator's main
 // thread may be blocked by a CPU-bound handler for longer than a lease while its poll is still open;
 // this thread keeps renewing the leases the main thread holds, on its own Redis connection, for at most
 // `capMs` after the main thread last showed signs of life, so a thread that hangs for good cannot hold a
@@ -9,21 +10,33 @@
 // (0: none), and `alive[0]` is when the main thread last ran its renewal tick (seconds).
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
-const { redisOptions, token, shared, leaseMs, renewEveryMs, capMs, commandTimeoutMs } = workerData;
+const { redisOptions, clusterNodes, token, shared, leaseMs, renewEveryMs, capMs, commandTimeoutMs } =
+  workerData;
 const held = new Int32Array(shared, 0, (shared.byteLength >> 2) - 1);
 const alive = new Int32Array(shared, shared.byteLength - 4, 1);
 const lua = readFileSync(new URL('../lua/renew-1.lua', import.meta.url), 'utf8');
-const redis = new Redis({
+const nodeOptions = {
   ...redisOptions,
-  enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
   commandTimeout: commandTimeoutMs,
-  retryStrategy: (times) => Math.min(1000, 50 * 2 ** Math.min(times, 5)),
   connectionName: 'tasklane-renew',
-});
+};
+const backoff = (times) => Math.min(1000, 50 * 2 ** Math.min(times, 5));
+// On a cluster the renew script's one key (hash-tagged by group) routes it to the master that holds the
+// lease; during a failover it follows the redirect like the main thread's client does.
+const redis = clusterNodes
+  ? new Cluster(clusterNodes, {
+      redisOptions: nodeOptions,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: backoff,
+      slotsRefreshTimeout: Math.max(1000, commandTimeoutMs),
+      // Behind TLS the nodes announce IPs their certificates do not name: keep the names given.
+      ...(redisOptions.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    })
+  : new Redis({ ...nodeOptions, enableOfflineQueue: false, retryStrategy: backoff });
 redis.defineCommand('tlRenew', { numberOfKeys: 1, lua });
 // Failures are reported per renewal, where the main thread logs them with their group.
 redis.on('error', () => {});
