@@ -63,7 +63,9 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 }
 
 function spawnInstance(prefix: string, group: string, env: Record<string, string>): GroupProcess {
-  const p = spawnGroup(process.execPath, [fixture], {
+  // The child runs on the runtime under test (test:bun / test:deno run this file too).
+  const args = 'Deno' in globalThis ? ['run', '-A', '--quiet', fixture] : [fixture];
+  const p = spawnGroup(process.execPath, args, {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: {
       ...process.env,
@@ -107,7 +109,10 @@ async function blockedWaiter(blockMs: number, renewal: 'thread' | 'main') {
   const held = await a.acquire(group, never());
   const ownerA = await raw.hget(keys.lease, 'owner');
   const b = spawnInstance(prefix, group, { BLOCK_MS: String(blockMs), RENEWAL: renewal });
-  await b.waitForOutput(/"event":"started"/, 20_000);
+  const started = await b.waitForOutput(/"event":"started","runtime":"(\w+)"/, 20_000);
+  expect(started[1], 'the child runs on the runtime under test').toBe(
+    'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node',
+  );
   await until(async () => (await raw.zcard(keys.queue)) === 1, 5000, 'the child to queue');
   const blockedAt = await block(b);
   // Its BLPOP (at most the lease's life + 20 ms) times out in Redis while its thread spins.
