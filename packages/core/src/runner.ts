@@ -5,6 +5,7 @@ import type { RunnerHooks, RunnerState } from './hooks.ts';
 import { InProcessCoordinator } from './in-process-coordinator.ts';
 import { LagWatchdog } from './lag-watchdog.ts';
 import { LeaseTicker } from './lease-ticker.ts';
+import { removeItem } from './list.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { compileRunnerOptions, type CompiledRunnerOptions, type RunnerOptions } from './options.ts';
 import { Tokens, type HandlerRegistry } from './registry.ts';
@@ -49,7 +50,7 @@ export class Runner {
   /** Tasks handed over by the loops and not yet ended; `#idle` is called when that falls to 0. */
   #active = 0;
   #idle: (() => void) | undefined;
-  readonly #running = new Set<RunningTask>();
+  readonly #running: RunningTask[] = []; // an array, not a Set: see removeItem (list.ts)
   readonly #execution: ExecutionHost;
   readonly #watchdog: LagWatchdog;
   readonly #leaseThread: LeaseThread | undefined;
@@ -126,10 +127,10 @@ export class Runner {
       },
       running: {
         add: (task) => {
-          this.#running.add(task);
+          this.#running.push(task);
           this.#publish();
         },
-        delete: (task) => this.#running.delete(task),
+        delete: (task) => void removeItem(this.#running, task),
       },
       ended: (group) => {
         this.#slots.release(group);
@@ -219,7 +220,7 @@ export class Runner {
     this.#logOpenPolls();
     const deadline = setLongTimeout(() => {
       this.#deadline.abort();
-      for (const task of this.#running) task.shutdownDeadlinePassed();
+      for (const task of [...this.#running]) task.shutdownDeadlinePassed();
     }, this.options.shutdownTimeoutMs);
     await Promise.allSettled(this.#loopPromises);
     if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
@@ -263,7 +264,7 @@ export class Runner {
       startedAt: this.#startedAt,
       state: this.#state,
       groups,
-      inFlight: Array.from(this.#running, (task) => task.describe()),
+      inFlight: this.#running.map((task) => task.describe()),
     };
   }
 

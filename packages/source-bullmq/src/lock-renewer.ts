@@ -15,7 +15,7 @@ export class LockRenewer {
 
   constructor(
     private readonly worker: ManualWorker,
-    private readonly tasks: ReadonlyMap<string, BullMQSourceTask>,
+    private readonly tasks: readonly BullMQSourceTask[],
     private readonly lockDurationMs: number,
     private readonly log: Logger,
   ) {}
@@ -46,7 +46,8 @@ export class LockRenewer {
   async #extend(): Promise<void> {
     const sentAt = performance.now();
     const batch: BullMQSourceTask[] = [];
-    for (const task of this.tasks.values()) {
+    // A copy: ending a canceled or lost task below removes it from the live list.
+    for (const task of [...this.tasks]) {
       // Its completion is in flight and checks the lock itself: that answer, not a renewal, decides.
       if (task.completing) continue;
       if (task.cancelPending) {

