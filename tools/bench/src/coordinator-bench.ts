@@ -5,6 +5,7 @@
  */
 import { RedisCoordinator } from '@tasklane/coordinator-redis';
 import { Redis } from 'ioredis';
+import { setMaxListeners } from 'node:events';
 import { percentile, round } from './stats.ts';
 
 export interface CoordinatorBenchOptions {
@@ -73,6 +74,8 @@ async function handOffGaps(
   let grants = 0;
   let lastRelease: { at: number; by: number } | undefined;
   const stop = new AbortController();
+  // Every instance's acquire listens on this one signal (8 instances: more than Node's warning level).
+  setMaxListeners(4 * count, stop.signal);
   const group = `handoff-${count}`;
   // Warm up: scripts loaded, wait connections open.
   for (const c of coordinators) await (await c.acquire(group, stop.signal)).release();

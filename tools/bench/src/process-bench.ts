@@ -47,8 +47,10 @@ interface RunFigures {
 
 export interface ProcessOverheadResult {
   tasks: number;
-  /** Tasks each runner process ran before the measured rounds. */
+  /** Tasks each runner process ran at least before the measured rounds (the target). */
   warmupTasksPerProcess: number;
+  /** What the least-used process of each variant ran in the warm-up. */
+  warmedUp: Record<Variant, number>;
   concurrency: number;
   rounds: number;
   variants: Record<Variant, VariantResult>;
@@ -76,7 +78,7 @@ async function oneRun(
   procs: GroupProcess[],
   tasks: number,
   admin: Redis,
-): Promise<RunFigures & { maxInFlight: number }> {
+): Promise<RunFigures & { maxInFlight: number; ids: string[] }> {
   await emulator.reset();
   await emulator.polling(group);
   for (const p of procs) p.signal('SIGSTOP');
@@ -97,6 +99,7 @@ async function oneRun(
   const g = await emulator.group(group);
   const mean = (x: { count: number; totalMs: number } | undefined) => (x?.count ? x.totalMs / x.count : 0);
   return {
+    ids,
     redisCommandsPerTask: commands / tasks,
     perSec: (tasks / elapsed) * 1000,
     cpuMsPerTask: (cpu * 1000) / tasks,
@@ -139,11 +142,23 @@ export async function benchProcessOverhead(opts: {
     );
     const group = (v: Variant) => `wg-${v}`;
     for (const v of VARIANTS) await emulator.polling(group(v));
-    // Warm-up: JIT, sockets, Redis scripts loaded. Per process: a fleet of three shares the tasks of a
-    // run, and each of its processes must have warmed up as far as a single runner has.
+    // Warm-up: JIT, sockets, Redis scripts loaded. Per process: each process of a fleet must have run as
+    // many tasks as a single runner has. Turns (1 s by default) hand a backlog to one process at a time,
+    // so a fleet's share is uneven: it warms up until its least-used process has had its share (a
+    // process left cold ran a whole run at 1.5× the CPU per task of a warm one).
+    const warmup = opts.warmupTasks ?? 300;
+    const warmedUp = new Map<Variant, number>();
     for (const v of VARIANTS) {
       const list = procs.get(v)!;
-      await oneRun(emulator, group(v), list, (opts.warmupTasks ?? 300) * list.length, admin);
+      const ran = new Map<string, number>();
+      for (let i = 0; i < 8; i++) {
+        const { ids } = await oneRun(emulator, group(v), list, warmup * list.length, admin);
+        for (const [host, count] of await emulator.tasksPerHost(ids))
+          ran.set(host, (ran.get(host) ?? 0) + count);
+        const least = ran.size < list.length ? 0 : Math.min(...ran.values());
+        warmedUp.set(v, least);
+        if (least >= warmup) break;
+      }
     }
     const runs = new Map<Variant, VariantResult['runs']>(VARIANTS.map((v) => [v, []]));
     const maxInFlight = new Map<Variant, number>(VARIANTS.map((v) => [v, 0]));
@@ -183,7 +198,8 @@ export async function benchProcessOverhead(opts: {
       round(median(runs.get(v)!.map((run, i) => run[key] / runs.get('raw')![i]![key])), 3);
     return {
       tasks: opts.tasks,
-      warmupTasksPerProcess: opts.warmupTasks ?? 300,
+      warmupTasksPerProcess: warmup,
+      warmedUp: Object.fromEntries(warmedUp) as Record<Variant, number>,
       concurrency: opts.concurrency,
       rounds: opts.rounds,
       variants,

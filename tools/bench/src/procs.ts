@@ -102,6 +102,17 @@ export class EmulatorProcess {
     return ids.filter((id) => tasks[id]?.terminalStatus !== 'FINISHED').length;
   }
 
+  /** How many of `ids` each host ran (the hostname of the poll that received the task). */
+  async tasksPerHost(ids: readonly string[]): Promise<Map<string, number>> {
+    const tasks = (await this.#call('GET', 'observations')).tasks;
+    const counts = new Map<string, number>();
+    for (const id of ids) {
+      const host = tasks[id]?.hostname;
+      if (host !== undefined) counts.set(host, (counts.get(host) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   reset(): Promise<void> {
     return this.#call('POST', 'reset', {});
   }

@@ -23,7 +23,7 @@ export function renderProcessOverhead(
   lines.push(
     '## Framework overhead (separate processes, as users run it)',
     '',
-    `Emulator, Redis and every runner in its own process on loopback; ${o.tasks} no-op tasks per run, concurrency ${o.concurrency}, after ${o.warmupTasksPerProcess ?? '?'} warm-up tasks per runner process; median of ${o.rounds} alternating rounds; the ratios are the median of each round's own ratio. CPU per task is the runner processes' own user+system time (/proc/<pid>/stat). Load average ${o.loadAverage?.before} → ${o.loadAverage?.after} on this shared machine during the section.`,
+    `Emulator, Redis and every runner in its own process on loopback; ${o.tasks} no-op tasks per run, concurrency ${o.concurrency}, after at least ${o.warmupTasksPerProcess ?? '?'} warm-up tasks per runner process (a fleet warms up until its least-used process has run them${o.warmedUp ? `: the least-used of the 3 instances ran ${o.warmedUp.redis3}` : ''}); median of ${o.rounds} alternating rounds; the ratios are the median of each round's own ratio. CPU per task is the runner processes' own user+system time (/proc/<pid>/stat). Load average ${o.loadAverage?.before} → ${o.loadAverage?.after} on this shared machine during the section.`,
     '',
     '| variant | tasks/s | ratio to raw | CPU per task (ms) | CPU ratio | Redis commands per task | max polls in flight | service wait for the next poll: same runner / hand-off (ms) | hand-offs per task |',
     '|---|---|---|---|---|---|---|---|---|',
