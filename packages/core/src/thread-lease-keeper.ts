@@ -6,6 +6,8 @@ import { setLongInterval, withTimeout, type LongTimer } from './timers.ts';
 
 /** Longest wait for a task's renewal spec before its lease is kept on the main thread instead. */
 const SPEC_TIMEOUT_MS = 2000;
+/** Longest a handler waits for the lease thread to load its SDK (with the first lease of a process). */
+const SDK_WAIT_MS = 5000;
 
 /** What a keeper needs of the runner's lease thread (`LeaseThread` in thread-lease.ts). */
 export interface LeaseHost {
@@ -74,8 +76,16 @@ export class ThreadLeaseKeeper implements LeaseKeeper {
       return;
     }
     this.#mode = 'thread';
-    if (!this.#thread.sdkLoaded())
-      this.#bridge = setLongInterval(() => this.#bridgeTick(), this.#o.intervalMs);
+    if (this.#thread.sdkLoaded()) return;
+    this.#bridge = setLongInterval(() => this.#bridgeTick(), this.#o.intervalMs);
+    // Only the thread renews while a handler blocks this one, and the bridge cannot run then: a handler
+    // that blocked at once lost its 3 s lease in a chaos run while the thread was still loading (5
+    // runners starting on 2 cores). So the handler starts once the thread has loaded (once per process;
+    // the bridge renews meanwhile), or after SDK_WAIT_MS on a machine too slow for that.
+    const { runtime } = this.#o;
+    const deadline = runtime.monotonicNow() + Math.min(SDK_WAIT_MS, this.#o.leaseMs);
+    while (this.#mode === 'thread' && !this.#thread.sdkLoaded() && runtime.monotonicNow() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   /**
