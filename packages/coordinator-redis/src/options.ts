@@ -69,7 +69,7 @@ export interface RedisCoordinatorOptions {
    * poll cycle for a while (its process resumes cold and the kernel often wakes it on the emulator's
    * core), so the fleet drained a backlog at 0.83–0.87 of one lone runner with 100 ms turns and
    * 1.01 with 1 s. 1 s is not the default: short chaos runs with 1 s turns saw two polls in flight for
-   * one group once in 7 (seed 79485; with 100 ms, none in 15), likely the blocked-waiter case of
+   * one group once in 17 (seed 79485; with 100 ms, none in 15), likely the blocked-waiter case of
    * test/blocked-main-thread.test.ts, which longer turns make likelier (one instance takes more of a
    * backlog's CPU-bound tasks in a row). Against the real service the turn costs no throughput either
    * way: PollForTask is rate-limited to 2 calls per second per account.
