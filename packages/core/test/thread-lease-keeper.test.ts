@@ -131,6 +131,30 @@ describe('ThreadLeaseKeeper while the lease thread loads its SDK', () => {
     expect(o.abort.reason).toBe('canceled');
   });
 
+  it('holds the handler back until the thread has loaded its SDK, for at most a lease', async () => {
+    const h = host();
+    const o = options(() => Promise.resolve({ canceled: false }));
+    keeper = new ThreadLeaseKeeper(h, o);
+    let started = false;
+    const start = keeper.start().then(() => (started = true));
+    await sleep(2 * INTERVAL_MS);
+    expect(started, 'a handler could block this thread before the thread renews').toBe(false);
+    h.load();
+    await until(() => started);
+    await start;
+    // A thread that never loads holds the handler for one lease, renewed from here meanwhile.
+    const slow = host();
+    const other = new ThreadLeaseKeeper(
+      slow,
+      options(() => Promise.resolve({ canceled: false })),
+    );
+    const t0 = performance.now();
+    await other.start();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(10 * INTERVAL_MS - 15);
+    expect(slow.notes.length).toBeGreaterThanOrEqual(1);
+    await other.stop();
+  });
+
   it('renews nothing from here when the SDK is already loaded', async () => {
     const h = host();
     h.load();
