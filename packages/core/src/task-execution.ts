@@ -248,11 +248,15 @@ export class TaskExecution implements TaskContextParts, RunningTask {
     const timeoutMs = this.attemptTimeoutMs;
     // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
     // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
-    if (timeoutMs !== undefined)
+    // Counted from the ack, as the service counts from the hand-out: the handler may start seconds
+    // later (the lease thread loading its SDK on a busy machine), and the service would time it out first.
+    if (timeoutMs !== undefined) {
+      const sinceAckMs = h.runtime.monotonicNow() - this.#ackSentAt;
       this.#attemptTimer = setLongTimeout(
         () => abort.abort('attempt-timeout'),
-        timeoutMs - Math.min(5000, timeoutMs * 0.1),
+        Math.max(0, timeoutMs - Math.min(5000, timeoutMs * 0.1) - sinceAckMs),
       );
+    }
     this.#handling = true;
     if (h.shutdown.deadlinePassed.aborted) abort.abort('shutdown');
     const ctx = taskContext(this);

@@ -377,4 +377,36 @@ describe('Runner against the emulator', () => {
       errorId: ErrorCode.AttemptTimeout,
     });
   });
+
+  it('counts attemptTimeout from the ack, so a handler that starts late still ends FAILED first', async () => {
+    const Stuck = TaskHandler('Stuck')(
+      class {
+        handle(_t: Task, ctx: TaskContext) {
+          return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        }
+      },
+    );
+    // 1.2 s between the ack and the handler, as when the lease thread is still loading its SDK on a busy
+    // machine: counted from the handler's start, the runner would abort at 3 s, after the service's 2 s.
+    harness = await startHarness([Stuck], {
+      hooks: [
+        {
+          onTaskStart: () => {
+            const until = Date.now() + 1200;
+            while (Date.now() < until);
+          },
+        },
+      ],
+    });
+    const { taskId } = harness.emulator.control.enqueueTask({
+      workerGroup: harness.group,
+      type: 'Stuck',
+      attemptTimeout: '2 seconds',
+      maximumRetries: 0,
+    });
+    expect(await waitTerminal(harness, taskId)).toMatchObject({
+      terminalStatus: 'FAILED',
+      errorId: ErrorCode.AttemptTimeout,
+    });
+  });
 });
