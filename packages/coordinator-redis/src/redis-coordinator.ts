@@ -1,5 +1,5 @@
 import { silentLogger, type Coordinator, type InstanceState, type Logger } from '@tasklane/core';
-import { RedisConnection } from './connection.ts';
+import { eitherSignal, RedisConnection } from './connection.ts';
 import { isClusterUrl, parseClusterUrl } from './cluster.ts';
 import { redisOptionsFromUrl, renewalTarget } from './connect.ts';
 import { CoordinatorClosedError, redactUrl } from './errors.ts';
@@ -31,6 +31,9 @@ export interface RedisCoordinatorStats {
   readonly renewalThread: boolean;
 }
 
+/** Longest acquire waits, while Redis answers, for the renewal thread to come up (see #afterThread). */
+const THREAD_WAIT_MS = 10_000;
+
 function randomHex(bytes: number): string {
   const buf = new Uint8Array(bytes);
   crypto.getRandomValues(buf);
@@ -59,6 +62,8 @@ export class RedisCoordinator implements Coordinator {
   readonly #closed = new AbortController();
   readonly #thread: ThreadRenewer | undefined;
   #started: Promise<void> | undefined;
+  /** The renewal thread took longer than THREAD_WAIT_MS to come up: permits no longer wait for it. */
+  #threadWaitOver = false;
   #closing: Promise<void> | undefined;
   #stats = { acquires: 0, handOffs: 0, stateLoss: 0 };
 
@@ -192,6 +197,40 @@ export class RedisCoordinator implements Coordinator {
     if (this.#closed.signal.aborted) return Promise.reject(new CoordinatorClosedError());
     if (signal.aborted) return Promise.reject(signal.reason);
     if (!this.#started) void this.start().catch(() => undefined);
+    if (this.#thread?.loading && !this.#threadWaitOver) return this.#afterThread(group, signal);
+    return this.#waiters.acquire(group, signal);
+  }
+
+  /**
+   * No permit while the renewal thread is still coming up: only this thread would renew the lease, and
+   * a handler that blocks it would let the lease run out under the open poll (a short chaos run saw two
+   * polls in flight when a runner, started on cores other runners kept busy, took longer than start()'s
+   * wait to load its thread). Bounded by THREAD_WAIT_MS of Redis answering, for a thread that cannot
+   * connect; after that leases are renewed here until it is up.
+   */
+  async #afterThread(group: string, signal: AbortSignal): Promise<RedisPollPermit> {
+    const thread = this.#thread!;
+    const stop = eitherSignal(signal, this.#closed.signal);
+    let waitedMs = 0;
+    try {
+      while (thread.loading && waitedMs < THREAD_WAIT_MS && !stop.signal.aborted) {
+        const answering = this.#conn.isReady();
+        const t0 = Date.now();
+        await thread.whenReady(250, stop.signal);
+        if (answering) waitedMs += Date.now() - t0;
+      }
+    } finally {
+      stop.dispose();
+    }
+    if (this.#closed.signal.aborted) throw new CoordinatorClosedError();
+    if (signal.aborted) throw signal.reason;
+    if (thread.loading && !this.#threadWaitOver) {
+      this.#threadWaitOver = true;
+      this.#log.warn(
+        { waitedMs },
+        'lease renewal thread is not up yet; leases are renewed on the main thread until it is',
+      );
+    }
     return this.#waiters.acquire(group, signal);
   }
 

@@ -56,6 +56,8 @@ export class ThreadRenewer {
   #worker: WorkerLike | undefined;
   #starting = false;
   #ready = false;
+  /** The thread failed, exited or cannot start: it will not come up (renewal stays on the main thread). */
+  #gone = false;
   #closed = false;
   /** Wakes whoever waits in `whenReady` (the thread came up, failed, or cannot start). */
   readonly #settled = new Set<() => void>();
@@ -74,23 +76,37 @@ export class ThreadRenewer {
     return this.#ready;
   }
 
+  /** True while the thread may still come up: not connected yet, and neither failed nor closed. */
+  get loading(): boolean {
+    return !this.#ready && !this.#gone && !this.#closed;
+  }
+
   /**
    * Starts the thread now rather than with the first lease: until it is connected only the main thread
    * renews, and a handler that blocks it then lets a fresh lease expire under its poll (a loaded machine
-   * takes seconds to load a thread). Resolves with `ready` once it is up, has failed, or after `ms`.
+   * takes seconds to load a thread). Resolves with `ready` once it is up, has failed, after `ms`, or
+   * once `signal` aborts.
    */
-  whenReady(ms: number): Promise<boolean> {
+  whenReady(ms: number, signal?: AbortSignal): Promise<boolean> {
     void this.#start();
-    if (this.#ready || this.#closed) return Promise.resolve(this.#ready);
+    if (!this.loading || signal?.aborted) return Promise.resolve(this.#ready);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         this.#settled.delete(done);
         resolve(this.#ready);
       };
       const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
       this.#settled.add(done);
     });
+  }
+
+  #giveUp(): void {
+    this.#ready = false;
+    this.#gone = true;
+    this.#settle();
   }
 
   #settle(): void {
@@ -134,7 +150,7 @@ export class ThreadRenewer {
         {},
         'Redis options cannot be sent to a worker thread; leases are renewed on the main thread',
       );
-      this.#settle();
+      this.#giveUp();
       return;
     }
     try {
@@ -164,13 +180,10 @@ export class ThreadRenewer {
         else if (m.t === 'error') this.#events.failed(m.owner, m.message, m.at);
       });
       worker.on('error', (error: unknown) => {
-        this.#ready = false;
-        this.#settle();
+        this.#giveUp();
         this.#log.warn({ err: error }, 'lease renewal thread failed; leases are renewed on the main thread');
       });
-      worker.on('exit', () => {
-        this.#ready = false;
-      });
+      worker.on('exit', () => this.#giveUp());
       this.#worker = worker;
       for (const [key, slot] of this.#slots) worker.postMessage({ t: 'slot', slot, key });
     } catch (error) {
@@ -178,7 +191,7 @@ export class ThreadRenewer {
         { err: error },
         'no worker thread for lease renewal; leases are renewed on the main thread',
       );
-      this.#settle();
+      this.#giveUp();
     }
   }
 

@@ -252,15 +252,15 @@ export class GroupWaiters {
           const handed = Number(epoch);
           // A grant not above the acquire's epoch predates it (the acquire clears the list: a backstop).
           if (!(handed > reply.epoch)) continue;
+          const expiresAt = grantedAfter(sentAt, reply.redisNow, Number(releasedAt)) + this.#o.leaseMs;
+          // Ran out before this BLPOP went out (thread blocked; seen on Bun): acquire again finds it ours
+          // with what is left, or queues us behind whoever took the group since.
+          if (expiresAt <= Date.now()) continue;
           this.#epochs.see(g.name, handed);
           const grant = { group: g.name, epoch: handed, began, handOff: true, kept: false };
           this.#ctx.onGrant(releasedAt ? { ...grant, releasedAt: Number(releasedAt) } : grant);
-          return this.#leases.adopt(g.name, g.keys, g.channel, {
-            owner: waiterId,
-            epoch: handed,
-            contended: contended === '1',
-            expiresAt: grantedAfter(sentAt, reply.redisNow, Number(releasedAt)) + this.#o.leaseMs,
-          });
+          const held = { owner: waiterId, epoch: handed, contended: contended === '1', expiresAt };
+          return this.#leases.adopt(g.name, g.keys, g.channel, held);
         }
         // Timeout or 'c': run acquire again (it also refreshes our place in the queue).
       }

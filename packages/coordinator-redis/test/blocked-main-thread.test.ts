@@ -178,6 +178,42 @@ describe('a lease holder blocked while its poll is open', () => {
     await (await waiting.permit).release();
   }, 40_000);
 
+  it('takes no permit while its renewal thread cannot come up, so a block right after the grant keeps it', async () => {
+    const prefix = `bt${n}:`;
+    const group = 'wg';
+    const keys = groupKeys(prefix, group);
+    // Redis takes one more client: the child's command connection, not its renewal thread's. A thread
+    // slower than start()'s wait (seen with runners starting on busy cores) is the same to the child.
+    await until(
+      async () => /connected_clients:1\r?\n/.test(await raw.info('clients')),
+      5000,
+      'a quiet Redis',
+    );
+    await raw.config('SET', 'maxclients', '2');
+    let h: GroupProcess;
+    try {
+      h = spawnInstance(prefix, group, { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
+      await h.waitForOutput(/"event":"started"/, 20_000);
+      await delay(LEASE_MS);
+      expect(String(await raw.client('LIST')), 'the thread is not connected').not.toMatch(
+        /name=tasklane-renew/,
+      );
+      expect(h.output(), 'a permit granted before the renewal thread was up').not.toMatch(
+        /"event":"granted"/,
+      );
+    } finally {
+      await raw.config('SET', 'maxclients', '10000');
+    }
+    await h.waitForOutput(/"event":"blocking"/, 10_000);
+    const ownerH = await raw.hget(keys.lease, 'owner');
+    const waiting = waitingInstance(prefix, group);
+    await h.waitForOutput(/"event":"unblocked"/, 10_000);
+    expect(waiting.grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
+    expect(await raw.hget(keys.lease, 'owner')).toBe(ownerH);
+    await h.stop(3000);
+    await (await waiting.permit).release();
+  }, 40_000);
+
   it('does not hand the lease on when the renewal thread blinked during the block', async () => {
     const prefix = `bh${n}:`;
     const group = 'wg';
