@@ -156,6 +156,13 @@ try {
           startedMs: r.startedAt - began,
           ...(r.termAt === undefined ? {} : { termMs: r.termAt - began }),
           ...(r.killedAt === undefined ? {} : { killedMs: r.killedAt - began }),
+          // What each runner said about its poll leases: the lead when a group had two polls in flight.
+          leaseLog: r.proc
+            .output()
+            .split('\n')
+            .filter((l) => l.startsWith('{') && /lease|renewal/i.test(l))
+            .slice(0, 10)
+            .map((l) => l.slice(0, 400)),
         })),
         began,
         overlaps,
