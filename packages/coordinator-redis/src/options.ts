@@ -65,15 +65,14 @@ export interface RedisCoordinatorOptions {
    * costs no throughput (the group has one poll in flight either way) while each hand-off costs about
    * three Redis commands and a gap of a millisecond or more. 0 hands the lease on after every poll.
    * Measured for three busy runner processes on one group, on 2 cores (tools/bench, overhead section):
-   * 1.1 Redis commands per task at 20 ms turns, 0.11 at 100 ms; every hand-off slows the new holder's
-   * poll cycle for a while (its process resumes cold and the kernel often wakes it on the emulator's
-   * core), so the fleet drained a backlog at 0.83–0.87 of one lone runner with 100 ms turns and
-   * 1.01 with 1 s. 1 s is not the default: short chaos runs with 1 s turns saw two polls in flight for
-   * one group once in 17 (seed 79485; with 100 ms, none in 15), likely the blocked-waiter case of
-   * test/blocked-main-thread.test.ts, which longer turns make likelier (one instance takes more of a
-   * backlog's CPU-bound tasks in a row). Against the real service the turn costs no throughput either
-   * way: PollForTask is rate-limited to 2 calls per second per account.
-   * @default 100
+   * 1.1 Redis commands per task at 20 ms turns, 0.11 at 100 ms, 0.01 at 1 s; every hand-off slows the
+   * new holder's poll cycle for a while (its process resumes cold and the kernel often wakes it on the
+   * emulator's core), so the fleet drained a backlog at 0.83–0.89 of one raw loop with 100 ms turns and
+   * 1.01 with 1 s. Longer turns make it likelier that a holder's poll is open while a CPU-bound handler
+   * blocks its main thread, which is safe only with the lease renewed off that thread: acquire waits for
+   * the renewal thread (see RedisCoordinator). Against the real service the turn costs no throughput
+   * either way: PollForTask is rate-limited to 2 calls per second per account.
+   * @default 1000
    */
   turnMs?: number;
   /** TTL of this instance's registry entry. @default 30_000 */
@@ -190,7 +189,7 @@ export function compileOptions(o: RedisCoordinatorOptions): CompiledOptions {
     wakeTtlMs: 2 * Math.max(leaseMs, maxWaitMs),
     waiterTtlMs: maxWaitMs + 2 * commandTimeoutMs + 1000,
     keepIdleMs: duration('keepIdleMs', o.keepIdleMs, 250, { allowZero: true }),
-    turnMs: duration('turnMs', o.turnMs, 100, { allowZero: true }),
+    turnMs: duration('turnMs', o.turnMs, 1000, { allowZero: true }),
     registryTtlMs: duration('registryTtlMs', o.registryTtlMs, 30_000),
     registryRefreshMs: duration('registryRefreshMs', o.registryRefreshMs, 10_000),
     publishMinIntervalMs: duration('publishMinIntervalMs', o.publishMinIntervalMs, 1000),

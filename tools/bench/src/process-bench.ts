@@ -143,7 +143,7 @@ export async function benchProcessOverhead(opts: {
     const group = (v: Variant) => `wg-${v}`;
     for (const v of VARIANTS) await emulator.polling(group(v));
     // Warm-up: JIT, sockets, Redis scripts loaded. Per process: each process of a fleet must have run as
-    // many tasks as a single runner has. Long turns (`--redis-turn 1s`) hand a backlog to one process at a time,
+    // many tasks as a single runner has. Long turns (1 s, the default) hand a backlog to one process at a time,
     // so a fleet's share is uneven: it warms up until its least-used process has had its share (a
     // process left cold ran a whole run at 1.5× the CPU per task of a warm one).
     const warmup = opts.warmupTasks ?? 300;
