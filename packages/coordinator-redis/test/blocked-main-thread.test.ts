@@ -99,6 +99,22 @@ function waitingInstance(prefix: string, group: string) {
   return waiting;
 }
 
+/**
+ * The child blocks right after its grant (BLOCK_ON_GRANT) for two leases; this instance queues meanwhile
+ * and must not get the lease: only a renewal thread that was up before the grant renews while it spins.
+ */
+async function keepsLeaseThroughBlock(h: GroupProcess, prefix: string, group: string, startMs: number) {
+  const keys = groupKeys(prefix, group);
+  await h.waitForOutput(/"event":"blocking"/, startMs);
+  const ownerH = await raw.hget(keys.lease, 'owner');
+  const waiting = waitingInstance(prefix, group);
+  await h.waitForOutput(/"event":"unblocked"/, 10_000);
+  expect(waiting.grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
+  expect(await raw.hget(keys.lease, 'owner')).toBe(ownerH);
+  await h.stop(3000);
+  await (await waiting.permit).release();
+}
+
 /** The test's own instance holds the group; the child queues for it and then blocks on SIGUSR2. */
 async function blockedWaiter(blockMs: number, renewal: 'thread' | 'main') {
   const prefix = `bw${n}:`;
@@ -164,24 +180,12 @@ describe('a waiter blocked while the lease is handed to it', () => {
 describe('a lease holder blocked while its poll is open', () => {
   it('keeps its first lease alive when it blocks right after the grant', async () => {
     const prefix = `bf${n}:`;
-    const group = 'wg';
-    const keys = groupKeys(prefix, group);
-    const h = spawnInstance(prefix, group, { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
-    await h.waitForOutput(/"event":"blocking"/, 20_000);
-    const ownerH = await raw.hget(keys.lease, 'owner');
-    const waiting = waitingInstance(prefix, group);
-    // Only a renewal thread that was up before the grant can renew while the main thread spins.
-    await h.waitForOutput(/"event":"unblocked"/, 10_000);
-    expect(waiting.grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
-    expect(await raw.hget(keys.lease, 'owner')).toBe(ownerH);
-    await h.stop(3000);
-    await (await waiting.permit).release();
+    const h = spawnInstance(prefix, 'wg', { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
+    await keepsLeaseThroughBlock(h, prefix, 'wg', 20_000);
   }, 40_000);
 
   it('takes no permit while its renewal thread cannot come up, so a block right after the grant keeps it', async () => {
     const prefix = `bt${n}:`;
-    const group = 'wg';
-    const keys = groupKeys(prefix, group);
     // Redis takes one more client: the child's command connection, not its renewal thread's. A thread
     // slower than start()'s wait (seen with runners starting on busy cores) is the same to the child.
     await until(
@@ -189,10 +193,11 @@ describe('a lease holder blocked while its poll is open', () => {
       5000,
       'a quiet Redis',
     );
+    const [, maxclients] = (await raw.config('GET', 'maxclients')) as [string, string];
     await raw.config('SET', 'maxclients', '2');
     let h: GroupProcess;
     try {
-      h = spawnInstance(prefix, group, { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
+      h = spawnInstance(prefix, 'wg', { BLOCK_MS: String(2 * LEASE_MS), BLOCK_ON_GRANT: '1' });
       await h.waitForOutput(/"event":"started"/, 20_000);
       await delay(LEASE_MS);
       expect(String(await raw.client('LIST')), 'the thread is not connected').not.toMatch(
@@ -202,16 +207,9 @@ describe('a lease holder blocked while its poll is open', () => {
         /"event":"granted"/,
       );
     } finally {
-      await raw.config('SET', 'maxclients', '10000');
+      await raw.config('SET', 'maxclients', maxclients);
     }
-    await h.waitForOutput(/"event":"blocking"/, 10_000);
-    const ownerH = await raw.hget(keys.lease, 'owner');
-    const waiting = waitingInstance(prefix, group);
-    await h.waitForOutput(/"event":"unblocked"/, 10_000);
-    expect(waiting.grantedAt, 'the lease expired while its holder was blocked').toBeUndefined();
-    expect(await raw.hget(keys.lease, 'owner')).toBe(ownerH);
-    await h.stop(3000);
-    await (await waiting.permit).release();
+    await keepsLeaseThroughBlock(h, prefix, 'wg', 10_000);
   }, 40_000);
 
   it('does not hand the lease on when the renewal thread blinked during the block', async () => {

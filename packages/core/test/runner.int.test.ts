@@ -356,14 +356,16 @@ describe('Runner against the emulator', () => {
     expect(c.observations().groups[harness.group]!.inFlightPolls).toBe(0);
   });
 
+  /** Runs until aborted: only the attempt timeout ends it. */
+  const Stuck = TaskHandler('Stuck')(
+    class {
+      handle(_t: Task, ctx: TaskContext) {
+        return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      }
+    },
+  );
+
   it('ends an attempt past attemptTimeout FAILED with TL_ATTEMPT_TIMEOUT', async () => {
-    const Stuck = TaskHandler('Stuck')(
-      class {
-        handle(_t: Task, ctx: TaskContext) {
-          return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
-        }
-      },
-    );
     harness = await startHarness([Stuck]);
     const { taskId } = harness.emulator.control.enqueueTask({
       workerGroup: harness.group,
@@ -379,13 +381,6 @@ describe('Runner against the emulator', () => {
   });
 
   it('counts attemptTimeout from the ack, so a handler that starts late still ends FAILED first', async () => {
-    const Stuck = TaskHandler('Stuck')(
-      class {
-        handle(_t: Task, ctx: TaskContext) {
-          return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
-        }
-      },
-    );
     // 1.2 s between the ack and the handler, as when the lease thread is still loading its SDK on a busy
     // machine: counted from the handler's start, the runner would abort at 3 s, after the service's 2 s.
     harness = await startHarness([Stuck], {
