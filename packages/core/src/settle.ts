@@ -209,6 +209,30 @@ export function settleHandler(
  * itself; FAILED TL_ATTEMPT_TIMEOUT or TL_SHUTDOWN after those aborts; nothing after a cancel or a lost
  * lease (the attempt is no longer ours to end).
  */
+/** How long before the service's attemptTimeout an attempt is aborted, so its status goes first. */
+export function attemptTimeoutMarginMs(attemptTimeoutMs: number): number {
+  return Math.min(5000, attemptTimeoutMs * 0.1);
+}
+
+/** Longest a shutdown's status waits for a renewal in flight: the process is due to exit. */
+const SHUTDOWN_RENEWAL_WAIT_MS = 1000;
+
+/**
+ * How long a terminal status waits for the lease's renewals still in flight: undefined for as long as
+ * the keeper's stop allows (bounded there), less where the status has a deadline of its own, and not
+ * at all when no status follows (a cancel, a lost lease).
+ */
+export function renewalWaitMs(
+  reason: AbortReason | undefined,
+  attemptTimeoutMs: number | undefined,
+): number | undefined {
+  if (reason === 'canceled' || reason === 'lease-lost') return 0;
+  if (reason === 'attempt-timeout')
+    return attemptTimeoutMs === undefined ? 0 : attemptTimeoutMarginMs(attemptTimeoutMs) / 2;
+  if (reason === 'shutdown') return SHUTDOWN_RENEWAL_WAIT_MS;
+  return undefined;
+}
+
 export function reportedOutcome(
   outcome: TaskOutcome,
   reason: AbortReason | undefined,

@@ -15,8 +15,10 @@ import { lazyChild, type Logger } from './logger.ts';
 import { failureOutcome, type TaskOutcome } from './outcome.ts';
 import type { TaskAbort } from './settle.ts';
 import {
+  attemptTimeoutMarginMs,
   invokeHandler,
   isThenable,
+  renewalWaitMs,
   reportedOutcome,
   settleHandler,
   taskContext,
@@ -25,7 +27,7 @@ import {
 import type { LeaseReply, SourceTask, TaskSource } from './source.ts';
 import { StatusReporter } from './status-reporter.ts';
 import type { Task } from './task.ts';
-import { setLongTimeout, type LongTimer } from './timers.ts';
+import { setLongTimeout, withTimeout, type LongTimer } from './timers.ts';
 
 /**
  * Runs one received task to its end: ack before handler code, the lease kept by a {@link LeaseKeeper},
@@ -195,11 +197,11 @@ export class TaskExecution implements TaskContextParts, RunningTask {
         } finally {
           stopped = this.#handlerEnded();
         }
-        // A FINISHED waits for renewals in flight, so a `canceled` answer racing the end turns into no
-        // status (invariant 5). Any other end is due now (an attempt timeout is reported just before the
-        // service's).
-        if (stopped && !this.abort.reason && outcome.status === 'FINISHED') await stopped;
-        else void stopped;
+        // A status waits for the renewals in flight: one landing after it would report on an ended
+        // attempt (seen on Deno: the lease thread's first renewal outran a FAILED), and a FINISHED must
+        // see a `canceled` it brings (invariant 5). Deadlines wait less (renewalWaitMs).
+        const waitMs = renewalWaitMs(this.abort.reason, this.attemptTimeoutMs);
+        await (waitMs === undefined ? stopped : withTimeout(stopped, waitMs).catch(() => undefined));
         // Read after that wait: the renewal may have brought the cancel.
         const reason = this.abort.reason;
         const reported = reason === undefined ? outcome : reportedOutcome(outcome, reason, this);
@@ -254,7 +256,7 @@ export class TaskExecution implements TaskContextParts, RunningTask {
       const sinceAckMs = h.runtime.monotonicNow() - this.#ackSentAt;
       this.#attemptTimer = setLongTimeout(
         () => abort.abort('attempt-timeout'),
-        Math.max(0, timeoutMs - Math.min(5000, timeoutMs * 0.1) - sinceAckMs),
+        Math.max(0, timeoutMs - attemptTimeoutMarginMs(timeoutMs) - sinceAckMs),
       );
     }
     this.#handling = true;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskHandler, type TaskEnd } from '../src/index.ts';
+import { ErrorCode, TaskHandler, type TaskContext, type TaskEnd } from '../src/index.ts';
 import { delay, startHarness, type Harness } from './harness.ts';
 
 let harness: Harness | undefined;
@@ -56,6 +56,77 @@ describe('The terminal status of an attempt whose renewals fail', () => {
       expect(lost).toMatchObject([{ cause: 'local' }]);
       expect(c.task(taskId)!.terminalStatus).not.toBe('FINISHED');
       expect(c.observations().violations).toEqual([]);
+    });
+  }
+});
+
+/**
+ * A terminal status and a renewal in flight (seen on Deno: the lease thread's first renewal, on a fresh
+ * client, still on its way when the handler threw): the status goes after the renewal's answer, so the
+ * service never gets a report for an attempt that has ended, except where a deadline cannot wait.
+ */
+describe('The terminal status of an attempt with a renewal in flight', () => {
+  const Stuck = TaskHandler('StuckUntilAborted')(
+    class {
+      handle(_t: unknown, ctx: TaskContext) {
+        return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      }
+    },
+  );
+
+  for (const leaseThread of [true, false]) {
+    const on = leaseThread ? 'leases on the lease thread' : 'leases on the main thread';
+    it(`a FAILED is sent after the renewal's answer (${on})`, async () => {
+      const Throws = TaskHandler('ThrowsDuringRenewal')(
+        class {
+          async handle() {
+            const c = harness!.emulator.control;
+            const sent = () => c.observations().requests['ReportTaskProgress'] ?? 0;
+            const before = sent();
+            // The next renewal reaches the service 700 ms late; the handler fails while it is on its way.
+            c.injectFault({ operation: 'ReportTaskProgress', kind: 'latency', latencyMs: 700, count: 1 });
+            const deadline = Date.now() + 5000;
+            while (sent() <= before && Date.now() < deadline) await delay(5);
+            throw new Error('failed while a renewal was in flight');
+          }
+        },
+      );
+      harness = await startHarness([Throws], { leaseThread });
+      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
+      const c = harness.emulator.control;
+      const { taskId } = c.enqueueTask({
+        workerGroup: harness.group,
+        type: 'ThrowsDuringRenewal',
+        reportProgressTimeout: '3 seconds',
+        maximumRetries: 0,
+      });
+      await c.waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, 10_000);
+      expect(c.task(taskId)).toMatchObject({
+        terminalStatus: 'FAILED',
+        errorMessage: expect.stringContaining('failed while a renewal was in flight'),
+      });
+      // The delayed renewal has been answered by now, whichever came first.
+      await delay(1000);
+      expect(c.observations().violations).toEqual([]);
+    });
+
+    it(`an attempt timeout does not wait out a stalled renewal (${on})`, async () => {
+      const ends: TaskEnd[] = [];
+      harness = await startHarness([Stuck], { leaseThread, hooks: [{ onTaskEnd: (i) => ends.push(i.end) }] });
+      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
+      const c = harness.emulator.control;
+      const { taskId } = c.enqueueTask({
+        workerGroup: harness.group,
+        type: 'StuckUntilAborted',
+        attemptTimeout: '2 seconds',
+        maximumRetries: 0,
+      });
+      await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
+      // Every renewal from now on takes 5 s: one is in flight when the runner aborts at 1.8 s.
+      c.injectFault({ operation: 'ReportTaskProgress', kind: 'latency', latencyMs: 5000 });
+      await c.waitFor(() => ends.length > 0, 10_000);
+      c.clearFaults();
+      expect(c.task(taskId)).toMatchObject({ terminalStatus: 'FAILED', errorId: ErrorCode.AttemptTimeout });
     });
   }
 });
