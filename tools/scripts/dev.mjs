@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The README's two commands land here: `npm test` and `npm run demo` (pnpm works too). On a fresh
 // machine with only Node 20 it installs pnpm and the workspace, builds what is needed, then runs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,63 @@ function run(cmd, args, options = {}) {
     ...options,
   });
   return result.status ?? 1;
+}
+
+// CI keeps only the tail of a run's output, so the lines that name a failure are kept as they stream past
+// and repeated under the summary; otherwise a flaky test is known only as "FAIL tests (Deno)". The lines
+// that name a failed test or check come first: a passing test's expected errors must not crowd them out.
+const NAMES_FAILURE = /\bFAIL\b|^[×✗]\s|\|\s*\d+ failed\)/;
+const DESCRIBES_FAILURE = /AssertionError|\bError: |Unhandled|timed out/i;
+const MAX_NAMING = 30;
+const MAX_DESCRIBING = 15;
+
+function runCollecting(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: ['inherit', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
+    const naming = [];
+    const describing = [];
+    const keep = (list, max, line) => {
+      if (list.length < max && !list.includes(line)) list.push(line);
+    };
+    const follow = (stream, out) => {
+      let carry = '';
+      stream.on('data', (chunk) => {
+        out.write(chunk);
+        const parts = (carry + chunk.toString('utf8')).split('\n');
+        carry = parts.pop() ?? '';
+        for (const part of parts) {
+          // nx prefixes each line with its project ("@tasklane/core: "); the colour codes go too.
+          // eslint-disable-next-line no-control-regex
+          const plain = part.replace(/\x1b\[[0-9;]*m/g, '').trim();
+          const bare = plain.replace(/^@[\w/-]+:\s*/, '');
+          if (NAMES_FAILURE.test(bare)) keep(naming, MAX_NAMING, plain);
+          else if (DESCRIBES_FAILURE.test(bare)) keep(describing, MAX_DESCRIBING, plain);
+        }
+      });
+    };
+    follow(child.stdout, process.stdout);
+    follow(child.stderr, process.stderr);
+    let done = false;
+    const finish = (code) => {
+      if (done) return;
+      done = true;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ code: code ?? 1, lines: [...naming, ...describing] });
+    };
+    child.on('error', (error) => {
+      describing.push(String(error));
+      finish(1);
+    });
+    // 'close' waits for every holder of the pipes: a process a test leaked must not hold the run, so the
+    // exit counts, with a moment for the last output to drain.
+    child.on('exit', (code) => setTimeout(() => finish(code), 2000));
+    child.on('close', (code) => finish(code));
+  });
 }
 
 function has(cmd, args = ['--version']) {
@@ -73,6 +130,7 @@ if (command === 'test') ensureSystemPackages();
 const p = pnpm();
 ensureInstalled(p);
 const nx = (...args) => run(p[0], [...p.slice(1), 'exec', 'nx', ...args]);
+const nxCollecting = (...args) => runCollecting(p[0], [...p.slice(1), 'exec', 'nx', ...args]);
 
 if (command === 'test') {
   const steps = [
@@ -87,19 +145,33 @@ if (command === 'test') {
           run(process.execPath, [join(root, 'tools/scripts/check-habits.mjs')]),
         ),
     ],
-    ['tests (Node)', () => nx('run-many', '-t', 'test', '--outputStyle=stream', '--parallel=2')],
-    ['tests (Bun)', () => nx('run-many', '-t', 'test:bun', '--outputStyle=stream', '--parallel=1')],
-    ['tests (Deno)', () => nx('run-many', '-t', 'test:deno', '--outputStyle=stream', '--parallel=1')],
-    ['chaos (short)', () => run(process.execPath, [join(root, 'tools/chaos/dist/main.js'), '--short'])],
+    ['tests (Node)', () => nxCollecting('run-many', '-t', 'test', '--outputStyle=stream', '--parallel=2')],
+    ['tests (Bun)', () => nxCollecting('run-many', '-t', 'test:bun', '--outputStyle=stream', '--parallel=1')],
+    [
+      'tests (Deno)',
+      () => nxCollecting('run-many', '-t', 'test:deno', '--outputStyle=stream', '--parallel=1'),
+    ],
+    [
+      'chaos (short)',
+      () => runCollecting(process.execPath, [join(root, 'tools/chaos/dist/main.js'), '--short']),
+    ],
     // Every public package packed and used from a fresh project on Node, Bun and Deno (README: "Start your own runner").
-    ['consumer (tarballs)', () => run(process.execPath, [join(root, 'tools/consumer-test/src/main.mjs')])],
+    [
+      'consumer (tarballs)',
+      () => runCollecting(process.execPath, [join(root, 'tools/consumer-test/src/main.mjs')]),
+    ],
   ];
   const results = [];
   for (const [name, step] of steps) {
     const started = Date.now();
     console.log(`\n=== ${name} ===`);
-    const code = step();
-    results.push({ name, ok: code === 0, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+    const outcome = await step();
+    const { code, lines } = typeof outcome === 'number' ? { code: outcome, lines: [] } : outcome;
+    results.push({ name, ok: code === 0, lines, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  }
+  for (const r of results.filter((r) => !r.ok && r.lines.length > 0)) {
+    console.log(`\n=== what ${r.name} printed about its failures ===`);
+    for (const line of r.lines) console.log(`  ${line}`);
   }
   console.log('\n=== summary ===');
   for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(20)} ${r.seconds}s`);
