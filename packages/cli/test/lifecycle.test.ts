@@ -129,6 +129,49 @@ describe.each(RUNTIMES)('a runner on %s', (runtime) => {
     }
   });
 
+  it('writes nothing but JSON log lines through a task and a stop, on Node 20 too', async () => {
+    const group = `json-lines-${runtime}`;
+    const local = await startEmulator({ longPollMs: 300 });
+    try {
+      // As an operator runs it: Node's warnings on, the AWS SDK's Node-version notice not turned off.
+      const env: NodeJS.ProcessEnv = { ...runnerEnv, NODE_NO_WARNINGS: '0' };
+      delete env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
+      const p = spawnGroup(
+        runnerBin(runtime),
+        ['run', '--worker-group', group, '--endpoint', local.endpoint, '--log-format', 'json'],
+        { env },
+      );
+      procs.push(p);
+      await p.waitForOutput(/tasklane runner started/, 30_000);
+      const { taskId } = local.control.enqueueTask({
+        workerGroup: group,
+        type: 'ShellCommandActivity',
+        fields: { command: 'true' },
+      });
+      await local.control.waitFor((o) => o.tasks[taskId]?.terminalStatus === 'FINISHED', 20_000);
+      p.child.kill('SIGTERM');
+      expect(await exitWithin(p, 15_000)).toBe(0);
+      const lines = p
+        .output()
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      const notJson = lines.filter((l) => {
+        try {
+          return typeof JSON.parse(l) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      expect(notJson).toEqual([]);
+      const started = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l['msg'] === 'tasklane runner started');
+      expect(started).toMatchObject({ runtime, runtimeVersion: expect.stringMatching(/^\d+\.\d+/) });
+    } finally {
+      await local.close();
+    }
+  });
+
   it("logs a handler's stray promise rejection and keeps running", async () => {
     const group = `rejection-${runtime}`;
     const local = await startEmulator({ longPollMs: 500 });

@@ -145,6 +145,7 @@ export async function runCommand(
       httpPort: server?.port,
       httpHost: server ? config.httpHost : undefined,
       runtime: host.runtime.name,
+      runtimeVersion: host.runtime.version,
     },
     'tasklane runner started',
   );
