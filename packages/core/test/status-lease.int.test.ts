@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, TaskHandler, type TaskContext, type TaskEnd } from '../src/index.ts';
+import {
+  ErrorCode,
+  TaskHandler,
+  type RunnerHooks,
+  type TaskContext,
+  type TaskEnd,
+  type TaskHandlerClass,
+} from '../src/index.ts';
 import { delay, startHarness, type Harness } from './harness.ts';
 
 let harness: Harness | undefined;
@@ -7,6 +14,22 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
+
+type TaskSpec = Omit<Parameters<Harness['emulator']['control']['enqueueTask']>[0], 'workerGroup'>;
+
+/** A runner keeping its leases on the lease thread or the main thread, and one task for it. */
+async function oneTask(
+  handler: TaskHandlerClass,
+  leaseThread: boolean,
+  task: TaskSpec,
+  hooks: RunnerHooks[] = [],
+) {
+  harness = await startHarness([handler], { leaseThread, hooks });
+  expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
+  const c = harness.emulator.control;
+  const { taskId } = c.enqueueTask({ workerGroup: harness.group, maximumRetries: 0, ...task });
+  return { c, taskId };
+}
 
 /**
  * Invariant 3 at the end of an attempt (chaos `progress-failure`, status-after-expiry): a handler that
@@ -27,23 +50,12 @@ describe('The terminal status of an attempt whose renewals fail', () => {
           }
         },
       );
-      harness = await startHarness([Ends], {
+      const { c, taskId } = await oneTask(
+        Ends,
         leaseThread,
-        hooks: [
-          {
-            onLeaseLost: (info) => lost.push(info),
-            onTaskEnd: (info) => ends.push(info.end),
-          },
-        ],
-      });
-      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
-      const c = harness.emulator.control;
-      const { taskId } = c.enqueueTask({
-        workerGroup: harness.group,
-        type: 'EndsWhileFailing',
-        reportProgressTimeout: '1 seconds',
-        maximumRetries: 0,
-      });
+        { type: 'EndsWhileFailing', reportProgressTimeout: '1 seconds' },
+        [{ onLeaseLost: (info) => lost.push(info), onTaskEnd: (info) => ends.push(info.end) }],
+      );
       await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
       c.injectFault({ operation: 'ReportTaskProgress', kind: 'internal-error' });
       c.injectFault({ operation: 'SetTaskStatus', kind: 'internal-error' });
@@ -91,14 +103,9 @@ describe('The terminal status of an attempt with a renewal in flight', () => {
           }
         },
       );
-      harness = await startHarness([Throws], { leaseThread });
-      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
-      const c = harness.emulator.control;
-      const { taskId } = c.enqueueTask({
-        workerGroup: harness.group,
+      const { c, taskId } = await oneTask(Throws, leaseThread, {
         type: 'ThrowsDuringRenewal',
         reportProgressTimeout: '3 seconds',
-        maximumRetries: 0,
       });
       await c.waitFor((o) => o.tasks[taskId]?.terminalStatus !== undefined, 10_000);
       expect(c.task(taskId)).toMatchObject({
@@ -112,15 +119,12 @@ describe('The terminal status of an attempt with a renewal in flight', () => {
 
     it(`an attempt timeout does not wait out a stalled renewal (${on})`, async () => {
       const ends: TaskEnd[] = [];
-      harness = await startHarness([Stuck], { leaseThread, hooks: [{ onTaskEnd: (i) => ends.push(i.end) }] });
-      expect(await harness.runner.leaseThreadReady).toBe(leaseThread);
-      const c = harness.emulator.control;
-      const { taskId } = c.enqueueTask({
-        workerGroup: harness.group,
-        type: 'StuckUntilAborted',
-        attemptTimeout: '2 seconds',
-        maximumRetries: 0,
-      });
+      const { c, taskId } = await oneTask(
+        Stuck,
+        leaseThread,
+        { type: 'StuckUntilAborted', attemptTimeout: '2 seconds' },
+        [{ onTaskEnd: (i) => ends.push(i.end) }],
+      );
       await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
       // Every renewal from now on takes 5 s: one is in flight when the runner aborts at 1.8 s.
       c.injectFault({ operation: 'ReportTaskProgress', kind: 'latency', latencyMs: 5000 });
