@@ -247,6 +247,10 @@ export class TaskExecution implements TaskContextParts, RunningTask {
     const h = this.#host;
     const abort = this.abort;
     this.#received.onInterrupt?.((reason) => abort.abort(reason));
+    if (h.shutdown.deadlinePassed.aborted) abort.abort('shutdown');
+    // Aborted while its lease started (the first waits for the lease thread's SDK): not started at all.
+    if (abort.reason)
+      return failureOutcome(new Error(`not started: ${abort.reason}`), ErrorCode.HandlerFailed);
     const timeoutMs = this.attemptTimeoutMs;
     // Abort a little before the service's own attemptTimeout so the attempt ends with our explanation
     // (TL_ATTEMPT_TIMEOUT and whatever the handler logged) rather than a bare service-side timeout.
@@ -260,7 +264,6 @@ export class TaskExecution implements TaskContextParts, RunningTask {
       );
     }
     this.#handling = true;
-    if (h.shutdown.deadlinePassed.aborted) abort.abort('shutdown');
     const ctx = taskContext(this);
     const create = () => h.registry.create(task.activityType);
     const wrap = h.hooks.wrapHandle;

@@ -1,5 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator } from '@tasklane/emulator';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
+  DataPipelineSource,
   ErrorCode,
   preconditionFalse,
   TaskFailure,
@@ -7,6 +9,8 @@ import {
   type RunnerState,
   type Task,
   type TaskContext,
+  type TaskEnd,
+  type TaskSource,
 } from '../src/index.ts';
 import { delay, startHarness, type Harness } from './harness.ts';
 
@@ -184,9 +188,11 @@ describe('Runner against the emulator', () => {
 
   it('aborts the handler on cancel and reports no FINISHED afterwards (invariant 5)', async () => {
     const reasons: unknown[] = [];
+    let started = false;
     const Waits = TaskHandler('Waits')(
       class {
         async handle(_t: Task, ctx: TaskContext) {
+          started = true;
           await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
           reasons.push(ctx.abortReason);
           // A handler that returns normally after abort must not turn into FINISHED.
@@ -196,13 +202,64 @@ describe('Runner against the emulator', () => {
     harness = await startHarness([Waits]);
     const c = harness.emulator.control;
     const { taskId } = c.enqueueTask({ workerGroup: harness.group, type: 'Waits' });
-    await c.waitFor((o) => (o.tasks[taskId]?.acks ?? 0) > 0);
+    // Canceled once the handler runs (a cancel before it starts is the next test).
+    await expect.poll(() => started, { timeout: 10_000, interval: 10 }).toBe(true);
     c.cancelTask(taskId);
     await c.waitFor(() => reasons.length > 0, 5000);
     await delay(300);
     expect(reasons).toEqual(['canceled']);
     expect(c.task(taskId)!.terminalStatus).not.toBe('FINISHED');
     expect(c.observations().violations).toEqual([]);
+  });
+
+  it('does not start the handler of a task canceled while its lease started (invariant 5)', async () => {
+    // The first lease of a process waits for the lease thread's SDK, and a renewal may bring the cancel
+    // meanwhile (a CI run on a loaded machine): here the source says so at once, as a push cancel may.
+    let ran = 0;
+    const ends: TaskEnd[] = [];
+    const Never = TaskHandler('NeverStarted')(
+      class {
+        handle() {
+          ran++;
+        }
+      },
+    );
+    const emulator = await startEmulator({ longPollMs: 500 });
+    onTestFinished(() => emulator.close());
+    const real = new DataPipelineSource({
+      endpoint: emulator.endpoint,
+      clientConfig: { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    });
+    const canceledAtOnce: TaskSource = {
+      kind: real.kind,
+      coordinated: real.coordinated,
+      isTransient: (e) => real.isTransient(e),
+      isRejected: (e) => real.isRejected(e),
+      async poll(group) {
+        const got = await real.poll(group);
+        if (!got) return null;
+        return {
+          id: got.id,
+          toTask: () => got.toTask(),
+          ack: () => got.ack(),
+          progress: (f) => got.progress(f),
+          complete: (outcome) => got.complete(outcome),
+          onInterrupt: (listener) => listener('canceled'),
+        };
+      },
+    };
+    const group = `wg-canceled-early-${process.pid}`;
+    harness = await startHarness([Never], {
+      emulator,
+      sources: [{ source: canceledAtOnce, groups: [group] }],
+      hooks: [{ onTaskEnd: (i) => ends.push(i.end) }],
+    });
+    const { taskId } = emulator.control.enqueueTask({ workerGroup: group, type: 'NeverStarted' });
+    await expect.poll(() => ends.length, { timeout: 10_000, interval: 10 }).toBe(1);
+    expect(ends).toEqual([{ kind: 'canceled' }]);
+    expect(ran).toBe(0);
+    expect(emulator.control.task(taskId)).toMatchObject({ acks: 1 });
+    expect(emulator.control.task(taskId)!.terminalStatus).toBeUndefined();
   });
 
   it('retries a transient SetTaskStatus failure while the lease holds', async () => {
