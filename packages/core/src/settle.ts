@@ -204,11 +204,6 @@ export function settleHandler(
   });
 }
 
-/**
- * What the runner reports for a handler outcome given why (if at all) the task was aborted: the outcome
- * itself; FAILED TL_ATTEMPT_TIMEOUT or TL_SHUTDOWN after those aborts; nothing after a cancel or a lost
- * lease (the attempt is no longer ours to end).
- */
 /** How long before the service's attemptTimeout an attempt is aborted, so its status goes first. */
 export function attemptTimeoutMarginMs(attemptTimeoutMs: number): number {
   return Math.min(5000, attemptTimeoutMs * 0.1);
@@ -233,6 +228,11 @@ export function renewalWaitMs(
   return undefined;
 }
 
+/**
+ * What the runner reports for a handler outcome given why (if at all) the task was aborted: the outcome
+ * itself; FAILED TL_ATTEMPT_TIMEOUT or TL_SHUTDOWN after those aborts; nothing after a cancel or a lost
+ * lease (the attempt is no longer ours to end).
+ */
 export function reportedOutcome(
   outcome: TaskOutcome,
   reason: AbortReason | undefined,
