@@ -5,12 +5,15 @@
  * - tasklane: one bin/tasklane without Redis;
  * - redis1: one bin/tasklane with --redis-url;
  * - redis3: three bin/tasklane with --redis-url on one group.
+ * Each Redis variant has a redis-server of its own, so the commands counted in a run are the measured
+ * variant's alone (the other fleet's renewals and waits while it sits idle in a long poll went into the
+ * count when they shared one, about 0.01 per task, the no-Redis rows included).
  * Each run: the variant's processes are stopped (SIGSTOP), `tasks` no-op tasks are queued, the processes
  * continue, and the run ends when every task is FINISHED. Throughput is tasks / wall time; CPU per task
  * is the runner processes' own user+system time (/proc/<pid>/stat) over the run. Runs alternate in a
  * rotating order so drift on a shared machine spreads over every variant.
  */
-import type { GroupProcess } from '@tasklane/test-utils';
+import { startTestRedis, type GroupProcess, type TestRedis } from '@tasklane/test-utils';
 import { Redis } from 'ioredis';
 import { clientCommandCount } from './coordinator-bench.ts';
 import { round } from './stats.ts';
@@ -23,7 +26,7 @@ export interface VariantResult {
   /** Median over the runs. */
   perSec: number;
   cpuMsPerTask: number;
-  /** Redis commands the variant's runners sent per task (INFO commandstats; 0 without Redis). */
+  /** Redis commands the variant's runners sent per task (INFO commandstats of its own Redis; 0 without). */
   redisCommandsPerTask: number;
   runs: RunFigures[];
   /** Most polls the emulator saw in flight at once on the variant's group, over every run. */
@@ -77,14 +80,14 @@ async function oneRun(
   group: string,
   procs: GroupProcess[],
   tasks: number,
-  admin: Redis,
+  admin: Redis | undefined,
 ): Promise<RunFigures & { maxInFlight: number; ids: string[] }> {
   await emulator.reset();
   await emulator.polling(group);
   for (const p of procs) p.signal('SIGSTOP');
   const ids = await emulator.enqueue(group, tasks);
   const last = ids[ids.length - 1]!;
-  const commands0 = await clientCommandCount(admin);
+  const commands0 = admin ? await clientCommandCount(admin) : 0;
   const cpu0 = procs.reduce((s, p) => s + cpuSeconds(p.pid), 0);
   await emulator.resetPollGaps();
   const t0 = performance.now();
@@ -94,8 +97,8 @@ async function oneRun(
   while ((await emulator.unfinished(ids)) > 0) await sleep(5);
   const elapsed = performance.now() - t0;
   const cpu = procs.reduce((s, p) => s + cpuSeconds(p.pid), 0) - cpu0;
-  // Only the measured variant is running: the others sit in long polls (or wait behind one).
-  const commands = (await clientCommandCount(admin)) - commands0 - 1;
+  // The variant's own Redis; the reading before counts once more.
+  const commands = admin ? (await clientCommandCount(admin)) - commands0 - 1 : 0;
   const g = await emulator.group(group);
   const mean = (x: { count: number; totalMs: number } | undefined) => (x?.count ? x.totalMs / x.count : 0);
   return {
@@ -123,22 +126,29 @@ export async function benchProcessOverhead(opts: {
   const before = loadavg()[0]!;
   const emulator = await EmulatorProcess.start('2s');
   const procs = new Map<Variant, GroupProcess[]>();
-  const admin = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await admin.connect();
+  let fleetRedis: TestRedis | undefined;
+  const admins = new Map<Variant, Redis>();
   const prefix = `bench-${process.pid}-${Date.now()}:`;
   try {
-    const spec = (group: string, redis: boolean, hostname: string): RunnerSpec => ({
-      group,
+    fleetRedis = await startTestRedis({ forceOwned: true });
+    const redisOf: Partial<Record<Variant, string>> = { redis1: opts.redisUrl, redis3: fleetRedis.url };
+    for (const [v, url] of Object.entries(redisOf) as Array<[Variant, string]>) {
+      const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      admins.set(v, admin);
+      await admin.connect();
+    }
+    const spec = (v: Variant, hostname: string): RunnerSpec => ({
+      group: `wg-${v}`,
       concurrency: opts.concurrency,
       hostname,
-      ...(redis ? { redisUrl: opts.redisUrl, keyPrefix: prefix } : {}),
+      ...(redisOf[v] ? { redisUrl: redisOf[v], keyPrefix: prefix } : {}),
     });
     procs.set('raw', [startRawLoop(emulator, 'wg-raw', opts.concurrency)]);
-    procs.set('tasklane', [startTasklane(emulator, spec('wg-tasklane', false, 'tl'))]);
-    procs.set('redis1', [startTasklane(emulator, spec('wg-redis1', true, 'r1'))]);
+    procs.set('tasklane', [startTasklane(emulator, spec('tasklane', 'tl'))]);
+    procs.set('redis1', [startTasklane(emulator, spec('redis1', 'r1'))]);
     procs.set(
       'redis3',
-      [0, 1, 2].map((i) => startTasklane(emulator, spec('wg-redis3', true, `r3-${i}`))),
+      [0, 1, 2].map((i) => startTasklane(emulator, spec('redis3', `r3-${i}`))),
     );
     const group = (v: Variant) => `wg-${v}`;
     for (const v of VARIANTS) await emulator.polling(group(v));
@@ -152,7 +162,7 @@ export async function benchProcessOverhead(opts: {
       const list = procs.get(v)!;
       const ran = new Map<string, number>();
       for (let i = 0; i < 8; i++) {
-        const { ids } = await oneRun(emulator, group(v), list, warmup * list.length, admin);
+        const { ids } = await oneRun(emulator, group(v), list, warmup * list.length, admins.get(v));
         for (const [host, count] of await emulator.tasksPerHost(ids))
           ran.set(host, (ran.get(host) ?? 0) + count);
         const least = ran.size < list.length ? 0 : Math.min(...ran.values());
@@ -166,7 +176,7 @@ export async function benchProcessOverhead(opts: {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]!);
       if (r % 2 === 1) order.reverse();
       for (const v of order) {
-        const run = await oneRun(emulator, group(v), procs.get(v)!, opts.tasks, admin);
+        const run = await oneRun(emulator, group(v), procs.get(v)!, opts.tasks, admins.get(v));
         runs.get(v)!.push({
           perSec: round(run.perSec, 1),
           cpuMsPerTask: round(run.cpuMsPerTask, 3),
@@ -214,8 +224,9 @@ export async function benchProcessOverhead(opts: {
       loadAverage: { before: round(before, 2), after: round(loadavg()[0]!, 2) },
     };
   } finally {
-    admin.disconnect();
+    for (const admin of admins.values()) admin.disconnect();
     await Promise.all([...procs.values()].flat().map((p) => p.stop(5000)));
     await emulator.close();
+    await fleetRedis?.dispose();
   }
 }
