@@ -42,9 +42,11 @@ function runCollecting(cmd, args) {
     };
     const follow = (stream, out) => {
       let carry = '';
+      // Decoded by the stream, so a character split between two chunks (× is two bytes) stays whole.
+      stream.setEncoding('utf8');
       stream.on('data', (chunk) => {
         out.write(chunk);
-        const parts = (carry + chunk.toString('utf8')).split('\n');
+        const parts = (carry + chunk).split('\n');
         carry = parts.pop() ?? '';
         for (const part of parts) {
           // nx prefixes each line with its project ("@tasklane/core: "); the colour codes go too.
