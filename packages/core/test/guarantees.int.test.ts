@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { startEmulator } from '@tasklane/emulator';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  DataPipelineSource,
   ERROR_LIMITS,
   ErrorCode,
   matchesPatternP,
@@ -11,13 +10,11 @@ import {
   InProcessCoordinator,
   type Coordinator,
   type Logger,
-  type SourceTask,
-  type TaskSource,
   type Task,
   type TaskContext,
 } from '../src/index.ts';
 import { currentRuntime } from '@tasklane/test-utils/harness';
-import { delay, startHarness, type Harness } from './harness.ts';
+import { delay, startHarness, wrappedSource, type Harness } from './harness.ts';
 import { thrownValue } from './hostile.ts';
 
 let harness: Harness | undefined;
@@ -96,46 +93,25 @@ describe('Guarantees under production conditions (issue 15)', () => {
     );
     // A service stricter than our sanitizer: the first SetTaskStatus of each task really goes out with a
     // reserved errorId, so the emulator answers a real InvalidRequestException.
-    const refusing = (real: DataPipelineSource): TaskSource => ({
-      kind: real.kind,
-      coordinated: real.coordinated,
-      isTransient: (e) => real.isTransient(e),
-      isRejected: (e) => real.isRejected(e),
-      async poll(group) {
-        const got = await real.poll(group);
-        if (!got) return null;
-        let first = true;
-        const task: SourceTask = {
-          id: got.id,
-          toTask: () => got.toTask(),
-          leaseTimeoutMs: got.leaseTimeoutMs,
-          ack: () => got.ack(),
-          progress: (f) => got.progress(f),
-          async complete(outcome) {
-            if (!first || outcome.status !== 'FAILED') return got.complete(outcome);
-            first = false;
-            const { taskId } = got.toTask();
-            await real.client.send(
-              new SetTaskStatusCommand({
-                taskId,
-                taskStatus: 'FAILED',
-                errorId: `Service_${outcome.errorId}`,
-              }),
-            );
-          },
-        };
-        return task;
-      },
-    });
     const emulator = await startEmulator({ longPollMs: 500 });
-    const real = new DataPipelineSource({
-      endpoint: emulator.endpoint,
-      clientConfig: { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    const refusing = wrappedSource(emulator.endpoint, (got, delegate, real) => {
+      let first = true;
+      return {
+        ...delegate,
+        async complete(outcome) {
+          if (!first || outcome.status !== 'FAILED') return got.complete(outcome);
+          first = false;
+          const { taskId } = got.toTask();
+          await real.client.send(
+            new SetTaskStatusCommand({ taskId, taskStatus: 'FAILED', errorId: `Service_${outcome.errorId}` }),
+          );
+        },
+      };
     });
     const group = `wg-refusing-${process.pid}`;
     harness = await startHarness([Fails], {
       emulator,
-      sources: [{ source: refusing(real), groups: [group] }],
+      sources: [{ source: refusing, groups: [group] }],
     });
     onTestFinished(() => emulator.close());
     const { taskId } = emulator.control.enqueueTask({ workerGroup: group, type: 'Fails' });

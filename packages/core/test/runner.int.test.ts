@@ -1,7 +1,6 @@
 import { startEmulator } from '@tasklane/emulator';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  DataPipelineSource,
   ErrorCode,
   preconditionFalse,
   TaskFailure,
@@ -10,9 +9,8 @@ import {
   type Task,
   type TaskContext,
   type TaskEnd,
-  type TaskSource,
 } from '../src/index.ts';
-import { delay, startHarness, type Harness } from './harness.ts';
+import { delay, startHarness, wrappedSource, type Harness } from './harness.ts';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -226,28 +224,10 @@ describe('Runner against the emulator', () => {
     );
     const emulator = await startEmulator({ longPollMs: 500 });
     onTestFinished(() => emulator.close());
-    const real = new DataPipelineSource({
-      endpoint: emulator.endpoint,
-      clientConfig: { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
-    });
-    const canceledAtOnce: TaskSource = {
-      kind: real.kind,
-      coordinated: real.coordinated,
-      isTransient: (e) => real.isTransient(e),
-      isRejected: (e) => real.isRejected(e),
-      async poll(group) {
-        const got = await real.poll(group);
-        if (!got) return null;
-        return {
-          id: got.id,
-          toTask: () => got.toTask(),
-          ack: () => got.ack(),
-          progress: (f) => got.progress(f),
-          complete: (outcome) => got.complete(outcome),
-          onInterrupt: (listener) => listener('canceled'),
-        };
-      },
-    };
+    const canceledAtOnce = wrappedSource(emulator.endpoint, (_got, delegate) => ({
+      ...delegate,
+      onInterrupt: (listener) => listener('canceled'),
+    }));
     const group = `wg-canceled-early-${process.pid}`;
     harness = await startHarness([Never], {
       emulator,
